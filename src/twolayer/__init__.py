@@ -1,0 +1,57 @@
+"""twolayer: the classic two-layer ReLU network, trained by hand-written backpropagation.
+
+The seed's network (``../shared/seeds/000_a9de79f32e810abc.txt``)::
+
+    h = x @ w1;  a = max(0, h);  y_pred = a @ w2;  loss = sum((y_pred - y)^2)
+
+with every gradient written out by hand in :mod:`twolayer.model`.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from twolayer.activations import ACTIVATIONS, get_activation
+from twolayer.config import TrainConfig
+from twolayer.errors import ConfigError, DataError, DivergenceError, ModelFileError, TwoLayerError
+from twolayer.gradcheck import check_gradients
+from twolayer.losses import LOSSES, get_loss
+from twolayer.model import Cache, Grads, Params, backward, forward, init_params, predict
+from twolayer.optim import make_optimizer
+from twolayer.schedules import make_schedule
+from twolayer.seed import SeedProblem, seed_draws
+from twolayer.train import Callback, Record, TrainResult, TrainState, train
+
+try:
+    __version__ = version("twolayer")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "ACTIVATIONS",
+    "LOSSES",
+    "Cache",
+    "Callback",
+    "ConfigError",
+    "DataError",
+    "DivergenceError",
+    "Grads",
+    "ModelFileError",
+    "Params",
+    "Record",
+    "SeedProblem",
+    "TrainConfig",
+    "TrainResult",
+    "TrainState",
+    "TwoLayerError",
+    "__version__",
+    "backward",
+    "check_gradients",
+    "forward",
+    "get_activation",
+    "get_loss",
+    "init_params",
+    "make_optimizer",
+    "make_schedule",
+    "predict",
+    "seed_draws",
+    "train",
+]

@@ -1,0 +1,105 @@
+"""Hidden-layer activations as forward/backward pairs, looked up by name.
+
+Each pair works on any array-API array:
+
+* ``forward(h) -> a`` maps the pre-activation ``h`` of shape (N, H) to the activation ``a``,
+  same shape;
+* ``backward(h, a, grad_a) -> grad_h`` maps the gradient of the loss with respect to ``a``
+  (shape (N, H)) to the gradient with respect to ``h`` (shape (N, H)), given the ``h`` and ``a``
+  of the forward pass.
+
+ReLU is the seed's choice and the default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+from twolayer._types import Array
+from twolayer.backend import namespace
+from twolayer.errors import choice_error
+
+LEAKY_SLOPE = 0.01
+"""Slope of leaky ReLU for negative inputs (the value PyTorch and most texts use)."""
+
+
+class Activation(NamedTuple):
+    """A forward function and its backward, named as in the registry."""
+
+    name: str
+    forward: Callable[[Array], Array]
+    backward: Callable[[Array, Array, Array], Array]
+
+
+def relu(h: Array) -> Array:
+    """``max(0, h)`` elementwise, written as the seed writes it. (N, H) -> (N, H)."""
+    return namespace(h).maximum(h, 0)
+
+
+def relu_backward(h: Array, a: Array, grad_a: Array) -> Array:
+    """Pass ``grad_a`` where ``h >= 0`` and zero it where ``h < 0`` (the seed's ``grad_h[h<0]=0``).
+
+    At ``h == 0`` ReLU has no derivative; like the seed we pass the gradient through there.
+    """
+    return namespace(h).where(h < 0, 0.0, grad_a)
+
+
+def leaky_relu(h: Array) -> Array:
+    """``h`` where positive, ``0.01 * h`` elsewhere. (N, H) -> (N, H)."""
+    return namespace(h).where(h > 0, h, LEAKY_SLOPE * h)
+
+
+def leaky_relu_backward(h: Array, a: Array, grad_a: Array) -> Array:
+    """Slope 1 where ``h > 0``, ``0.01`` elsewhere, times ``grad_a``."""
+    return namespace(h).where(h > 0, grad_a, LEAKY_SLOPE * grad_a)
+
+
+def tanh(h: Array) -> Array:
+    """Hyperbolic tangent. (N, H) -> (N, H)."""
+    return namespace(h).tanh(h)
+
+
+def tanh_backward(h: Array, a: Array, grad_a: Array) -> Array:
+    """``d tanh(h)/dh = 1 - tanh(h)^2 = 1 - a^2``."""
+    return grad_a * (1.0 - a * a)
+
+
+def logistic(h: Array) -> Array:
+    """The logistic sigmoid ``1 / (1 + exp(-h))``, computed as ``(1 + tanh(h/2)) / 2``.
+
+    The tanh form is algebraically equal and never overflows, so large ``|h|`` gives no warning.
+    """
+    return 0.5 * (1.0 + namespace(h).tanh(0.5 * h))
+
+
+def logistic_backward(h: Array, a: Array, grad_a: Array) -> Array:
+    """``d sigma(h)/dh = sigma(h) (1 - sigma(h)) = a (1 - a)``."""
+    return grad_a * a * (1.0 - a)
+
+
+def identity(h: Array) -> Array:
+    """No activation: the network becomes linear. (N, H) -> (N, H)."""
+    return h
+
+
+def identity_backward(h: Array, a: Array, grad_a: Array) -> Array:
+    """The derivative of the identity is 1."""
+    return grad_a
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "relu": Activation("relu", relu, relu_backward),
+    "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_backward),
+    "tanh": Activation("tanh", tanh, tanh_backward),
+    "logistic": Activation("logistic", logistic, logistic_backward),
+    "identity": Activation("identity", identity, identity_backward),
+}
+
+
+def get_activation(name: str) -> Activation:
+    """Look up an activation by name; an unknown name raises ``ConfigError`` listing valid ones."""
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        raise choice_error("activation", name, ACTIVATIONS) from None

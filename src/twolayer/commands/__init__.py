@@ -1,0 +1,1 @@
+"""One module per ``twolayer`` subcommand, each with ``add_parser(subparsers)``."""

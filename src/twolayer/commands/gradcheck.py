@@ -1,0 +1,47 @@
+"""``twolayer gradcheck``: analytic gradients against central differences on a small problem."""
+
+from __future__ import annotations
+
+import argparse
+
+from twolayer.cli import add_command, non_negative_int, positive_float, positive_int
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from twolayer.activations import ACTIVATIONS
+    from twolayer.gradcheck import TOLERANCE
+    from twolayer.losses import LOSSES
+
+    parser = add_command(
+        subparsers,
+        "gradcheck",
+        "Compare every parameter's analytic gradient with central differences in float64; "
+        f"exit 0 only if every relative error is below {TOLERANCE:g}.",
+    )
+    parser.add_argument("--n", type=positive_int, default=5, help="samples (default 5)")
+    parser.add_argument("--d-in", type=positive_int, default=4, help="inputs (default 4)")
+    parser.add_argument("--hidden", type=positive_int, default=6, help="hidden units (default 6)")
+    parser.add_argument("--d-out", type=positive_int, default=3, help="outputs (default 3)")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--eps", type=positive_float, default=1e-6, help="finite-difference step (default 1e-6)"
+    )
+    parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu")
+    parser.add_argument("--loss", choices=sorted(LOSSES), default="sse")
+    parser.add_argument("--bias", action="store_true", help="include biases b1 and b2")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from twolayer.gradcheck import TOLERANCE, check_gradients, random_problem
+
+    params, x, y = random_problem(
+        args.seed, args.n, args.d_in, args.hidden, args.d_out, loss=args.loss, bias=args.bias
+    )
+    errors = check_gradients(params, x, y, activation=args.activation, loss=args.loss, eps=args.eps)
+    for error in errors:
+        print(error)
+    worst = max(e.relative_error for e in errors)
+    verdict = "ok" if worst < TOLERANCE else "FAILED"
+    print(f"{verdict}: largest relative error {worst:.3e} (tolerance {TOLERANCE:g})")
+    return 0 if worst < TOLERANCE else 1

@@ -1,0 +1,138 @@
+"""Training configuration: one frozen dataclass, validated once when it is made.
+
+The defaults are the seed's recipe (``../shared/seeds/000_a9de79f32e810abc.txt``): H = 100 ReLU
+units, no biases, standard-normal weights, sum of squared errors, full-batch gradient descent
+at lr = 1e-6 for 500 iterations, float64.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from twolayer.activations import ACTIVATIONS
+from twolayer.errors import ConfigError, choice_error
+from twolayer.losses import LOSSES
+from twolayer.model import INITS
+from twolayer.optim import OPTIMIZERS
+from twolayer.schedules import SCHEDULES
+
+DTYPES = ("float64", "float32")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides how a network is built and trained."""
+
+    iterations: int = (
+        500  # epochs: full passes over the training data (one step each at full batch)
+    )
+    lr: float = 1e-6  # base learning rate
+    hidden: int = 100  # H, the number of hidden units
+    activation: str = "relu"  # hidden activation, see twolayer.activations
+    loss: str = "sse"  # sse | mse | half_mse | cross_entropy, see twolayer.losses
+    bias: bool = False  # add biases b1, b2 (the seed has none)
+    init: str = "normal"  # normal (the seed's) | he | glorot
+    dtype: str = "float64"  # float64 | float32, for parameters and data
+    optimizer: str = "gd"  # gd | momentum | nesterov | adam | lbfgs
+    momentum: float = 0.9  # mass mu of momentum and nesterov
+    beta1: float = 0.9  # Adam's first-moment decay
+    beta2: float = 0.999  # Adam's second-moment decay
+    epsilon: float = 1e-8  # Adam's denominator guard
+    schedule: str = "constant"  # constant | invscaling | step | cosine | plateau
+    power_t: float = 0.5  # invscaling exponent
+    step_size: int = 100  # step schedule: epochs between decays
+    gamma: float = 0.1  # step schedule: decay factor
+    lr_min: float = 0.0  # cosine's final rate and plateau's floor
+    plateau_patience: int = 10  # plateau: epochs without progress before the rate drops
+    plateau_factor: float = 0.5  # plateau: factor applied to the rate
+    batch_size: int | None = (
+        None  # None: full batch (the seed's); else minibatches, reshuffled per epoch
+    )
+    validation_fraction: float = 0.0  # share of samples held out for validation, in [0, 1)
+    early_stopping: bool = False  # stop when the monitored loss stalls, restoring the best weights
+    patience: int = 10  # early stopping: epochs without improvement before stopping
+    tol: float = 1e-4  # early stopping: relative improvement that counts as progress
+    divergence_factor: float = 1e8  # stop when the loss exceeds this multiple of the first loss
+    track: Literal["full", "loss"] = "full"  # history detail: full stats, or only losses and lr
+    seed: int = 0  # seeds initialisation, the validation split and the shuffling
+
+    def __post_init__(self) -> None:
+        _check_choices(self)
+        _check_ranges(self)
+
+    def replace(self, **changes: Any) -> TrainConfig:
+        """A copy with ``changes`` applied (and validated)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The configuration as plain JSON-ready data."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        """Rebuild a configuration from :meth:`to_dict`; unknown keys are an error."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown configuration keys: {', '.join(unknown)}")
+        return cls(**data)
+
+
+def _check_choices(c: TrainConfig) -> None:
+    for kind, value, valid in (
+        ("activation", c.activation, ACTIVATIONS),
+        ("loss", c.loss, LOSSES),
+        ("init", c.init, INITS),
+        ("dtype", c.dtype, DTYPES),
+        ("optimizer", c.optimizer, OPTIMIZERS),
+        ("schedule", c.schedule, SCHEDULES),
+        ("track", c.track, ("full", "loss")),
+    ):
+        if value not in valid:
+            raise choice_error(kind, value, valid)
+    if c.optimizer == "lbfgs" and c.batch_size is not None:
+        raise ConfigError("lbfgs works on the full batch; leave batch_size unset")
+
+
+def _check_ranges(c: TrainConfig) -> None:
+    rules: list[tuple[str, float | int | None, bool]] = [
+        ("iterations", c.iterations, c.iterations >= 0),
+        ("lr", c.lr, math.isfinite(c.lr) and c.lr > 0),
+        ("hidden", c.hidden, c.hidden > 0),
+        ("momentum", c.momentum, 0 <= c.momentum < 1),
+        ("beta1", c.beta1, 0 <= c.beta1 < 1),
+        ("beta2", c.beta2, 0 <= c.beta2 < 1),
+        ("epsilon", c.epsilon, c.epsilon > 0),
+        ("power_t", c.power_t, math.isfinite(c.power_t) and c.power_t >= 0),
+        ("step_size", c.step_size, c.step_size > 0),
+        ("gamma", c.gamma, 0 < c.gamma <= 1),
+        ("lr_min", c.lr_min, 0 <= c.lr_min <= c.lr),
+        ("plateau_patience", c.plateau_patience, c.plateau_patience > 0),
+        ("plateau_factor", c.plateau_factor, 0 < c.plateau_factor < 1),
+        ("batch_size", c.batch_size, c.batch_size is None or c.batch_size > 0),
+        ("validation_fraction", c.validation_fraction, 0 <= c.validation_fraction < 1),
+        ("patience", c.patience, c.patience > 0),
+        ("tol", c.tol, 0 <= c.tol < 1),
+        ("divergence_factor", c.divergence_factor, c.divergence_factor > 1),
+    ]
+    allowed = {
+        "iterations": ">= 0",
+        "lr": "a finite number > 0",
+        "lr_min": "between 0 and lr",
+        "gamma": "in (0, 1]",
+        "plateau_factor": "in (0, 1)",
+        "validation_fraction": "in [0, 1)",
+        "tol": "in [0, 1)",
+        "divergence_factor": "> 1",
+    }
+    for name, value, ok in rules:
+        if not ok:
+            what = allowed.get(
+                name, "in [0, 1)" if name in ("momentum", "beta1", "beta2") else "> 0"
+            )
+            raise ConfigError(f"{name} must be {what}, got {value}")
+    if c.early_stopping and c.iterations == 0:
+        raise ConfigError("early_stopping needs iterations > 0")

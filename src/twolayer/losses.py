@@ -1,0 +1,128 @@
+"""Losses as pure functions returning ``(loss, grad)``, looked up by name.
+
+Each takes the prediction ``y_pred`` and the target ``y``, both of shape (N, D_out), and returns
+the loss as a 0-d array and its gradient with respect to ``y_pred``, shape (N, D_out).
+
+How the squared-error losses relate (N samples, D_out outputs, ``SSE = sum((y_pred - y)^2)``):
+
+================  =====================  ======================  ==============================
+name              value                  gradient                lr equal to the seed's ``lr``
+================  =====================  ======================  ==============================
+``sse``           ``SSE`` (the seed's)   ``2 (y_pred - y)``      ``lr``
+``mse``           ``SSE / (N D_out)``    ``2 (y_pred - y)/(N D_out)``  ``lr * N * D_out``
+``half_mse``      ``SSE / (2 N)``        ``(y_pred - y) / N``    ``lr * 2 * N``
+================  =====================  ======================  ==============================
+
+``mse`` is PyTorch's ``MSELoss()`` (mean over every element); ``half_mse`` is the objective whose
+gradient scikit-learn's ``MLPRegressor`` follows (its reported ``loss_`` also divides by D_out,
+which only changes the printed value when D_out > 1). Because each gradient is the seed's times a
+constant, gradient descent with the lr in the last column takes exactly the seed's steps; when
+the constant is a power of two the weights agree bit for bit. ``docs/losses.md`` derives it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal, NamedTuple
+
+from twolayer._types import Array
+from twolayer.backend import namespace
+from twolayer.errors import choice_error
+
+
+class Loss(NamedTuple):
+    """A loss function and how its values over batches combine into one epoch's loss."""
+
+    name: str
+    fn: Callable[[Array, Array], tuple[Array, Array]]
+    reduction: Literal["sum", "mean"]
+    """``sum``: the loss of a dataset is the sum of its batches' losses; ``mean``: their
+    average weighted by batch size."""
+
+
+def sse(y_pred: Array, y: Array) -> tuple[Array, Array]:
+    """Sum of squared errors, the seed's L2 loss.
+
+    ``loss = sum((y_pred - y)^2)``; ``grad = 2 (y_pred - y)``, written exactly as the seed writes
+    both so the seed's run is reproduced bit for bit.
+    Shapes: (N, D_out), (N, D_out) -> (), (N, D_out).
+    """
+    xp = namespace(y_pred, y)
+    diff = y_pred - y  # (N, D_out)
+    return xp.sum(xp.square(diff)), 2.0 * diff
+
+
+def mse(y_pred: Array, y: Array) -> tuple[Array, Array]:
+    """Mean squared error over all N * D_out elements (PyTorch's ``MSELoss``).
+
+    ``loss = SSE / (N D_out)``; ``grad = 2 (y_pred - y) / (N D_out)``.
+    """
+    xp = namespace(y_pred, y)
+    count = y.shape[0] * y.shape[1]
+    diff = y_pred - y
+    return xp.sum(xp.square(diff)) / count, diff * (2.0 / count)
+
+
+def half_mse(y_pred: Array, y: Array) -> tuple[Array, Array]:
+    """Half the squared error averaged over samples, scikit-learn's regression objective.
+
+    ``loss = SSE / (2 N)``; ``grad = (y_pred - y) / N``.
+    """
+    xp = namespace(y_pred, y)
+    n = y.shape[0]
+    diff = y_pred - y
+    return xp.sum(xp.square(diff)) / (2 * n), diff * (1.0 / n)
+
+
+def log_softmax(z: Array) -> Array:
+    """Row-wise ``log(softmax(z))`` for scores of shape (N, C).
+
+    The row maximum is subtracted first so ``exp`` never overflows; the result is unchanged
+    because softmax is invariant to adding a constant to a row.
+    """
+    xp = namespace(z)
+    shifted = z - xp.max(z, axis=1, keepdims=True)  # (N, C), every row's max is 0
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
+
+
+def softmax(z: Array) -> Array:
+    """Row-wise softmax of scores (N, C) -> probabilities (N, C), each row summing to 1."""
+    return namespace(z).exp(log_softmax(z))
+
+
+def cross_entropy(y_pred: Array, y: Array) -> tuple[Array, Array]:
+    """Softmax cross-entropy averaged over samples, for classification.
+
+    ``y_pred`` holds raw scores (N, C); ``y`` holds one-hot (or any probability) rows (N, C).
+    ``loss = -sum(y * log_softmax(y_pred)) / N``; ``grad = (softmax(y_pred) - y) / N``
+    (for rows of ``y`` that sum to one).
+    """
+    xp = namespace(y_pred, y)
+    n = y.shape[0]
+    log_p = log_softmax(y_pred)  # (N, C)
+    return -xp.sum(y * log_p) / n, (xp.exp(log_p) - y) * (1.0 / n)
+
+
+LOSSES: dict[str, Loss] = {
+    "sse": Loss("sse", sse, "sum"),
+    "mse": Loss("mse", mse, "mean"),
+    "half_mse": Loss("half_mse", half_mse, "mean"),
+    "cross_entropy": Loss("cross_entropy", cross_entropy, "mean"),
+}
+
+
+def get_loss(name: str) -> Loss:
+    """Look up a loss by name; an unknown name raises ``ConfigError`` listing the valid ones."""
+    try:
+        return LOSSES[name]
+    except KeyError:
+        raise choice_error("loss", name, LOSSES) from None
+
+
+def lr_equivalent_to_sse(loss: str, lr_sse: float, n: int, d_out: int) -> float:
+    """The learning rate that makes gradient descent on ``loss`` take the steps that ``lr_sse``
+    takes on the seed's sum of squared errors, for N = ``n`` samples and D_out = ``d_out``."""
+    factors = {"sse": 1, "mse": n * d_out, "half_mse": 2 * n}
+    if loss not in factors:
+        raise choice_error("squared-error loss", loss, factors)
+    return lr_sse * factors[loss]

@@ -1,0 +1,194 @@
+"""The two-layer network itself: parameters, initialisation, forward and backward pass.
+
+Shapes, for a batch of N samples with D_in features, H hidden units and D_out outputs::
+
+    x       (N, D_in)
+    w1      (D_in, H)     b1 (H,)      optional, off by default as in the seed
+    h       (N, H)        h = x @ w1 (+ b1)
+    a       (N, H)        a = activation(h), ReLU by default
+    w2      (H, D_out)    b2 (D_out,)  optional
+    y_pred  (N, D_out)    y_pred = a @ w2 (+ b2)
+
+``forward`` returns the prediction and a :class:`Cache` of what ``backward`` needs; ``backward``
+turns the gradient of the loss with respect to ``y_pred`` into a gradient for every parameter.
+``docs/backprop.md`` derives each line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Literal, NamedTuple
+
+import numpy as np
+
+from twolayer._types import Array
+from twolayer.activations import get_activation
+from twolayer.backend import namespace
+from twolayer.errors import ConfigError, choice_error
+
+InitName = Literal["normal", "he", "glorot"]
+INITS: tuple[str, ...] = ("normal", "he", "glorot")
+
+
+@dataclass(frozen=True)
+class Params:
+    """The network's parameters; gradients use the same class (one gradient per parameter).
+
+    Attributes
+    ----------
+    w1 : array, shape (D_in, H)
+    w2 : array, shape (H, D_out)
+    b1 : array, shape (H,), or None when the network has no biases (the seed's network)
+    b2 : array, shape (D_out,), or None
+    """
+
+    w1: Array
+    w2: Array
+    b1: Array | None = None
+    b2: Array | None = None
+
+    def named(self) -> dict[str, Array]:
+        """The parameters that are present, by name, in the order w1, w2, b1, b2."""
+        return {
+            f.name: v for f in dataclasses.fields(self) if (v := getattr(self, f.name)) is not None
+        }
+
+    def __iter__(self) -> Iterator[Array]:
+        return iter(self.named().values())
+
+    @property
+    def sizes(self) -> tuple[int, int, int]:
+        """``(D_in, H, D_out)``."""
+        return (int(self.w1.shape[0]), int(self.w1.shape[1]), int(self.w2.shape[1]))
+
+    @property
+    def has_bias(self) -> bool:
+        """Whether the network has biases."""
+        return self.b1 is not None
+
+    def map(self, fn: Callable[..., Array], *others: Params) -> Params:
+        """Apply ``fn(p, *o)`` to every present parameter ``p`` and the same-named ``o`` of
+        each of ``others``; return the results as a new ``Params``."""
+        return Params(
+            **{
+                name: fn(value, *(getattr(o, name) for o in others))
+                for name, value in self.named().items()
+            }
+        )
+
+
+Grads = Params
+"""Gradients have exactly the parameters' structure and shapes."""
+
+
+class Cache(NamedTuple):
+    """What the forward pass keeps for the backward pass."""
+
+    x: Array
+    """Input, (N, D_in)."""
+    h: Array
+    """Hidden pre-activation, (N, H)."""
+    a: Array
+    """Hidden activation, (N, H)."""
+
+
+def init_params(
+    rng: np.random.Generator,
+    d_in: int,
+    hidden: int,
+    d_out: int,
+    *,
+    init: str = "normal",
+    bias: bool = False,
+    dtype: type | str = "float64",
+) -> Params:
+    """Draw initial weights with ``rng``; biases start at zero.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The only source of randomness.
+    d_in, hidden, d_out : int
+        D_in, H and D_out.
+    init : {"normal", "he", "glorot"}
+        ``normal``: standard normal entries, the seed's choice (fine for its random data, far too
+        large for real data). ``he``: normal scaled by ``sqrt(2 / fan_in)``, for ReLU-like
+        activations. ``glorot``: normal scaled by ``sqrt(2 / (fan_in + fan_out))``, for tanh and
+        the logistic.
+    bias : bool
+        Whether to add the biases b1 (H,) and b2 (D_out,).
+    dtype : numpy dtype name or type
+
+    Returns
+    -------
+    Params with w1 (D_in, H), w2 (H, D_out) and, when ``bias``, b1 (H,) and b2 (D_out,).
+    """
+    if init not in INITS:
+        raise choice_error("init", init, INITS)
+    for name, size in (("d_in", d_in), ("hidden", hidden), ("d_out", d_out)):
+        if size <= 0:
+            raise ConfigError(f"{name} must be a positive integer, got {size}")
+
+    def scale(fan_in: int, fan_out: int) -> float:
+        return {
+            "normal": 1.0,
+            "he": math.sqrt(2 / fan_in),
+            "glorot": math.sqrt(2 / (fan_in + fan_out)),
+        }[init]
+
+    w1 = rng.standard_normal((d_in, hidden)) * scale(d_in, hidden)
+    w2 = rng.standard_normal((hidden, d_out)) * scale(hidden, d_out)
+    b1, b2 = (np.zeros(hidden), np.zeros(d_out)) if bias else (None, None)
+    return Params(w1, w2, b1, b2).map(lambda p: p.astype(dtype, copy=False))
+
+
+def forward(params: Params, x: Array, activation: str = "relu") -> tuple[Array, Cache]:
+    """Compute the prediction for a batch.
+
+    Parameters
+    ----------
+    params : Params
+    x : array, shape (N, D_in)
+    activation : str
+        Name of the hidden activation (see :mod:`twolayer.activations`).
+
+    Returns
+    -------
+    y_pred : array, shape (N, D_out)
+    cache : Cache holding x (N, D_in), h (N, H) and a (N, H) for :func:`backward`.
+    """
+    act = get_activation(activation)
+    h = x @ params.w1  # (N, D_in) @ (D_in, H) -> (N, H)
+    if params.b1 is not None:
+        h = h + params.b1  # (N, H) + (H,) broadcast over samples
+    a = act.forward(h)  # (N, H)
+    y_pred = a @ params.w2  # (N, H) @ (H, D_out) -> (N, D_out)
+    if params.b2 is not None:
+        y_pred = y_pred + params.b2
+    return y_pred, Cache(x, h, a)
+
+
+def backward(params: Params, cache: Cache, grad_y_pred: Array, activation: str = "relu") -> Grads:
+    """Backpropagate ``grad_y_pred`` (N, D_out) into a gradient for every parameter.
+
+    Returns
+    -------
+    Grads with w1 (D_in, H), w2 (H, D_out) and, when the network has biases, b1 (H,), b2 (D_out,).
+    """
+    xp = namespace(grad_y_pred)
+    act = get_activation(activation)
+    grad_w2 = cache.a.T @ grad_y_pred  # (H, N) @ (N, D_out) -> (H, D_out)
+    grad_a = grad_y_pred @ params.w2.T  # (N, D_out) @ (D_out, H) -> (N, H)
+    grad_h = act.backward(cache.h, cache.a, grad_a)  # (N, H)
+    grad_w1 = cache.x.T @ grad_h  # (D_in, N) @ (N, H) -> (D_in, H)
+    if not params.has_bias:
+        return Grads(grad_w1, grad_w2)
+    return Grads(grad_w1, grad_w2, xp.sum(grad_h, axis=0), xp.sum(grad_y_pred, axis=0))
+
+
+def predict(params: Params, x: Array, activation: str = "relu") -> Array:
+    """The network's output for ``x`` (N, D_in): raw scores / regression values, (N, D_out)."""
+    return forward(params, x, activation)[0]

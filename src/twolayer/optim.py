@@ -1,0 +1,112 @@
+"""Optimizers as ``init`` / ``update`` pairs over :class:`~twolayer.model.Params`.
+
+Each update rule is written once for a single array and applied to every parameter by
+:meth:`Params.map`.  State is plain data: a dict of ``Params``-shaped buffers (``velocity``,
+``m``, ``v``) that checkpoints can save and restore.
+
+The rules, for a parameter ``w`` with gradient ``g`` at learning rate ``lr``:
+
+* ``gd`` (the seed's): ``w <- w - lr g``. It is ``momentum`` with ``mu = 0``: the velocity
+  ``mu v - lr g`` is then just ``-lr g``, so nothing needs to be stored.
+* ``momentum`` (heavy ball, as in scikit-learn and CS231n): ``v <- mu v - lr g``; ``w <- w + v``.
+* ``nesterov``: the same velocity, then the step taken from the look-ahead point,
+  ``w <- w + mu v - lr g`` (scikit-learn's form of Nesterov's accelerated gradient).
+* ``adam``: ``m <- b1 m + (1 - b1) g``; ``v <- b2 v + (1 - b2) g^2``;
+  ``w <- w - lr_t m / (sqrt(v) + eps)`` with the bias correction folded into
+  ``lr_t = lr sqrt(1 - b2^t) / (1 - b1^t)`` at update ``t = 1, 2, ...`` (Kingma & Ba, section 2).
+
+L-BFGS is not a per-step rule: :mod:`twolayer.lbfgs` hands the whole problem to SciPy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import NamedTuple
+
+from twolayer._types import Array
+from twolayer.backend import namespace
+from twolayer.errors import choice_error
+from twolayer.model import Grads, Params
+
+OptState = dict[str, Params]
+"""Optimizer buffers by name, each shaped like the parameters; empty for ``gd``."""
+
+STEP_OPTIMIZERS = ("gd", "momentum", "nesterov", "adam")
+OPTIMIZERS = (*STEP_OPTIMIZERS, "lbfgs")
+
+
+class Optimizer(NamedTuple):
+    """``init(params) -> state`` and ``update(params, grads, state, lr, t) -> (params, state)``.
+
+    ``t`` counts updates from 1; only Adam uses it.
+    """
+
+    name: str
+    init: Callable[[Params], OptState]
+    update: Callable[[Params, Grads, OptState, float, int], tuple[Params, OptState]]
+
+
+def gd_step(w: Array, g: Array, lr: float) -> Array:
+    """One gradient-descent step for one array: ``w - lr g``, as the seed writes it."""
+    return w - lr * g
+
+
+def gd() -> Optimizer:
+    """Plain full-batch or minibatch gradient descent, the seed's optimizer; no state."""
+
+    def update(p: Params, g: Grads, s: OptState, lr: float, t: int) -> tuple[Params, OptState]:
+        return p.map(lambda w, gw: gd_step(w, gw, lr), g), s
+
+    return Optimizer("gd", lambda p: {}, update)
+
+
+def _zeros_like(p: Params) -> Params:
+    return p.map(lambda w: namespace(w).zeros_like(w))
+
+
+def momentum(mu: float = 0.9, *, nesterov: bool = False) -> Optimizer:
+    """Heavy-ball momentum with mass ``mu``, or Nesterov's variant of it.
+
+    Both keep a velocity ``v`` (zeros at first) updated as ``v <- mu v - lr g``; heavy ball steps
+    by ``v``, Nesterov by ``mu v - lr g``.
+    """
+
+    def update(p: Params, g: Grads, s: OptState, lr: float, t: int) -> tuple[Params, OptState]:
+        velocity = s["velocity"].map(lambda v, gw: mu * v - lr * gw, g)
+        step = velocity.map(lambda v, gw: mu * v - lr * gw, g) if nesterov else velocity
+        return p.map(lambda w, dw: w + dw, step), {"velocity": velocity}
+
+    name = "nesterov" if nesterov else "momentum"
+    return Optimizer(name, lambda p: {"velocity": _zeros_like(p)}, update)
+
+
+def adam(beta1: float = 0.9, beta2: float = 0.999, epsilon: float = 1e-8) -> Optimizer:
+    """Adam with scikit-learn's and the paper's defaults and bias correction."""
+
+    def update(p: Params, g: Grads, s: OptState, lr: float, t: int) -> tuple[Params, OptState]:
+        m = s["m"].map(lambda mw, gw: beta1 * mw + (1 - beta1) * gw, g)
+        v = s["v"].map(lambda vw, gw: beta2 * vw + (1 - beta2) * (gw * gw), g)
+        lr_t = lr * math.sqrt(1 - beta2**t) / (1 - beta1**t)
+        new = p.map(lambda w, mw, vw: w - lr_t * mw / (namespace(vw).sqrt(vw) + epsilon), m, v)
+        return new, {"m": m, "v": v}
+
+    return Optimizer("adam", lambda p: {"m": _zeros_like(p), "v": _zeros_like(p)}, update)
+
+
+def make_optimizer(
+    name: str,
+    *,
+    mu: float = 0.9,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    epsilon: float = 1e-8,
+) -> Optimizer:
+    """Build a per-step optimizer by name (``gd``, ``momentum``, ``nesterov``, ``adam``)."""
+    if name == "gd":
+        return gd()
+    if name in ("momentum", "nesterov"):
+        return momentum(mu, nesterov=name == "nesterov")
+    if name == "adam":
+        return adam(beta1, beta2, epsilon)
+    raise choice_error("optimizer", name, STEP_OPTIMIZERS)

@@ -1,0 +1,445 @@
+"""The training loop: batches -> forward -> loss -> backward -> optimizer update.
+
+Around it: learning-rate schedules, a validation split, early stopping that restores the best
+weights, a divergence guard, one :class:`Record` per iteration and callbacks that may stop the
+run.  ``train`` never knows where the data came from and never prints; printing, checkpoints
+and progress bars are callbacks.
+
+One iteration is one epoch, a full pass over the training data: a single gradient step at full
+batch (the seed's), or one step per minibatch.  Record ``t`` describes the parameters at the
+start of iteration ``t``: at full batch its loss is the loss the seed prints at ``it = t``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import platform
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from twolayer import lbfgs
+from twolayer._types import Array
+from twolayer.backend import namespace
+from twolayer.config import TrainConfig
+from twolayer.errors import DataError, DivergenceError
+from twolayer.losses import get_loss
+from twolayer.model import Cache, Grads, Params, backward, forward, init_params
+from twolayer.optim import OptState, make_optimizer
+from twolayer.schedules import ReduceOnPlateau, Schedule, make_schedule
+
+
+@dataclass
+class Record:
+    """What happened in one iteration."""
+
+    iteration: int
+    loss: float  # training loss of the parameters at the start of the iteration
+    lr: float  # learning rate used by the iteration's update(s)
+    elapsed: float  # seconds since training started, at the end of the iteration
+    val_loss: float | None = None  # validation loss of the same parameters, if there is a split
+    grad_norms: dict[str, float] = field(default_factory=dict)  # L2 norm of each gradient
+    dead_fraction: float | None = (
+        None  # share of hidden units whose activation is 0 for every sample
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Flat JSON-ready row (``grad_norm_w1``, ... for the gradient norms)."""
+        row: dict[str, Any] = {
+            "iteration": self.iteration,
+            "loss": self.loss,
+            "val_loss": self.val_loss,
+            "lr": self.lr,
+            "dead_fraction": self.dead_fraction,
+            "elapsed": self.elapsed,
+        }
+        row.update({f"grad_norm_{k}": v for k, v in self.grad_norms.items()})
+        return row
+
+
+@dataclass
+class EarlyStopping:
+    """Best monitored loss so far, the parameters that had it, and epochs since it improved."""
+
+    best_loss: float = float("inf")
+    best_iteration: int = -1
+    best_params: Params | None = None
+    wait: int = 0
+
+    def observe(self, loss: float, iteration: int, params: Params, tol: float) -> None:
+        """Count a loss; it improves when it falls below ``best_loss - tol * |best_loss|``."""
+        if loss < self.best_loss - tol * abs(self.best_loss):
+            self.best_loss, self.best_iteration, self.best_params, self.wait = (
+                loss,
+                iteration,
+                params,
+                0,
+            )
+        else:
+            self.wait += 1
+
+
+@dataclass
+class TrainState:
+    """Everything needed to continue a run exactly where it stopped."""
+
+    params: Params
+    opt_state: OptState
+    iteration: int = 0  # iterations (epochs) completed
+    step: int = 0  # optimizer updates applied
+    rng_state: dict[str, Any] | None = None  # state of the minibatch-shuffling generator
+    schedule_state: dict[str, float] = field(default_factory=dict)  # ReduceOnPlateau's fields
+    early: EarlyStopping = field(default_factory=EarlyStopping)
+    first_loss: float | None = None  # reference for the explosion test
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns."""
+
+    params: Params  # final parameters (the best ones when early stopping restored them)
+    history: list[Record]
+    state: TrainState
+    stop_reason: str  # "completed", "early_stopping", "callback" or "converged"
+    manifest: dict[str, Any]
+
+
+class Callback:
+    """Hooks into the loop; subclass and override what you need.
+
+    ``on_iteration_end`` returns True to stop training after this iteration.
+    """
+
+    def on_iteration_end(self, record: Record, state: TrainState) -> bool | None:
+        return None
+
+    def on_train_end(self, result: TrainResult) -> None:
+        return None
+
+
+def loss_and_grads(
+    params: Params, x: Array, y: Array, config: TrainConfig
+) -> tuple[Array, Grads, Cache]:
+    """Forward, loss and backward for one batch: ``(loss, grads, cache)``."""
+    y_pred, cache = forward(params, x, config.activation)
+    loss, grad_y_pred = get_loss(config.loss).fn(y_pred, y)
+    return loss, backward(params, cache, grad_y_pred, config.activation), cache
+
+
+def evaluate_loss(params: Params, x: Array, y: Array, config: TrainConfig) -> float:
+    """The configured loss of ``params`` on ``(x, y)``."""
+    y_pred, _ = forward(params, x, config.activation)
+    return float(get_loss(config.loss).fn(y_pred, y)[0])
+
+
+def validation_split(
+    n: int, fraction: float, seed: int
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Seeded split of ``range(n)`` into sorted (train, validation) index arrays."""
+    n_val = max(1, round(n * fraction))
+    if n_val >= n:
+        raise DataError(
+            f"a validation fraction of {fraction} leaves no training samples out of {n}"
+        )
+    order = _rngs(seed)["split"].permutation(n)
+    return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+
+def train(
+    x: Array,
+    y: Array,
+    config: TrainConfig | None = None,
+    params: Params | None = None,
+    *,
+    validation: tuple[Array, Array] | None = None,
+    callbacks: Sequence[Callback] = (),
+    state: TrainState | None = None,
+) -> TrainResult:
+    """Train a two-layer network on ``x`` (N, D_in) and ``y`` (N, D_out).
+
+    Parameters
+    ----------
+    x, y : arrays of shape (N, D_in) and (N, D_out), of any array-API namespace.
+    config : TrainConfig, default the seed's recipe.
+    params : starting parameters; drawn with ``init_params`` from ``config.seed`` when None.
+    validation : explicit ``(x_val, y_val)``; otherwise ``config.validation_fraction`` of the
+        samples is held out (seeded), or none when it is 0.
+    callbacks : called after every iteration; any returning True stops the run.
+    state : a :class:`TrainState` from an earlier run with the same data and configuration, to
+        continue it exactly (optimizer, schedule, early-stopping and shuffling state included).
+
+    Raises
+    ------
+    DivergenceError
+        When a loss is non-finite or exceeds ``config.divergence_factor`` times the first loss;
+        the update that would have used it is never applied.
+    """
+    config = config or TrainConfig()
+    x, y = _check_data(x, y, config)
+    if validation is None and config.validation_fraction > 0:
+        train_idx, val_idx = validation_split(x.shape[0], config.validation_fraction, config.seed)
+        validation = (_take(x, val_idx), _take(y, val_idx))
+        x, y = _take(x, train_idx), _take(y, train_idx)
+    if state is None:
+        params = params if params is not None else _initial_params(x, y, config)
+        lbfgs_run = config.optimizer == "lbfgs"
+        state = TrainState(
+            params, {} if lbfgs_run else make_optimizer(config.optimizer).init(params)
+        )
+    run = _Run(config, x, y, validation, list(callbacks), state)
+    return run.go()
+
+
+def _take(a: Array, idx: np.ndarray[Any, Any]) -> Array:
+    xp = namespace(a)
+    return xp.take(a, xp.asarray(idx), axis=0)
+
+
+def _check_data(x: Array, y: Array, config: TrainConfig) -> tuple[Array, Array]:
+    if len(x.shape) != 2 or len(y.shape) != 2:
+        raise DataError(
+            "x and y must be 2-D (samples, features); "
+            f"got shapes {tuple(x.shape)} and {tuple(y.shape)}"
+        )
+    if x.shape[0] != y.shape[0]:
+        raise DataError(f"x has {x.shape[0]} samples but y has {y.shape[0]}")
+    if x.shape[0] == 0:
+        raise DataError("there are no samples to train on")
+    xp = namespace(x, y)
+    dtype = getattr(xp, config.dtype)
+    return xp.astype(x, dtype, copy=False), xp.astype(y, dtype, copy=False)
+
+
+def _initial_params(x: Array, y: Array, config: TrainConfig) -> Params:
+    params = init_params(
+        _rngs(config.seed)["init"],
+        int(x.shape[1]),
+        config.hidden,
+        int(y.shape[1]),
+        init=config.init,
+        bias=config.bias,
+        dtype=config.dtype,
+    )
+    xp = namespace(x)
+    if xp is np:
+        return params
+    return params.map(lambda p: xp.asarray(p, device=_device(x)))
+
+
+def _device(a: Array) -> Any:
+    import array_api_compat
+
+    return array_api_compat.device(a)
+
+
+def _rngs(seed: int) -> dict[str, np.random.Generator]:
+    """Independent generators for initialisation, the validation split and shuffling."""
+    names = ("init", "split", "shuffle")
+    children = np.random.SeedSequence(seed).spawn(len(names))
+    return {name: np.random.default_rng(child) for name, child in zip(names, children, strict=True)}
+
+
+def run_manifest(config: TrainConfig) -> dict[str, Any]:
+    """Seed, versions (Python, NumPy and its BLAS, twolayer) and configuration of a run."""
+    from twolayer import __version__
+
+    return {
+        "twolayer": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "numpy": np.__version__,
+        "blas": _blas_name(),
+        "seed": config.seed,
+        "config": config.to_dict(),
+    }
+
+
+def _blas_name() -> str:
+    try:
+        info: Any = np.show_config(mode="dicts")
+        blas = info["Build Dependencies"]["blas"]
+        return f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
+    except Exception:  # pragma: no cover - depends on how NumPy was built
+        return "unknown"
+
+
+class _Run:
+    """One call of :func:`train`: the loop and the bookkeeping around it."""
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        x: Array,
+        y: Array,
+        validation: tuple[Array, Array] | None,
+        callbacks: list[Callback],
+        state: TrainState,
+    ) -> None:
+        self.config, self.x, self.y, self.validation = config, x, y, validation
+        self.callbacks, self.state = callbacks, state
+        self.loss_fn = get_loss(config.loss)
+        self.schedule = self._make_schedule()
+        self.shuffle_rng = _rngs(config.seed)["shuffle"]
+        if state.rng_state is not None:
+            self.shuffle_rng.bit_generator.state = state.rng_state
+        self.history: list[Record] = []
+        self.start = time.perf_counter()
+
+    def _make_schedule(self) -> Schedule:
+        c = self.config
+        schedule = make_schedule(
+            c.schedule, c.lr, total=c.iterations, power=c.power_t, step_size=c.step_size,
+            gamma=c.gamma, lr_min=c.lr_min, patience=c.plateau_patience, factor=c.plateau_factor,
+        )  # fmt: skip
+        if isinstance(schedule, ReduceOnPlateau):
+            for name, value in self.state.schedule_state.items():
+                setattr(schedule, name, value)
+        return schedule
+
+    def go(self) -> TrainResult:
+        with _quiet_numpy(self.x):
+            reason = lbfgs.minimize(self) if self.config.optimizer == "lbfgs" else self._loop()
+        if reason == "early_stopping" and self.state.early.best_params is not None:
+            self.state.params = self.state.early.best_params
+        result = TrainResult(
+            self.state.params, self.history, self.state, reason, run_manifest(self.config)
+        )
+        for cb in self.callbacks:
+            cb.on_train_end(result)
+        return result
+
+    def _loop(self) -> str:
+        optimizer = make_optimizer(
+            self.config.optimizer, mu=self.config.momentum, beta1=self.config.beta1,
+            beta2=self.config.beta2, epsilon=self.config.epsilon,
+        )  # fmt: skip
+        for t in range(self.state.iteration, self.config.iterations):
+            lr = self.schedule(t)
+            start_params = self.state.params
+            loss, grads, alive = self._epoch(optimizer, t, lr)
+            reason = self.finish_iteration(t, lr, loss, start_params, grads, alive)
+            if reason:
+                return reason
+        return "completed"
+
+    def _epoch(self, optimizer: Any, t: int, lr: float) -> tuple[float, Grads, Array]:
+        """Run the updates of iteration ``t``; return its loss, last gradients and alive units."""
+        losses: list[tuple[float, int]] = []
+        alive: Array = None
+        grads: Grads | None = None
+        for xb, yb in self._batches():
+            loss_array, grads, cache = loss_and_grads(self.state.params, xb, yb, self.config)
+            loss = float(loss_array)
+            self.check_loss(loss, t, lr)
+            losses.append((loss, int(xb.shape[0])))
+            if self.config.track == "full":
+                xp = namespace(cache.a)
+                batch_alive = xp.any(cache.a != 0, axis=0)
+                alive = batch_alive if alive is None else xp.logical_or(alive, batch_alive)
+            self.state.step += 1
+            self.state.params, self.state.opt_state = optimizer.update(
+                self.state.params, grads, self.state.opt_state, lr, self.state.step
+            )
+        assert grads is not None
+        return self._combine(losses), grads, alive
+
+    def _batches(self) -> Iterator[tuple[Array, Array]]:
+        n = self.x.shape[0]
+        size = self.config.batch_size
+        if size is None or size >= n:
+            yield self.x, self.y
+            return
+        order = self.shuffle_rng.permutation(n)
+        self.state.rng_state = dict(self.shuffle_rng.bit_generator.state)
+        for start in range(0, n, size):
+            idx = order[start : start + size]
+            yield _take(self.x, idx), _take(self.y, idx)
+
+    def _combine(self, losses: list[tuple[float, int]]) -> float:
+        if len(losses) == 1:
+            return losses[0][0]
+        if self.loss_fn.reduction == "sum":
+            return float(sum(value for value, _ in losses))
+        total = sum(count for _, count in losses)
+        return float(sum(value * count for value, count in losses) / total)
+
+    def check_loss(self, loss: float, t: int, lr: float) -> None:
+        """The divergence guard: raise before a bad loss can reach an update."""
+        if not np.isfinite(loss):
+            raise DivergenceError(t, loss, lr)
+        if self.state.first_loss is None:
+            self.state.first_loss = loss
+        elif loss > self.config.divergence_factor * max(
+            self.state.first_loss, np.finfo(float).tiny
+        ):
+            raise DivergenceError(t, loss, lr, reason="exploded")
+
+    def finish_iteration(
+        self, t: int, lr: float, loss: float, params: Params, grads: Grads | None, alive: Array
+    ) -> str | None:
+        """Record iteration ``t`` (whose loss belongs to ``params``), run early stopping, the
+        plateau schedule and the callbacks; return a stop reason or None to go on."""
+        c = self.config
+        val_loss = (
+            evaluate_loss(params, *self.validation, c) if self.validation is not None else None
+        )
+        record = Record(t, loss, lr, time.perf_counter() - self.start, val_loss)
+        if c.track == "full" and grads is not None:
+            record.grad_norms = {k: _norm(g) for k, g in grads.named().items()}
+            if alive is not None:
+                record.dead_fraction = _dead_fraction(alive)
+        self.history.append(record)
+        self.state.iteration = t + 1
+        monitored = val_loss if val_loss is not None else loss
+        if isinstance(self.schedule, ReduceOnPlateau):
+            self.schedule.observe(monitored)
+            self.state.schedule_state = {
+                "lr": self.schedule.lr,
+                "best": self.schedule.best,
+                "wait": self.schedule.wait,
+            }
+        stop = False
+        if c.early_stopping:
+            self.state.early.observe(monitored, t, params, c.tol)
+            stop = self.state.early.wait >= c.patience
+        wants_stop = [bool(cb.on_iteration_end(record, self.state)) for cb in self.callbacks]
+        if stop:
+            return "early_stopping"
+        return "callback" if any(wants_stop) else None
+
+
+def _dead_fraction(alive: Array) -> float:
+    """Share of False entries in the (H,) mask of units that were non-zero for some sample."""
+    xp = namespace(alive)
+    return 1.0 - float(xp.sum(xp.astype(alive, xp.int64))) / int(alive.shape[0])
+
+
+def _norm(g: Array) -> float:
+    xp = namespace(g)
+    return float(xp.sqrt(xp.sum(g * g)))
+
+
+@contextlib.contextmanager
+def _quiet_numpy(x: Array) -> Iterator[None]:
+    """Silence NumPy's overflow/invalid warnings: the divergence guard reports them instead."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        yield
+
+
+__all__ = [
+    "Callback",
+    "EarlyStopping",
+    "Record",
+    "TrainConfig",
+    "TrainResult",
+    "TrainState",
+    "evaluate_loss",
+    "loss_and_grads",
+    "run_manifest",
+    "train",
+    "validation_split",
+]
