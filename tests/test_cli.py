@@ -1,0 +1,115 @@
+"""The command line: bad arguments, divergence, gradcheck, help."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from twolayer.cli import main
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        code = main(args)
+    except SystemExit as exc:  # argparse exits for usage errors
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["seed", "--n", "0"], "argument --n: must be an integer > 0, got 0"),
+        (["seed", "--d-in", "-3"], "argument --d-in: must be an integer > 0, got -3"),
+        (["seed", "--hidden", "0"], "argument --hidden: must be an integer > 0, got 0"),
+        (["seed", "--d-out", "0"], "argument --d-out: must be an integer > 0, got 0"),
+        (["seed", "--lr", "0"], "argument --lr: must be a finite number > 0, got 0"),
+        (["seed", "--lr=-1e-6"], "argument --lr: must be a finite number > 0, got -1e-6"),
+        (["seed", "--lr", "nan"], "argument --lr: must be a finite number > 0, got nan"),
+        (["seed", "--lr", "inf"], "argument --lr: must be a finite number > 0, got inf"),
+        (["seed", "--iterations", "-1"], "argument --iterations: must be an integer >= 0, got -1"),
+        (["seed", "--iterations", "ten"], "argument --iterations: must be an integer, got 'ten'"),
+        (["seed", "--lr", "fast"], "argument --lr: must be a number, got 'fast'"),
+        (["seed", "--seed", "-1"], "argument --seed: must be an integer >= 0, got -1"),
+        (["seed", "--seed", str(2**32)], "argument --seed: must be between 0 and 4294967295"),
+        (["train", "--momentum", "1.5", "--optimizer", "momentum"], "momentum must be in [0, 1), got 1.5"),
+        (["train", "--activation", "swish"], "argument --activation: invalid choice: 'swish'"),
+        (["train", "--validation-fraction", "1"], "validation_fraction must be in [0, 1), got 1.0"),
+        (["gradcheck", "--n", "x"], "argument --n: must be an integer, got 'x'"),
+        (["seed", "--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_error_line(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli(args, capsys)
+    assert code == 2
+    assert out == ""
+    error_lines = [line for line in err.splitlines() if ": error: " in line]
+    assert len(error_lines) == 1
+    assert error_lines[0].startswith(f"twolayer {args[0]}: error: ") or "unrecognized" in message
+    assert message in error_lines[0]
+    assert "Traceback" not in err
+
+
+def test_divergence_stops_with_one_line_and_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(["seed", "--lr", "1e-3"], capsys)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines, "the finite losses before divergence are printed as the seed prints them"
+    assert not any("nan" in line or "inf" in line for line in lines)
+    last_iteration = int(lines[-1].split()[0])
+    assert err.strip() == (
+        f"twolayer seed: error: training diverged at iteration {last_iteration + 1}: the loss became "
+        "inf; the learning rate 0.001 is too large, try a smaller one such as 0.0001"
+    )
+
+
+def test_divergence_in_a_real_process_has_no_warnings_or_traceback() -> None:
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-m", "twolayer", "seed", "--lr", "1e-3", "--quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert len(done.stderr.splitlines()) == 1
+    assert "too large" in done.stderr
+    assert "Warning" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_gradcheck_passes_and_reports_every_parameter(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["gradcheck", "--bias", "--activation", "tanh", "--loss", "mse"], capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert [line.split(":")[0] for line in lines[:4]] == ["w1", "w2", "b1", "b2"]
+    for line in lines[:4]:
+        assert float(line.split("relative error ")[1].split()[0]) < 1e-7
+    assert lines[-1].startswith("ok: largest relative error")
+
+
+def test_gradcheck_fails_with_exit_1_when_the_check_cannot_pass(capsys: pytest.CaptureFixture[str]) -> None:
+    # A huge finite-difference step makes the numerical gradient of tanh visibly wrong.
+    code, out, _ = run_cli(["gradcheck", "--activation", "tanh", "--eps", "0.5"], capsys)
+    assert code == 1
+    assert out.splitlines()[-1].startswith("FAILED")
+
+
+def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["--help"], capsys)
+    assert code == 0
+    for command in ("seed", "train", "gradcheck"):
+        assert command in out
+
+
+def test_broken_pipe_is_quiet() -> None:
+    done = subprocess.run(
+        f"{sys.executable} -m twolayer seed | head -n 2", shell=True, capture_output=True, text=True, check=False
+    )
+    assert done.stdout.splitlines()[0].startswith("0 ")
+    assert len(done.stdout.splitlines()) == 2
+    assert done.stderr == ""
