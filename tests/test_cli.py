@@ -35,7 +35,10 @@ def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
         (["seed", "--lr", "fast"], "argument --lr: must be a number, got 'fast'"),
         (["seed", "--seed", "-1"], "argument --seed: must be an integer >= 0, got -1"),
         (["seed", "--seed", str(2**32)], "argument --seed: must be between 0 and 4294967295"),
-        (["train", "--momentum", "1.5", "--optimizer", "momentum"], "momentum must be in [0, 1), got 1.5"),
+        (
+            ["train", "--momentum", "1.5", "--optimizer", "momentum"],
+            "momentum must be in [0, 1), got 1.5",
+        ),
         (["train", "--activation", "swish"], "argument --activation: invalid choice: 'swish'"),
         (["train", "--validation-fraction", "1"], "validation_fraction must be in [0, 1), got 1.0"),
         (["gradcheck", "--n", "x"], "argument --n: must be an integer, got 'x'"),
@@ -92,7 +95,9 @@ def test_gradcheck_passes_and_reports_every_parameter(capsys: pytest.CaptureFixt
     assert lines[-1].startswith("ok: largest relative error")
 
 
-def test_gradcheck_fails_with_exit_1_when_the_check_cannot_pass(capsys: pytest.CaptureFixture[str]) -> None:
+def test_gradcheck_fails_with_exit_1_when_the_check_cannot_pass(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     # A huge finite-difference step makes the numerical gradient of tanh visibly wrong.
     code, out, _ = run_cli(["gradcheck", "--activation", "tanh", "--eps", "0.5"], capsys)
     assert code == 1
@@ -108,7 +113,11 @@ def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_broken_pipe_is_quiet() -> None:
     done = subprocess.run(
-        f"{sys.executable} -m twolayer seed | head -n 2", shell=True, capture_output=True, text=True, check=False
+        f"{sys.executable} -m twolayer seed | head -n 2",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.stdout.splitlines()[0].startswith("0 ")
     assert len(done.stdout.splitlines()) == 2

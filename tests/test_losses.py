@@ -6,7 +6,16 @@ import numpy as np
 import pytest
 
 from twolayer.errors import ConfigError
-from twolayer.losses import cross_entropy, get_loss, half_mse, log_softmax, lr_equivalent_to_sse, mse, softmax, sse
+from twolayer.losses import (
+    cross_entropy,
+    get_loss,
+    half_mse,
+    log_softmax,
+    lr_equivalent_to_sse,
+    mse,
+    softmax,
+    sse,
+)
 from twolayer.seed import SeedProblem, seed_draws
 from twolayer.train import TrainConfig, train
 
@@ -36,11 +45,15 @@ def test_cross_entropy_value_and_stability() -> None:
 
 
 def test_unknown_loss_lists_the_valid_ones() -> None:
-    with pytest.raises(ConfigError, match="unknown loss 'l1'; valid losss are: cross_entropy, half_mse, mse, sse"):
+    with pytest.raises(
+        ConfigError, match="unknown loss 'l1'; valid losss are: cross_entropy, half_mse, mse, sse"
+    ):
         get_loss("l1")
 
 
-def weights_after(loss: str, lr: float, n: int, d_out: int) -> tuple[np.ndarray, np.ndarray, list[float]]:
+def weights_after(
+    loss: str, lr: float, n: int, d_out: int
+) -> tuple[np.ndarray, np.ndarray, list[float]]:
     problem = SeedProblem(n=n, d_in=50, hidden=20, d_out=d_out, lr=1e-4, iterations=30)
     x, y, params = seed_draws(0, problem)
     result = train(x, y, TrainConfig(iterations=30, lr=lr, hidden=20, loss=loss), params)
@@ -63,7 +76,9 @@ def test_equivalent_learning_rates_give_bit_identical_weights_for_powers_of_two(
 def test_equivalent_learning_rates_agree_to_rounding_otherwise(loss: str) -> None:
     n, d_out = 60, 10
     w1, _, losses = weights_after("sse", 1e-4, n, d_out)
-    other_w1, _, other_losses = weights_after(loss, lr_equivalent_to_sse(loss, 1e-4, n, d_out), n, d_out)
+    other_w1, _, other_losses = weights_after(
+        loss, lr_equivalent_to_sse(loss, 1e-4, n, d_out), n, d_out
+    )
     np.testing.assert_allclose(other_w1, w1, rtol=1e-11, atol=1e-13)
     scale = {"mse": n * d_out, "half_mse": 2 * n}[loss]
     np.testing.assert_allclose(np.array(other_losses) * scale, losses, rtol=1e-11)

@@ -7,8 +7,8 @@ import sys
 
 import numpy as np
 import pytest
-from reference import seed_loop
 
+from reference import seed_loop
 from twolayer.callbacks import PrintLosses, record_line
 from twolayer.cli import main
 from twolayer.seed import SeedProblem, format_line, seed_draws
@@ -30,8 +30,12 @@ def test_library_run_is_bit_identical_to_the_seed(seed: int) -> None:
     assert np.array_equal(our_w2, w2)
 
 
-@pytest.mark.parametrize(("n", "d_in", "hidden", "d_out", "lr"), [(8, 30, 5, 2, 1e-4), (33, 17, 64, 1, 1e-4)])
-def test_other_sizes_are_bit_identical(n: int, d_in: int, hidden: int, d_out: int, lr: float) -> None:
+@pytest.mark.parametrize(
+    ("n", "d_in", "hidden", "d_out", "lr"), [(8, 30, 5, 2, 1e-4), (33, 17, 64, 1, 1e-4)]
+)
+def test_other_sizes_are_bit_identical(
+    n: int, d_in: int, hidden: int, d_out: int, lr: float
+) -> None:
     expected, w1, _ = seed_loop(3, n, d_in, hidden, d_out, lr, 60)
     lines, our_w1, _ = run_library(3, SeedProblem(n, d_in, hidden, d_out, lr, 60))
     assert lines == expected
@@ -92,5 +96,11 @@ def test_print_losses_quiet_with_no_history_prints_nothing() -> None:
 
     stream = io.StringIO()
     x, y, params = seed_draws(0, SeedProblem(iterations=0))
-    train(x, y, SeedProblem(iterations=0).config(), params, callbacks=[PrintLosses(stream, quiet=True)])
+    train(
+        x,
+        y,
+        SeedProblem(iterations=0).config(),
+        params,
+        callbacks=[PrintLosses(stream, quiet=True)],
+    )
     assert stream.getvalue() == ""

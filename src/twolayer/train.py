@@ -72,7 +72,7 @@ class EarlyStopping:
 
     def observe(self, loss: float, iteration: int, params: Params, tol: float) -> None:
         """Count a loss; it improves when it falls below ``best_loss - tol * |best_loss|``."""
-        if loss < self.best_loss - tol * abs(self.best_loss):
+        if self.best_iteration < 0 or loss < self.best_loss - tol * abs(self.best_loss):
             self.best_loss, self.best_iteration, self.best_params, self.wait = (
                 loss,
                 iteration,
