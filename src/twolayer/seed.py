@@ -45,8 +45,14 @@ class SeedProblem:
 
         The seed has no explosion test, so only a non-finite loss stops it (as an error).
         """
-        settings: dict[str, Any] = {"divergence_factor": math.inf, **overrides}
-        return TrainConfig(iterations=self.iterations, lr=self.lr, hidden=self.hidden, **settings)
+        settings: dict[str, Any] = {
+            "iterations": self.iterations,
+            "lr": self.lr,
+            "hidden": self.hidden,
+            "divergence_factor": math.inf,
+            **overrides,
+        }
+        return TrainConfig(**settings)
 
 
 def seed_draws(
