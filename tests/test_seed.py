@@ -104,3 +104,12 @@ def test_print_losses_quiet_with_no_history_prints_nothing() -> None:
         callbacks=[PrintLosses(stream, quiet=True)],
     )
     assert stream.getvalue() == ""
+
+
+def test_classic_example_prints_the_seed_lines() -> None:
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "classic.py"
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
+    expected, _, _ = seed_loop(0)
+    assert done.stdout.splitlines() == expected
