@@ -1,0 +1,318 @@
+"""The direct solver's fast loop: bit for bit the seed's loop, and no allocation per iteration."""
+
+from __future__ import annotations
+
+import io
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from twolayer import fast
+from twolayer.callbacks import PrintLosses
+from twolayer.cli import main
+from twolayer.config import TrainConfig
+from twolayer.errors import DivergenceError
+from twolayer.model import Params
+from twolayer.seed import SeedProblem, seed_draws
+from twolayer.train import Callback, Record, TrainResult, TrainState, train
+
+Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def plain_seed_loop(seed: int, n: int, d_in: int, hidden: int, d_out: int, lr: float,
+                    iterations: int) -> tuple[list[str], np.ndarray, np.ndarray]:  # fmt: skip
+    """The seed notebook's loop, line for line, after np.random.seed(seed)."""
+    rs = np.random.RandomState(seed)
+    x, y = rs.randn(n, d_in), rs.randn(n, d_out)
+    w1, w2 = rs.randn(d_in, hidden), rs.randn(hidden, d_out)
+    lines = []
+    for it in range(iterations):
+        h = x.dot(w1)
+        h_relu = np.maximum(h, 0)
+        y_pred = h_relu.dot(w2)
+        loss = np.square(y_pred - y).sum()
+        lines.append(f"{it} {loss}")  # what print(it, loss) writes
+        grad_y_pred = 2.0 * (y_pred - y)
+        grad_w2 = h_relu.T.dot(grad_y_pred)
+        grad_h_relu = grad_y_pred.dot(w2.T)
+        grad_h = grad_h_relu.copy()
+        grad_h[h < 0] = 0
+        grad_w1 = x.T.dot(grad_h)
+        w1 -= lr * grad_w1
+        w2 -= lr * grad_w2
+    return lines, w1, w2
+
+
+@pytest.fixture
+def paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record which loop each run takes ("fast" or "portable")."""
+    taken: list[str] = []
+    real_solve = fast.solve
+
+    def spy(run: Any) -> str:
+        taken.append("fast")
+        return real_solve(run)
+
+    monkeypatch.setattr(fast, "solve", spy)
+    return taken
+
+
+@pytest.fixture
+def portable(monkeypatch: pytest.MonkeyPatch) -> Callable[..., TrainResult]:
+    """``train`` forced onto the portable reference loop."""
+
+    def run_portable(*args: Any, **kwargs: Any) -> TrainResult:
+        with monkeypatch.context() as m:
+            m.setattr(fast, "applies", lambda run: False)
+            return train(*args, **kwargs)
+
+    return run_portable
+
+
+SIZES = [
+    (0, 64, 1000, 100, 10, 1e-6, 500),  # the seed's problem
+    (1, 64, 1000, 100, 10, 1e-6, 150),
+    (42, 64, 1000, 100, 10, 1e-6, 60),
+    (3, 8, 30, 5, 2, 1e-4, 60),
+    (7, 33, 17, 64, 1, 1e-4, 60),
+    (2024, 200, 40, 80, 3, 1e-5, 40),
+]
+
+
+@pytest.mark.parametrize(("seed", "n", "d_in", "hidden", "d_out", "lr", "iterations"), SIZES)
+def test_printed_lines_and_weights_are_the_seeds_bit_for_bit(
+    seed: int, n: int, d_in: int, hidden: int, d_out: int, lr: float, iterations: int,
+    paths: list[str],
+) -> None:  # fmt: skip
+    expected, w1, w2 = plain_seed_loop(seed, n, d_in, hidden, d_out, lr, iterations)
+    problem = SeedProblem(n, d_in, hidden, d_out, lr, iterations)
+    x, y, params = seed_draws(seed, problem)
+    out = io.StringIO()
+    result = train(x, y, problem.config(track="loss", solver="direct"), params,
+                   callbacks=[PrintLosses(out)])  # fmt: skip
+    assert paths == ["fast"]
+    assert out.getvalue().splitlines() == expected
+    assert np.array_equal(result.params.w1, w1)
+    assert np.array_equal(result.params.w2, w2)
+
+
+def test_twolayer_seed_prints_the_seeds_lines(
+    capsys: pytest.CaptureFixture[str], paths: list[str]
+) -> None:
+    expected, _, _ = plain_seed_loop(5, 64, 1000, 100, 10, 1e-6, 500)
+    assert main(["seed", "--seed", "5"]) == 0
+    assert capsys.readouterr().out.splitlines() == expected
+    assert paths == ["fast"]
+
+
+def test_the_callers_weights_are_not_modified() -> None:
+    x, y, params = seed_draws(0)
+    before = params.map(np.copy)
+    result = train(x, y, SeedProblem(iterations=5).config(track="loss"), params)
+    assert np.array_equal(params.w1, before.w1) and np.array_equal(params.w2, before.w2)
+    assert not np.array_equal(result.params.w1, before.w1)
+
+
+CONFIGS = [
+    {"optimizer": "momentum", "momentum": 0.8},
+    {"optimizer": "nesterov", "schedule": "step", "step_size": 3, "gamma": 0.5},
+    {"loss": "mse", "lr": 0.05, "schedule": "plateau", "plateau_patience": 2},
+    {"loss": "half_mse", "lr": 0.02, "optimizer": "momentum", "schedule": "cosine"},
+    {"dtype": "float32", "optimizer": "nesterov", "lr": 1e-4},
+    {"dtype": "float32", "loss": "mse", "lr": 0.05},
+]
+
+
+@pytest.mark.parametrize("changes", CONFIGS)
+@pytest.mark.parametrize("track", ["full", "loss"])
+def test_records_and_weights_equal_the_portable_loop(
+    changes: dict[str, Any], track: str, paths: list[str],
+    portable: Callable[..., TrainResult],
+) -> None:  # fmt: skip
+    x, y, params = seed_draws(11, SeedProblem(20, 12, 9, 3))
+    config = TrainConfig(**{"iterations": 25, "lr": 1e-4, "hidden": 9, "track": track, **changes})
+    params = params.map(lambda p: p.astype(config.dtype))
+    x, y = x.astype(config.dtype), y.astype(config.dtype)
+    ours = train(x, y, config, params)
+    reference = portable(x, y, config, params)
+    assert paths == ["fast"]
+    assert [_plain(r) for r in ours.history] == [_plain(r) for r in reference.history]
+    assert _same_params(ours.params, reference.params)
+    assert ours.state.step == reference.state.step == 25
+    for name in ours.state.opt_state:
+        assert _same_params(ours.state.opt_state[name], reference.state.opt_state[name])
+
+
+def _plain(record: Record) -> tuple[Any, ...]:
+    return (record.iteration, record.loss, record.lr, record.val_loss, record.grad_norms,
+            record.dead_fraction)  # fmt: skip
+
+
+def _same_params(a: Params, b: Params) -> bool:
+    return all(np.array_equal(p, q) for p, q in zip(a, b, strict=True))
+
+
+def test_callbacks_see_the_current_weights_and_may_stop() -> None:
+    x, y, params = seed_draws(2, SeedProblem(16, 12, 6, 2))
+    config = TrainConfig(iterations=10, lr=1e-4, hidden=6, optimizer="momentum")
+    seen: list[Params] = []
+
+    class Keep(Callback):
+        def on_iteration_end(self, record: Record, state: TrainState) -> bool:
+            seen.append(state.params.map(np.copy))  # the fast loop updates in place: copy
+            return record.iteration == 3
+
+    stopped = train(x, y, config, params, callbacks=[Keep()])
+    assert stopped.stop_reason == "callback" and len(seen) == 4
+    for i, kept in enumerate(seen):
+        expected = train(x, y, config.replace(iterations=i + 1), params).params
+        assert _same_params(kept, expected)
+
+
+def test_resuming_from_state_equals_an_uninterrupted_run() -> None:
+    x, y, params = seed_draws(4, SeedProblem(16, 12, 6, 2))
+    config = TrainConfig(iterations=12, lr=1e-4, hidden=6, optimizer="nesterov")
+    whole = train(x, y, config, params)
+
+    class StopAt(Callback):
+        def on_iteration_end(self, record: Record, state: TrainState) -> bool:
+            return record.iteration == 4
+
+    first = train(x, y, config, params, callbacks=[StopAt()])
+    rest = train(x, y, config, state=first.state)
+    assert [r.loss for r in first.history + rest.history] == [r.loss for r in whole.history]
+    assert _same_params(rest.params, whole.params)
+
+
+def test_divergence_guard_stops_before_the_bad_update(
+    portable: Callable[..., TrainResult],
+) -> None:
+    x, y, params = seed_draws(0, SeedProblem(16, 30, 8, 2))
+    config = TrainConfig(iterations=50, lr=0.05, hidden=8)
+    with pytest.raises(DivergenceError) as ours:
+        train(x, y, config, params)
+    with pytest.raises(DivergenceError) as reference:
+        portable(x, y, config, params)
+    assert (ours.value.iteration, ours.value.loss) == (reference.value.iteration,
+                                                        reference.value.loss)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("changes", "why"),
+    [
+        ({"optimizer": "adam"}, "supports the optimizers gd, momentum, nesterov"),
+        ({"activation": "tanh"}, "needs the ReLU activation"),
+        ({"loss": "cross_entropy"}, "supports the losses sse, mse, half_mse"),
+        ({"bias": True}, "needs a network without biases"),
+        ({"validation_fraction": 0.2}, "cannot hold out validation data"),
+        ({"early_stopping": True}, "cannot keep early stopping's best weights"),
+    ],
+)
+def test_other_runs_take_the_portable_loop(
+    changes: dict[str, Any], why: str, paths: list[str]
+) -> None:
+    config = TrainConfig(iterations=3, lr=1e-4, hidden=6, init="he", **changes)
+    assert fast.unsupported(config) == why
+    x, y, _ = seed_draws(0, SeedProblem(20, 5, 6, 2))
+    train(x, y, config)
+    assert paths == []
+
+
+def test_minibatches_and_mixed_dtypes_take_the_portable_loop(paths: list[str]) -> None:
+    x, y, params = seed_draws(0, SeedProblem(20, 5, 6, 2))
+    train(x, y, TrainConfig(iterations=2, lr=1e-4, hidden=6, batch_size=7), params)
+    train(x, y, TrainConfig(iterations=2, lr=1e-4, hidden=6, dtype="float32"), params)
+    assert paths == []
+    train(x, y, TrainConfig(iterations=2, lr=1e-4, hidden=6, batch_size=20), params)
+    assert paths == ["fast"]
+
+
+def test_blocks_cover_every_sample_once() -> None:
+    assert fast.block_rows(64, 100, 8) is None  # the seed's 51 KiB of activations: one block
+    rows = fast.block_rows(200_000, 100, 8)
+    assert rows is not None and rows % 8 == 0 and rows >= fast.MIN_BLOCK_ROWS
+    x, y, params = seed_draws(0, SeedProblem(37, 4, 3, 2))
+    ws = fast.Workspace(x, y, params, blocks=8)
+    assert ws.hidden.blocked and len(ws.hidden.blocks) == 5
+    assert sum(block[0].shape[0] for block in ws.hidden.blocks) == 37
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "nesterov"])
+def test_blocked_loop_matches_the_seeds_loop_to_rounding(optimizer: str) -> None:
+    x, y, params = seed_draws(8, SeedProblem(300, 20, 40, 3))
+    lr = 1e-5
+    whole = fast.Workspace(x, y, params, optimizer=optimizer, blocks=0)
+    blocked = fast.Workspace(x, y, params, optimizer=optimizer, blocks=64)
+    assert blocked.hidden.blocked and not whole.hidden.blocked
+    for _ in range(100):
+        a, b = whole.loss_and_grads(), blocked.loss_and_grads()
+        assert b == pytest.approx(a, rel=1e-13)
+        whole.update(lr)
+        blocked.update(lr)
+    assert a < 0.1 * _first_loss(x, y, params)  # it trained
+    for p, q in zip(whole.params, blocked.params, strict=True):
+        np.testing.assert_allclose(q, p, rtol=1e-12, atol=1e-12 * np.abs(p).max())
+
+
+def _first_loss(x: np.ndarray, y: np.ndarray, params: Params) -> float:
+    return float(np.square(np.maximum(x @ params.w1, 0) @ params.w2 - y).sum())
+
+
+def test_train_blocks_large_activations_and_matches_the_portable_loop(
+    paths: list[str], portable: Callable[..., TrainResult]
+) -> None:
+    problem = SeedProblem(3000, 10, 100, 2, 1e-7, 5)  # activations: 2.4 MB > CACHE_BYTES
+    x, y, params = seed_draws(1, problem)
+    assert fast.block_rows(3000, 100, 8) is not None
+    ours = train(x, y, problem.config(), params)
+    reference = portable(x, y, problem.config(), params)
+    assert paths == ["fast"]
+    for a, b in zip(ours.history, reference.history, strict=True):
+        assert a.loss == pytest.approx(b.loss, rel=1e-13)
+        assert a.grad_norms == pytest.approx(b.grad_norms, rel=1e-12)
+        assert a.dead_fraction == b.dead_fraction
+    np.testing.assert_allclose(ours.params.w1, reference.params.w1, rtol=1e-12, atol=1e-12)
+
+
+def _traced_bytes(step: Callable[[], None], iterations: int = 100) -> tuple[int, int]:
+    """(net bytes still allocated, largest transient rise) over ``iterations`` calls."""
+    for _ in range(3):  # warm-up
+        step()
+    tracemalloc.start()
+    try:
+        start, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        for _ in range(iterations):
+            step()
+        end, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return end - start, peak - start
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "nesterov"])
+@pytest.mark.parametrize("blocks", [0, 32])
+def test_steady_state_iterations_allocate_nothing(optimizer: str, blocks: int) -> None:
+    x, y, params = seed_draws(0, SeedProblem(64, 1000, 100, 10))
+    ws = fast.Workspace(x, y, params, optimizer=optimizer, blocks=blocks)
+    smallest = min(a.nbytes for a in _arrays(ws) if a.ndim)
+
+    def step() -> None:
+        ws.loss_and_grads()
+        ws.update(1e-6)
+
+    net, transient = _traced_bytes(step)
+    assert net == 0
+    # NumPy's per-call bookkeeping (iterator objects, freed within the call) is traced too;
+    # anything the size of one of the loop's arrays would show here.
+    assert transient < 2048 < smallest
+
+
+def _arrays(ws: fast.Workspace) -> list[np.ndarray]:
+    found = [*ws.params, *ws.grads, *ws.scratch, ws.hidden.h, ws.hidden.grad_h]
+    for block in ws.hidden.blocks:
+        found.extend(a for a in block if a.base is None or a.size)
+    return found
