@@ -1,0 +1,45 @@
+"""``twolayer plot``: loss curves from a history file or a model file."""
+
+from __future__ import annotations
+
+import argparse
+
+from twolayer.cli import add_command
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = add_command(
+        subparsers,
+        "plot",
+        "Draw training and validation loss per iteration from a history file (.csv, .jsonl) "
+        "or a model file (.npz) written by 'twolayer train'.",
+    )
+    parser.add_argument("history", metavar="FILE", help="a .csv/.jsonl history or an .npz model")
+    parser.add_argument(
+        "--out", metavar="IMAGE", help="a .png, .svg or .pdf file (default: FILE with .png)"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from twolayer.checkpoint import check_writable, load_model_file
+    from twolayer.errors import DataError
+    from twolayer.history import read_history
+    from twolayer.plot import check_image_path, plot_history, require_matplotlib
+
+    source = Path(args.history)
+    out = Path(args.out) if args.out else source.with_suffix(".png")
+    check_image_path(out)
+    require_matplotlib()
+    check_writable(out, "--out")
+    if source.suffix.lower() == ".npz":
+        rows = load_model_file(source).history
+        if not rows:
+            raise DataError(f"{source}: holds no training history")
+    else:
+        rows = read_history(source)
+    plot_history(rows, out, title=source.name)
+    print(f"wrote {out}")
+    return 0

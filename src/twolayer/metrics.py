@@ -1,0 +1,97 @@
+"""How good a prediction is: MSE, RMSE and R² for regression, accuracy for classification.
+
+Pure functions of ``(y_true, y_pred)``.  Regression arrays are (N,) or (N, D_out); a metric of
+several outputs is the plain average of each output's metric (scikit-learn's
+``"uniform_average"``), so the numbers agree with ``sklearn.metrics``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from twolayer.errors import DataError
+
+
+def _pair(y_true: Any, y_pred: Any) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    t = np.asarray(y_true, dtype=np.float64)
+    p = np.asarray(y_pred, dtype=np.float64)
+    t, p = (a.reshape(len(a), -1) if a.ndim == 1 else a for a in (t, p))
+    if t.shape != p.shape:
+        raise DataError(f"targets have shape {t.shape} but predictions {p.shape}")
+    if t.shape[0] == 0:
+        raise DataError("there are no samples to score")
+    return t, p
+
+
+def mse(y_true: Any, y_pred: Any) -> float:
+    """Mean squared error: ``mean((y_pred - y_true)^2)`` over samples and outputs."""
+    t, p = _pair(y_true, y_pred)
+    return float(np.mean(np.square(p - t)))
+
+
+def rmse(y_true: Any, y_pred: Any) -> float:
+    """Root of the mean squared error of each output, averaged over outputs (scikit-learn's
+    ``root_mean_squared_error``); in the targets' units."""
+    t, p = _pair(y_true, y_pred)
+    return float(np.mean(np.sqrt(np.mean(np.square(p - t), axis=0))))
+
+
+def r2(y_true: Any, y_pred: Any) -> float:
+    """Coefficient of determination ``1 - SS_res / SS_tot`` per output, averaged.
+
+    An output whose targets are all equal has ``SS_tot = 0``: it scores 1 when predicted
+    exactly and 0 otherwise (scikit-learn's ``force_finite``).  (N,) or (N, D_out) -> float.
+    """
+    t, p = _pair(y_true, y_pred)
+    ss_res = np.sum(np.square(t - p), axis=0)  # (D_out,)
+    ss_tot = np.sum(np.square(t - t.mean(axis=0)), axis=0)  # (D_out,)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scores = np.where(ss_tot > 0, 1.0 - ss_res / ss_tot, np.where(ss_res == 0, 1.0, 0.0))
+    return float(np.mean(scores))
+
+
+def accuracy(labels_true: Any, labels_pred: Any) -> float:
+    """Share of samples whose predicted label equals the true one. (N,), (N,) -> float."""
+    t, p = np.asarray(labels_true), np.asarray(labels_pred)
+    if t.shape != p.shape or t.ndim != 1:
+        raise DataError(f"labels have shape {t.shape} but predictions {p.shape}")
+    if t.shape[0] == 0:
+        raise DataError("there are no samples to score")
+    return float(np.mean(t == p))
+
+
+def regression_metrics(y_true: Any, y_pred: Any) -> dict[str, float]:
+    """``{"mse", "rmse", "r2"}`` of one set."""
+    return {"mse": mse(y_true, y_pred), "rmse": rmse(y_true, y_pred), "r2": r2(y_true, y_pred)}
+
+
+def classification_metrics(labels_true: Any, labels_pred: Any) -> dict[str, float]:
+    """``{"accuracy"}`` of one set."""
+    return {"accuracy": accuracy(labels_true, labels_pred)}
+
+
+def score(task: str, y_true: Any, y_pred: Any) -> dict[str, float]:
+    """The metrics of ``task`` ("regression" or "classification") for one set."""
+    if task == "classification":
+        return classification_metrics(y_true, y_pred)
+    return regression_metrics(y_true, y_pred)
+
+
+def format_metrics(name: str, values: dict[str, float]) -> str:
+    """One printed line: ``test: mse=2905.12 rmse=53.899 r2=0.481234``."""
+    return f"{name}: " + " ".join(f"{k}={v:.6g}" for k, v in values.items())
+
+
+__all__ = [
+    "accuracy",
+    "classification_metrics",
+    "format_metrics",
+    "mse",
+    "r2",
+    "regression_metrics",
+    "rmse",
+    "score",
+]

@@ -1,0 +1,95 @@
+"""Loss curves as an image: training and validation loss per iteration (matplotlib, headless).
+
+The figure is drawn on matplotlib's Agg canvas directly, never through ``pyplot``: no window,
+no global figure state, nothing that needs a display.  The loss axis is logarithmic when every
+loss is positive (losses fall over orders of magnitude).  matplotlib is an optional extra:
+``pip install 'twolayer[plot]'``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from twolayer.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def require_matplotlib() -> None:
+    """Raise a ConfigError naming the extra to install when matplotlib is missing."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise ConfigError("plots need matplotlib: pip install 'twolayer[plot]'") from None
+
+
+def check_image_path(path: str | Path) -> None:
+    """The image format follows the extension: .png, .svg or .pdf."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in IMAGE_SUFFIXES:
+        raise ConfigError(
+            f"plot file {str(path)!r} must end in {', '.join(IMAGE_SUFFIXES)}, got {suffix!r}"
+        )
+
+
+def _series(rows: Sequence[dict[str, Any]], key: str) -> tuple[list[int], list[float]]:
+    points = [(int(r["iteration"]), float(r[key])) for r in rows if r.get(key) is not None]
+    return [i for i, _ in points], [v for _, v in points]
+
+
+def draw_history(rows: Sequence[dict[str, Any]], *, title: str = "") -> Figure:
+    """A figure of the ``loss`` (and ``val_loss``, when present) of history ``rows``.
+
+    Parameters
+    ----------
+    rows : history rows with ``iteration``, ``loss`` and optionally ``val_loss``.
+    title : shown above the axes.
+    """
+    require_matplotlib()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    it, loss = _series(rows, "loss")
+    if not it:
+        raise DataError("the history holds no losses to plot")
+    val_it, val = _series(rows, "val_loss")
+    fig = Figure(figsize=(6.4, 4.0), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.plot(it, loss, label="training loss", color="tab:blue")
+    if val_it:
+        ax.plot(val_it, val, label="validation loss", color="tab:orange")
+    if all(v > 0 for v in loss + val):
+        ax.set_yscale("log")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("loss")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_history(rows: Sequence[dict[str, Any]], path: str | Path, *, title: str = "") -> None:
+    """Draw :func:`draw_history` into ``path``, written atomically; the format follows the
+    extension (.png, .svg, .pdf)."""
+    from twolayer.checkpoint import atomic_write
+
+    check_image_path(path)
+    fig = draw_history(rows, title=title)
+    fmt = Path(path).suffix.lower()[1:]
+    atomic_write(path, lambda f: fig.savefig(f, format=fmt))
+
+
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "check_image_path",
+    "draw_history",
+    "plot_history",
+    "require_matplotlib",
+]

@@ -1,0 +1,104 @@
+"""A progress bar for long runs, on stderr, only where a person is watching.
+
+The bar (tqdm, an optional extra: ``pip install 'twolayer[progress]'``) is drawn only when the
+stream it would use is a terminal and the run is not ``--quiet``; it appears after the run has
+lasted :data:`DELAY` seconds, so short runs never show one.  It never goes to a pipe or a file,
+so piped output stays exactly the printed lines.  When the printed lines go to the same
+terminal, :func:`around_bar` lets them pass without tearing the bar.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import TracebackType
+from typing import Any, TextIO, cast
+
+from twolayer.train import Callback, Record, TrainResult, TrainState
+
+DELAY = 0.5
+"""Seconds before the bar first appears."""
+
+
+def wants_bar(stream: TextIO, *, quiet: bool) -> bool:
+    """Whether a bar belongs on ``stream``: a terminal, not quiet, and tqdm installed."""
+    if quiet or not _isatty(stream):
+        return False
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
+
+
+class ProgressBar(Callback):
+    """One tick per iteration, showing the latest loss; use it as a context manager so the bar
+    is closed even when training fails."""
+
+    def __init__(
+        self, total: int, *, initial: int = 0, stream: TextIO | None = None, delay: float = DELAY
+    ) -> None:
+        from tqdm import tqdm
+
+        self.bar: Any = tqdm(
+            total=total,
+            initial=initial,
+            file=stream if stream is not None else sys.stderr,
+            unit="it",
+            delay=delay,
+            dynamic_ncols=True,
+            leave=False,
+        )
+
+    def on_iteration_end(self, record: Record, state: TrainState) -> bool | None:
+        self.bar.set_postfix_str(f"loss={record.loss:.4g}", refresh=False)
+        self.bar.update(1)
+        return None
+
+    def on_train_end(self, result: TrainResult) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.bar.close()
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class _AroundBar:
+    """A text stream that lifts the bar off the terminal while a line is written."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        from tqdm import tqdm
+
+        with tqdm.external_write_mode(file=self.stream):
+            return self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def around_bar(stream: TextIO) -> TextIO:
+    """``stream`` itself, or, when it is a terminal too, a wrapper that keeps lines and bar
+    apart."""
+    return cast(TextIO, _AroundBar(stream)) if _isatty(stream) else stream
+
+
+__all__ = ["DELAY", "ProgressBar", "around_bar", "wants_bar"]

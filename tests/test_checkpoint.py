@@ -1,0 +1,343 @@
+"""Model files: exact round trips, bit-identical resume, atomic writes, and every bad file."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from twolayer.checkpoint import (
+    FORMAT_VERSION,
+    Checkpoint,
+    Model,
+    StopOnInterrupt,
+    atomic_write,
+    load_model,
+    load_model_file,
+    save_model,
+)
+from twolayer.config import TrainConfig
+from twolayer.data import fit_preprocessing
+from twolayer.errors import ModelFileError
+from twolayer.history import HistoryLog
+from twolayer.model import Params
+from twolayer.seed import SeedProblem
+from twolayer.train import Callback, Record, TrainState, train
+
+UNPICKLED: list[str] = []
+
+
+def _payload() -> str:
+    """Would run if an object array were ever unpickled."""
+    UNPICKLED.append("ran")
+    return "ran"
+
+
+class _Evil:
+    def __reduce__(self) -> tuple[Any, tuple[()]]:
+        return (_payload, ())
+
+
+def problem(seed: int = 0, n: int = 40, classes: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, 3)) * [1.0, 10.0, 0.1] + [0.0, 5.0, -1.0]
+    if classes:
+        return x, np.where(x[:, 0] > 0, "yes", "no")
+    return x, np.stack([x[:, 0] - x[:, 1], 100 + 30 * x[:, 2]], axis=1)
+
+
+def fitted(classes: bool = False, **changes: Any) -> tuple[Model, Any, np.ndarray]:
+    x, y = problem(classes=classes)
+    task = "classification" if classes else "regression"
+    settings: dict[str, Any] = {
+        "iterations": 20, "lr": 1e-2, "hidden": 8, "bias": True, "init": "he",
+        "optimizer": "adam", "batch_size": 16, "seed": 3,
+        "loss": "cross_entropy" if classes else "half_mse",
+    }  # fmt: skip
+    config = TrainConfig(**{**settings, **changes})
+    prep = fit_preprocessing(x, y, task)
+    result = train(prep.inputs(x), prep.targets(y), config)
+    names = ("a", "b", "c")
+    model = Model(result.params, config.activation, config.loss, prep, config, names,
+                  ("t",) if classes else ("u", "v"), {"iterations": 20}, {"kind": "test"})  # fmt: skip
+    return model, result, x
+
+
+# --- round trips -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("classes", [False, True])
+def test_model_round_trip_is_exact(tmp_path: Path, classes: bool) -> None:
+    model, result, x = fitted(classes)
+    rows = [r.to_dict() for r in result.history]
+    save_model(tmp_path / "m.npz", model, state=result.state, history=rows)
+    saved = load_model_file(tmp_path / "m.npz")
+    loaded = saved.model
+    for name, value in model.params.named().items():
+        assert np.array_equal(getattr(loaded.params, name), value)
+        assert getattr(loaded.params, name).dtype == value.dtype
+    assert loaded.config == model.config
+    assert (loaded.activation, loaded.loss, loaded.task) == (model.activation, model.loss,
+                                                             model.task)  # fmt: skip
+    assert loaded.feature_names == ("a", "b", "c") and loaded.summary == {"iterations": 20}
+    assert loaded.source == {"kind": "test"}
+    assert np.array_equal(loaded.predict(x), model.predict(x))
+    assert saved.history == rows
+    assert saved.state is not None and saved.state.iteration == 20 and saved.state.step == 60
+    if classes:
+        assert loaded.preprocessing.classes is not None
+        assert loaded.preprocessing.classes.tolist() == ["no", "yes"]
+        assert set(loaded.predict(x).tolist()) <= {"no", "yes"}
+        proba = loaded.predict_proba(x)
+        assert proba.shape == (40, 2) and np.allclose(proba.sum(axis=1), 1.0)
+    else:
+        prep = loaded.preprocessing
+        assert prep.y_scaler is not None and model.preprocessing.y_scaler is not None
+        assert np.array_equal(prep.y_scaler.mean, model.preprocessing.y_scaler.mean)
+
+
+def test_regression_predictions_come_back_in_target_units() -> None:
+    model, _, x = fitted(iterations=300)
+    _, y = problem()
+    predicted = model.predict(x)
+    assert predicted.shape == (40, 2)
+    assert np.abs(predicted - y).mean() < 0.1 * np.abs(y - y.mean(axis=0)).mean()
+
+
+def test_seed_configuration_with_an_infinite_guard_round_trips(tmp_path: Path) -> None:
+    config = SeedProblem(n=4, d_in=3, hidden=2, d_out=1).config()
+    assert math.isinf(config.divergence_factor)
+    params = Params(np.ones((3, 2)), np.ones((2, 1)))
+    save_model(tmp_path / "m.npz", Model(params, config=config))
+    assert load_model(tmp_path / "m.npz").config == config
+
+
+# --- bit-identical resume ----------------------------------------------------------------------
+
+
+class StopAt(Callback):
+    def __init__(self, iteration: int) -> None:
+        self.iteration = iteration
+
+    def on_iteration_end(self, record: Record, state: TrainState) -> bool | None:
+        return state.iteration == self.iteration
+
+
+RESUMABLE = [
+    {"optimizer": "adam", "batch_size": 7},
+    {"optimizer": "adam", "batch_size": 7, "validation_fraction": 0.25, "early_stopping": True,
+     "patience": 1000, "schedule": "plateau", "plateau_patience": 2},
+    {"optimizer": "nesterov", "batch_size": 9},
+    {"optimizer": "gd", "dtype": "float32"},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("changes", RESUMABLE)
+def test_stopped_and_resumed_run_equals_an_uninterrupted_one(
+    tmp_path: Path, changes: dict[str, Any]
+) -> None:
+    raw_x, raw_y = problem(n=50)
+    prep = fit_preprocessing(raw_x, raw_y)
+    x, y = prep.inputs(raw_x), prep.targets(raw_y)
+    settings = {"iterations": 30, "lr": 1e-2, "hidden": 6, "bias": True, "init": "he",
+                "loss": "half_mse", "seed": 5}  # fmt: skip
+    config = TrainConfig(**{**settings, **changes})
+    whole = train(x, y, config)
+    first = train(x, y, config, callbacks=[StopAt(11)])
+    assert first.stop_reason == "callback" and first.state.iteration == 11
+    save_model(tmp_path / "c.npz", Model(first.state.params, config=config), state=first.state)
+    state = load_model_file(tmp_path / "c.npz").state
+    assert state is not None
+    rest = train(x, y, config, state=state)
+    for name, value in whole.params.named().items():
+        assert getattr(rest.params, name).tobytes() == value.tobytes(), name
+    assert [r.loss for r in rest.history] == [r.loss for r in whole.history[11:]]
+    assert [r.val_loss for r in rest.history] == [r.val_loss for r in whole.history[11:]]
+
+
+def test_checkpoint_callback_saves_every_k_iterations(tmp_path: Path) -> None:
+    x, y = problem()
+    config = TrainConfig(iterations=7, lr=1e-3, hidden=4, bias=True, init="he",
+                         optimizer="adam", batch_size=10, loss="mse")  # fmt: skip
+    log = HistoryLog()
+    saves: list[int] = []
+
+    def make_model(params: Params, summary: dict[str, Any]) -> Model:
+        saves.append(summary["iterations"])
+        return Model(params, config=config, summary=summary)
+
+    train(x, y, config, callbacks=[log, Checkpoint(tmp_path / "c.npz", make_model, log, 3)])
+    assert saves == [3, 6]
+    saved = load_model_file(tmp_path / "c.npz")
+    assert saved.state is not None and saved.state.iteration == 6
+    assert [r["iteration"] for r in saved.history] == [0, 1, 2, 3, 4, 5]
+    assert saved.model.summary["iterations"] == 6
+
+
+def test_history_log_continues_elapsed_time_after_a_resume() -> None:
+    log = HistoryLog([{"iteration": 0, "loss": 1.0, "elapsed": 2.5}])
+    log.on_iteration_end(Record(1, 0.5, 0.1, 0.25), TrainState(Params(np.ones(1), np.ones(1)), {}))
+    assert [r["elapsed"] for r in log.rows] == [2.5, 2.75]
+
+
+def test_ctrl_c_stops_at_the_end_of_the_iteration() -> None:
+    x, y = problem()
+    config = TrainConfig(iterations=50, lr=1e-3, hidden=4, bias=True, init="he", loss="mse")
+    stop = StopOnInterrupt()
+
+    class Interrupt(Callback):
+        def on_iteration_end(self, record: Record, state: TrainState) -> bool | None:
+            if state.iteration == 4:
+                os.kill(os.getpid(), signal.SIGINT)
+            return None
+
+    before = signal.getsignal(signal.SIGINT)
+    with stop.catching():
+        result = train(x, y, config, callbacks=[Interrupt(), stop])
+    assert signal.getsignal(signal.SIGINT) is before
+    assert stop.requested and result.stop_reason == "callback"
+    assert result.state.iteration == 4 and len(result.history) == 4  # the same iteration
+    with stop.catching(), pytest.raises(KeyboardInterrupt):
+        os.kill(os.getpid(), signal.SIGINT)  # a second Ctrl-C gives up at once
+
+
+# --- safe writing ------------------------------------------------------------------------------
+
+
+def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "m.npz"
+    target.write_bytes(b"old model")
+
+    def half_then_crash(f: Any) -> None:
+        f.write(b"half a new mo")
+        raise RuntimeError("disk died")
+
+    with pytest.raises(RuntimeError, match="disk died"):
+        atomic_write(target, half_then_crash)
+    assert target.read_bytes() == b"old model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"]
+
+
+def test_write_into_a_missing_directory_is_a_clean_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelFileError, match=r"cannot write .*: No such file or directory"):
+        atomic_write(tmp_path / "nope" / "m.npz", lambda f: None, error=ModelFileError)
+
+
+def test_non_finite_weights_are_never_saved(tmp_path: Path) -> None:
+    params = Params(np.array([[1.0, np.nan]]), np.ones((2, 1)))
+    with pytest.raises(ModelFileError, match="'w1' holds NaN or infinite values"):
+        save_model(tmp_path / "m.npz", Model(params))
+    assert not (tmp_path / "m.npz").exists()
+
+
+# --- bad model files ---------------------------------------------------------------------------
+
+
+def saved_arrays(tmp_path: Path) -> dict[str, Any]:
+    model, result, _ = fitted()
+    save_model(tmp_path / "good.npz", model, state=result.state)
+    with np.load(tmp_path / "good.npz", allow_pickle=False) as f:
+        return {k: f[k] for k in f.files}
+
+
+def rewrite(tmp_path: Path, arrays: dict[str, Any], **meta_changes: Any) -> Path:
+    meta = json.loads(str(arrays["metadata"]))
+    meta.update(meta_changes)
+    path = tmp_path / "bad.npz"
+    np.savez(path, **{**arrays, "metadata": np.asarray(json.dumps(meta))}, allow_pickle=True)
+    return path
+
+
+def test_newer_format_version_is_refused(tmp_path: Path) -> None:
+    path = rewrite(tmp_path, saved_arrays(tmp_path), format_version=FORMAT_VERSION + 1)
+    with pytest.raises(ModelFileError, match=rf"written in model format version {FORMAT_VERSION + 1}, "
+                       rf"newer than this twolayer reads \({FORMAT_VERSION}\); upgrade"):  # fmt: skip
+        load_model(path)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda a: a.pop("w2"), "array 'w2' is missing"),
+        (
+            lambda a: a.update(w1=np.zeros((4, 8))),
+            r"array 'w1' has shape \(4, 8\), expected \(3, 8\)",
+        ),
+        (lambda a: a.update(b1=np.full(8, np.inf)), "array 'b1' holds NaN or infinite values"),
+        (lambda a: a.update(x_scale=np.zeros(3)), "'x_scale' holds a scale that is not positive"),
+        (lambda a: a.pop("opt.m.w1"), "array 'opt.m.w1' is missing"),
+        (lambda a: a.pop("metadata"), r"not a twolayer model file \(no metadata\)"),
+        (lambda a: a.update(metadata=np.asarray("{oops")), "the metadata is not valid JSON"),
+        (lambda a: a.update(w1=np.array([[_Evil()]], dtype=object)), "holds Python objects"),
+    ],
+)
+def test_bad_arrays_give_precise_errors(tmp_path: Path, change: Any, message: str) -> None:
+    arrays = saved_arrays(tmp_path)
+    change(arrays)
+    path = tmp_path / "bad.npz"
+    np.savez(path, **arrays, allow_pickle=True)
+    with pytest.raises(ModelFileError, match=message):
+        load_model(path)
+    assert UNPICKLED == []
+
+
+@pytest.mark.parametrize(
+    ("meta", "message"),
+    [
+        ({"format": "other"}, "not a twolayer model file"),
+        ({"sizes": [3, 8]}, "'sizes' must be three positive integers"),
+        ({"activation": "swish"}, "unknown activation 'swish'"),
+        ({"config": {"lr": -1.0}}, "the training configuration is invalid: lr must be"),
+        ({"config": {"colour": 1}}, "unknown configuration keys: colour"),
+        ({"task": "ranking"}, "unknown task 'ranking'"),
+        ({"state": {"iteration": 1}}, "the training state is invalid"),
+    ],
+)
+def test_bad_metadata_gives_precise_errors(
+    tmp_path: Path, meta: dict[str, Any], message: str
+) -> None:
+    path = rewrite(tmp_path, saved_arrays(tmp_path), **meta)
+    with pytest.raises(ModelFileError, match=message):
+        load_model_file(path)
+
+
+def test_truncated_and_corrupted_files(tmp_path: Path) -> None:
+    saved_arrays(tmp_path)
+    raw = (tmp_path / "good.npz").read_bytes()
+    (tmp_path / "cut.npz").write_bytes(raw[: len(raw) * 2 // 3])
+    with pytest.raises(ModelFileError, match=r"cut\.npz: not a valid \.npz archive"):
+        load_model(tmp_path / "cut.npz")
+    flipped = bytearray(raw)
+    flipped[raw.index(b"w1.npy") + 200] ^= 0x01
+    (tmp_path / "flip.npz").write_bytes(bytes(flipped))
+    with pytest.raises(ModelFileError, match="Bad CRC-32"):
+        load_model(tmp_path / "flip.npz")
+    with pytest.raises(ModelFileError, match=r"none\.npz: no such file"):
+        load_model(tmp_path / "none.npz")
+
+
+@given(
+    flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 255)), min_size=1, max_size=3),
+    cut=st.integers(0, 10**6),
+)
+def test_mangled_model_files_give_only_model_file_errors(
+    tmp_path_factory: pytest.TempPathFactory, flips: list[tuple[int, int]], cut: int
+) -> None:
+    folder = tmp_path_factory.mktemp("mangled")
+    good = folder / "good.npz"
+    save_model(good, Model(Params(np.ones((2, 3)), np.ones((3, 1)), np.zeros(3), np.zeros(1))))
+    raw = bytearray(good.read_bytes())
+    for where, mask in flips:
+        raw[where % len(raw)] ^= mask
+    (folder / "m.npz").write_bytes(bytes(raw[: len(raw) - cut % 64]))
+    with contextlib.suppress(ModelFileError):
+        load_model_file(folder / "m.npz")
