@@ -162,6 +162,7 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
             patience=self.patience,
             tol=self.tol,
             divergence_factor=self.divergence_factor,
+            track="loss",  # the estimators keep only the loss curves: skip the other statistics
             seed=self._seed(),
         )
 
