@@ -114,6 +114,14 @@ def test_csv_errors_name_the_file_row_and_column(
     assert message in str(info.value)
 
 
+def test_text_targets_of_a_regression_point_to_classification(tmp_path: Path) -> None:
+    path = write(tmp_path, "d.csv", "a,kind\n1,cat\n")
+    with pytest.raises(DataError, match="'cat' is not a number; class labels need the cross_ent"):
+        load_csv(path)
+    with pytest.raises(DataError, match=r"'nan' is not a finite number \(NaN or infinite\)$"):
+        load_csv(write(tmp_path, "n.csv", "a,y\n1,nan\n"))
+
+
 def test_classification_needs_one_label_column(tmp_path: Path) -> None:
     path = write(tmp_path, "d.csv", "a,b,c\n1,2,3\n")
     with pytest.raises(DataError, match="classification takes one label column, got 2 targets"):

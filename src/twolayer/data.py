@@ -402,7 +402,12 @@ def load_csv(
             )
         y: NDArray[Any] = _labels(table, targets[0])
     else:
-        y = _numeric(table, targets)
+        try:
+            y = _numeric(table, targets)
+        except DataError as exc:
+            if "is not a number" not in str(exc):
+                raise
+            raise DataError(f"{exc}; class labels need the cross_entropy loss") from None
     return Dataset(
         x, y, str(path), tuple(names[j] for j in features), tuple(names[j] for j in targets), task
     )
