@@ -241,15 +241,18 @@ def test_blocks_cover_every_sample_once() -> None:
 
 
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "nesterov"])
-def test_blocked_loop_matches_the_seeds_loop_to_rounding(optimizer: str) -> None:
+@pytest.mark.parametrize("fuse", [True, False])
+def test_blocked_loop_matches_the_seeds_loop_to_rounding(optimizer: str, fuse: bool) -> None:
     x, y, params = seed_draws(8, SeedProblem(300, 20, 40, 3))
     lr = 1e-5
-    whole = fast.Workspace(x, y, params, optimizer=optimizer, blocks=0)
-    blocked = fast.Workspace(x, y, params, optimizer=optimizer, blocks=64)
+    whole = fast.Workspace(x, y, params, optimizer=optimizer, blocks=0, alive=True)
+    blocked = fast.Workspace(x, y, params, optimizer=optimizer, blocks=64, fuse=fuse, alive=True)
     assert blocked.hidden.blocked and not whole.hidden.blocked
+    assert blocked.hidden.fused == fuse and len(blocked.x_blocks) == (5 if fuse else 0)
     for _ in range(100):
         a, b = whole.loss_and_grads(), blocked.loss_and_grads()
         assert b == pytest.approx(a, rel=1e-13)
+        assert np.array_equal(blocked.alive(), whole.alive())
         whole.update(lr)
         blocked.update(lr)
     assert a < 0.1 * _first_loss(x, y, params)  # it trained
@@ -261,12 +264,18 @@ def _first_loss(x: np.ndarray, y: np.ndarray, params: Params) -> float:
     return float(np.square(np.maximum(x @ params.w1, 0) @ params.w2 - y).sum())
 
 
+@pytest.mark.parametrize(
+    "problem",
+    [
+        SeedProblem(3000, 10, 100, 2, 1e-7, 5),  # activations 2.4 MB, w1 8 KB: fused blocks
+        SeedProblem(400, 200, 700, 2, 1e-7, 3),  # activations 2.2 MB, w1 1.1 MB: products whole
+    ],
+)
 def test_train_blocks_large_activations_and_matches_the_portable_loop(
-    paths: list[str], portable: Callable[..., TrainResult]
+    problem: SeedProblem, paths: list[str], portable: Callable[..., TrainResult]
 ) -> None:
-    problem = SeedProblem(3000, 10, 100, 2, 1e-7, 5)  # activations: 2.4 MB > CACHE_BYTES
     x, y, params = seed_draws(1, problem)
-    assert fast.block_rows(3000, 100, 8) is not None
+    assert fast.block_rows(problem.n, problem.hidden, 8) is not None
     ours = train(x, y, problem.config(), params)
     reference = portable(x, y, problem.config(), params)
     assert paths == ["fast"]
@@ -294,15 +303,16 @@ def _traced_bytes(step: Callable[[], None], iterations: int = 100) -> tuple[int,
 
 
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "nesterov"])
-@pytest.mark.parametrize("blocks", [0, 32])
-def test_steady_state_iterations_allocate_nothing(optimizer: str, blocks: int) -> None:
+@pytest.mark.parametrize(("blocks", "fuse"), [(0, False), (32, False), (32, True)])
+def test_steady_state_iterations_allocate_nothing(optimizer: str, blocks: int, fuse: bool) -> None:
     x, y, params = seed_draws(0, SeedProblem(64, 1000, 100, 10))
-    ws = fast.Workspace(x, y, params, optimizer=optimizer, blocks=blocks)
+    ws = fast.Workspace(x, y, params, optimizer=optimizer, blocks=blocks, fuse=fuse, alive=True)
     smallest = min(a.nbytes for a in _arrays(ws) if a.ndim)
 
     def step() -> None:
         ws.loss_and_grads()
         ws.update(1e-6)
+        ws.hidden.active[...] = False  # what alive() resets, without its copy
 
     net, transient = _traced_bytes(step)
     assert net == 0

@@ -94,13 +94,14 @@ class DualSolver:
         optimizer: str = "gd",
         mu: float = 0.9,
         velocity: Params | None = None,
+        alive: bool = False,
     ) -> None:
         n, hidden = x.shape[0], params.w1.shape[1]
         self.x, self.mu, self.optimizer = x, mu, optimizer
         self.w1_start = params.w1.copy()  # (D_in, H)
         self.w2 = params.w2.copy()  # (H, D_out), explicit as in the direct solver
         self.kernel = x @ x.T  # K, (N, D_in) @ (D_in, N) -> (N, N)
-        self.hidden = fast.HiddenPass(y, hidden, loss, rows=None)
+        self.hidden = fast.HiddenPass(y, hidden, loss, rows=None, alive=alive)
         np.matmul(x, self.w1_start, out=self.hidden.h)  # h_0 (N, H)
         self.coef = np.zeros((n, hidden), x.dtype)  # P: w1 = w1_0 + x.T @ P
         self.k_step = np.empty_like(self.coef)  # K @ (the step added to P)
@@ -218,11 +219,11 @@ def solve(run: _Run) -> str:
     when read; at the end (or when training stops with an error) both are formed and stored.
     """
     c, state = run.config, run.state
+    full = c.track == "full"
     dual = DualSolver(
         run.x, run.y, state.params, loss=c.loss, optimizer=c.optimizer, mu=c.momentum,
-        velocity=state.opt_state.get("velocity"),
+        velocity=state.opt_state.get("velocity"), alive=full,
     )  # fmt: skip
-    full = c.track == "full"
     # finish_iteration reads its params argument only for validation and early stopping, which
     # the dual solver excludes; it gets the starting weights rather than forming w1 each time.
     start = Params(dual.w1_start, dual.w2)

@@ -61,6 +61,10 @@ CACHE_BYTES = 2 * 2**20
 BLOCK_BYTES = 512 * 2**10
 """Target size of one block of hidden activations (rows * H * itemsize), about one core's L2."""
 
+FUSE_BYTES = 2**20
+"""With blocks, when w1 (D_in, H) is at most this big the products with x are blocked too
+(summing a block's share of grad_w1 is then cheap): the tall workload, not the wide one."""
+
 MIN_BLOCK_ROWS = 512
 """Fewest rows in a block: thinner blocks make the products with w2 slow (measured on the
 wide workload, H = 1024)."""
@@ -106,8 +110,8 @@ def block_rows(n: int, hidden: int, itemsize: int) -> int | None:
 class HiddenPass:
     """Buffers and code for everything between the two products with ``x``.
 
-    Given ``h = x @ w1`` (N, H) in :attr:`h`, :meth:`run` computes the activations ``a``, the
-    prediction, the loss, ``grad_w2`` (H, D_out) and ``grad_h`` (N, H), writing only into arrays
+    Given ``h = x @ w1`` in :attr:`h`, :meth:`run` computes the activations ``a``, the
+    prediction, the loss, ``grad_w2`` (H, D_out) and ``grad_h``, writing only into arrays
     allocated here.  The dual solver shares it with the direct loop.
 
     Parameters
@@ -117,31 +121,49 @@ class HiddenPass:
     loss : "sse", "mse" or "half_mse"
     rows : rows per sample block, or None to work on all samples at once (then every call is
         the one the seed makes, and ``h`` is kept; in blocks ``h`` is overwritten by ``a``).
+    fused : with blocks, make ``h`` and ``grad_h`` one block tall and reused by every block:
+        the caller then computes each block's ``h`` just before :meth:`block` and uses its
+        ``grad_h`` just after, so that no (N, H) array exists at all.
+    alive : also keep :attr:`active`, the (H,) mask of units active for some sample.
     """
 
-    def __init__(self, y: FloatArray, hidden: int, loss: str, rows: int | None) -> None:
+    def __init__(
+        self,
+        y: FloatArray,
+        hidden: int,
+        loss: str,
+        rows: int | None,
+        *,
+        fused: bool = False,
+        alive: bool = False,
+    ) -> None:
         n, d_out = y.shape
         dtype = y.dtype
-        self.y = y
+        self.y, self.track_alive = y, alive
         self.divisor, self.grad_factor = _loss_constants(loss, n, d_out)
         self.total = np.empty((), dtype)  # the loss (of one block), 0-d
-        self.h = np.empty((n, hidden), dtype)  # (N, H)
-        self.grad_h = np.empty((n, hidden), dtype)  # (N, H)
-        self.grad_w2 = np.empty((hidden, d_out), dtype)  # (H, D_out)
         self.blocked = rows is not None and rows < n
         size = rows if rows is not None and self.blocked else n
-        self.a = self.h if self.blocked else np.empty((n, hidden), dtype)  # (N, H)
-        mask = np.empty((size, hidden), bool)  # h < 0
+        self.fused = fused and self.blocked
+        tall = size if self.fused else n
+        self.h = np.empty((tall, hidden), dtype)  # (N, H), or (rows, H) when fused
+        self.grad_h = np.empty((tall, hidden), dtype)
+        self.grad_w2 = np.empty((hidden, d_out), dtype)  # (H, D_out)
+        self.a = self.h if self.blocked else np.empty((n, hidden), dtype)  # relu(h)
+        self.active = np.zeros(hidden, bool)  # (H,), with alive: units active somewhere
+        self.block_active = np.empty(hidden, bool)
+        mask = np.empty((size, hidden), bool)  # h < 0, then a != 0 when tracking
         y_pred, diff, square = (np.empty((size, d_out), dtype) for _ in range(3))
         self.partial_w2 = np.empty_like(self.grad_w2)  # one block's share of grad_w2
         self.blocks = []  # views made once, so that an iteration creates no array object
         for start in range(0, n, size):
             part = slice(start, min(start + size, n))
             rows_here = part.stop - start
-            h, a = self.h[part], self.a[part]
+            local = slice(0, rows_here) if self.fused else part
+            h, a = self.h[local], self.a[local]
             row_views = (y_pred[:rows_here], diff[:rows_here], square[:rows_here])
             self.blocks.append(
-                (h, a, a.T, self.grad_h[part], self.y[part], mask[:rows_here], *row_views)
+                (h, a, a.T, self.grad_h[local], self.y[part], mask[:rows_here], *row_views)
             )
 
     def run(self, w2: FloatArray) -> float:
@@ -150,30 +172,45 @@ class HiddenPass:
         With one block the lines are the seed's, each computed as the seed computes it; with
         several, the loss and ``grad_w2`` are summed block by block.
         """
-        total, w2_t, factor = self.total, w2.T, self.grad_factor
         loss = 0.0
-        for i, (h, a, a_t, grad_h, y, mask, y_pred, diff, square) in enumerate(self.blocks):
-            np.less(h, 0, out=mask)
-            np.maximum(h, 0, out=a)  # relu
-            np.matmul(a, w2, out=y_pred)  # (rows, H) @ (H, D_out) -> (rows, D_out)
-            np.subtract(y_pred, y, out=diff)
-            np.square(diff, out=square)
-            np.add.reduce(square, axis=None, out=total)  # pairwise sum, as .sum() does
-            if not self.blocked and self.divisor:
-                np.divide(total, self.divisor, out=total)
-            loss += float(total)
-            np.multiply(diff, factor, out=diff)  # grad_y_pred, the seed's 2.0 * (y_pred - y)
-            np.matmul(a_t, diff, out=self.partial_w2 if i else self.grad_w2)  # (H, rows) @ ...
-            if i:
-                np.add(self.grad_w2, self.partial_w2, out=self.grad_w2)
-            np.matmul(diff, w2_t, out=grad_h)  # (rows, D_out) @ (D_out, H) -> (rows, H)
-            np.putmask(grad_h, mask, 0.0)  # the seed's grad_h[h < 0] = 0
+        for i in range(len(self.blocks)):
+            loss += self.block(i, w2)
+        return self.finish(loss)
+
+    def block(self, i: int, w2: FloatArray) -> float:
+        """Block ``i``'s lines; returns its share of the loss (before any division)."""
+        h, a, a_t, grad_h, y, mask, y_pred, diff, square = self.blocks[i]
+        total = self.total
+        np.less(h, 0, out=mask)
+        np.maximum(h, 0, out=a)  # relu
+        np.matmul(a, w2, out=y_pred)  # (rows, H) @ (H, D_out) -> (rows, D_out)
+        np.subtract(y_pred, y, out=diff)
+        np.square(diff, out=square)
+        np.add.reduce(square, axis=None, out=total)  # pairwise sum, as .sum() does
+        if not self.blocked and self.divisor:
+            np.divide(total, self.divisor, out=total)
+        np.multiply(diff, self.grad_factor, out=diff)  # the seed's 2.0 * (y_pred - y)
+        np.matmul(a_t, diff, out=self.partial_w2 if i else self.grad_w2)  # (H, rows) @ ...
+        if i:
+            np.add(self.grad_w2, self.partial_w2, out=self.grad_w2)
+        np.matmul(diff, w2.T, out=grad_h)  # (rows, D_out) @ (D_out, H) -> (rows, H)
+        np.putmask(grad_h, mask, 0.0)  # the seed's grad_h[h < 0] = 0
+        if self.track_alive:
+            np.not_equal(a, 0, out=mask)
+            np.any(mask, axis=0, out=self.block_active)
+            np.logical_or(self.active, self.block_active, out=self.active)
+        return float(total)
+
+    def finish(self, loss: float) -> float:
+        """The loss from the sum of the blocks' shares."""
         return loss / self.divisor if self.blocked and self.divisor else loss
 
     def alive(self) -> FloatArray:
-        """(H,) mask of the hidden units that were active for some sample in the last run."""
-        alive: FloatArray = np.any(self.a != 0, axis=0)
-        return alive
+        """(H,) mask of the units active for some sample in the last run (needs ``alive``);
+        resets it for the next run."""
+        found = self.active.copy()
+        self.active[...] = False
+        return found
 
 
 def optimizer_step(
@@ -236,12 +273,15 @@ class Workspace:
         mu: float = 0.9,
         velocity: Params | None = None,
         blocks: int | None = None,
+        fuse: bool | None = None,
+        alive: bool = False,
     ) -> None:
-        n = x.shape[0]
+        n, d_in = x.shape
         hidden = params.w2.shape[0]
         rows = block_rows(n, hidden, x.dtype.itemsize) if blocks is None else (blocks or None)
+        fused = d_in * hidden * x.dtype.itemsize <= FUSE_BYTES if fuse is None else fuse
         self.x, self.mu = x, mu
-        self.hidden = HiddenPass(y, hidden, loss, rows)
+        self.hidden = HiddenPass(y, hidden, loss, rows, fused=fused, alive=alive)
         self.params = Params(params.w1.copy(), params.w2.copy())  # (D_in, H), (H, D_out)
         self.grads = Params(np.empty_like(self.params.w1), self.hidden.grad_w2)
         self.scratch = Params(np.empty_like(self.params.w1), np.empty_like(self.params.w2))
@@ -260,14 +300,37 @@ class Workspace:
             )
             for name in ("w1", "w2")
         ]
+        self.x_blocks: list[tuple[FloatArray, FloatArray]] = []  # fused: rows of x, x.T
+        if self.hidden.fused:
+            firsts = range(0, n, self.hidden.blocks[0][0].shape[0])
+            for first, block in zip(firsts, self.hidden.blocks, strict=True):
+                part = x[first : first + block[0].shape[0]]
+                self.x_blocks.append((part, part.T))
 
     def loss_and_grads(self) -> float:
         """Forward pass, loss and backward pass for the current weights; return the loss."""
-        w1, grad_w1, hidden = self.params.w1, self.grads.w1, self.hidden
+        w1, w2, grad_w1, hidden = self.params.w1, self.params.w2, self.grads.w1, self.hidden
+        if hidden.fused:
+            return self._fused_pass()
         np.matmul(self.x, w1, out=hidden.h)  # (N, D_in) @ (D_in, H) -> (N, H)
-        loss = hidden.run(self.params.w2)
+        loss = hidden.run(w2)
         np.matmul(self.x.T, hidden.grad_h, out=grad_w1)  # (D_in, N) @ (N, H) -> (D_in, H)
         return loss
+
+    def _fused_pass(self) -> float:
+        """Both products with x block by block too, so each block of x is read while cached
+        and no (N, H) array is needed; ``grad_w1`` sums the blocks' shares."""
+        w1, w2, grad_w1, hidden = self.params.w1, self.params.w2, self.grads.w1, self.hidden
+        partial = self.scratch.w1  # a block's share of grad_w1; update() overwrites it later
+        loss = 0.0
+        for i, (x, x_t) in enumerate(self.x_blocks):
+            h, grad_h = hidden.blocks[i][0], hidden.blocks[i][3]
+            np.matmul(x, w1, out=h)  # (rows, D_in) @ (D_in, H) -> (rows, H)
+            loss += hidden.block(i, w2)
+            np.matmul(x_t, grad_h, out=partial if i else grad_w1)  # (D_in, rows) @ (rows, H)
+            if i:
+                np.add(grad_w1, partial, out=grad_w1)
+        return hidden.finish(loss)
 
     def update(self, lr: float) -> None:
         """One optimizer step at rate ``lr`` for w1 and w2, in place."""
@@ -299,14 +362,14 @@ def solve(run: _Run) -> str:
     and Nesterov, ``run.state.opt_state["velocity"]`` its velocity.
     """
     c, state = run.config, run.state
+    full = c.track == "full"
     ws = Workspace(
         run.x, run.y, state.params, loss=c.loss, optimizer=c.optimizer, mu=c.momentum,
-        velocity=state.opt_state.get("velocity"),
+        velocity=state.opt_state.get("velocity"), alive=full,
     )  # fmt: skip
     state.params = ws.params
     if ws.velocity is not None:
         state.opt_state = {"velocity": ws.velocity}
-    full = c.track == "full"
     for t in range(state.iteration, c.iterations):
         lr = run.schedule(t)
         loss = ws.loss_and_grads()
