@@ -650,6 +650,8 @@ def run_bench(
         found["allocation"] = allocation_check()
         found["printing"] = printing_check(max(rounds, 5))
         found["process"] = process_check(max(1, rounds // 2), process_iterations)
+    if hasattr(os, "getloadavg"):
+        machine["load average (1 min) at the end"] = f"{os.getloadavg()[0]:.2f}"
     settings = {"rounds": rounds, "peak_size": peak_size, "date": time.strftime("%Y-%m-%d")}
     peak = {dtype: statistics.median(values) for dtype, values in peaks.items() if values}
     return BenchResult(machine, peak, results, found, settings)
@@ -792,8 +794,12 @@ def _losses_note(row: Row, reference: Row) -> str:
 def markdown(result: BenchResult) -> str:
     """The results as markdown: machine, one table per workload, the targets, the checks."""
     lines = [
+        "## Speed: twolayer against the seed's loop and the libraries a user would pick instead",
+        "",
         f"Measured {result.settings['date']} with `twolayer bench` "
-        f"({result.settings['rounds']} rounds, medians).",
+        f"({result.settings['rounds']} rounds, medians); the method is in "
+        "[performance.md](performance.md). Ratios are side by side in one run; on a shared "
+        "machine (see the load averages) rerun `python benchmarks/speed.py` to confirm them.",
         "",
     ]
     lines += [f"- **{key}**: {value}" for key, value in result.machine.items()]
