@@ -734,27 +734,34 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     env = environment(dev, cupy_ok)
     print(json.dumps(env), flush=True)
     start = time.perf_counter()
+
+    def save() -> dict[str, Any]:
+        """Write what is known so far (a run stopped at its time limit keeps its results)."""
+        result = {"environment": env, "seconds": time.perf_counter() - start,
+                  "rows": report.rows, "failures": report.failures}  # fmt: skip
+        if args.json:
+            Path(args.json).write_text(json.dumps(result, indent=1, default=str), "utf-8")
+        if args.markdown:
+            Path(args.markdown).write_text(markdown(report), encoding="utf-8")
+        return result
+
+    peaks: dict[str, float] = {}
     if "check" in args.sections:
         check_section(report, dev, sizes, cupy_ok)
+        save()
     if "seed" in args.sections:
         seed_section(report, dev, sizes, cupy_ok)
-    peaks: dict[str, float] = {}
+        save()
     if "peak" in args.sections or "wide" in args.sections:
         peaks = peak_section(report, dev, sizes)
+        save()
     if "wide" in args.sections:
         wide_section(report, dev, sizes, peaks, compile_too=not (smoke or args.no_compile))
-    seconds = time.perf_counter() - start
-    table = markdown(report)
-    print(table)
-    print(f"{len(report.failures)} failures; {seconds:.0f} s", flush=True)
+    result = save()
+    print(markdown(report))
+    print(f"{len(report.failures)} failures; {result['seconds']:.0f} s", flush=True)
     for failure in report.failures:
         print("FAILED:", failure)
-    result = {"environment": env, "seconds": seconds, "rows": report.rows,
-              "failures": report.failures}  # fmt: skip
-    if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
-    if args.markdown:
-        Path(args.markdown).write_text(table, encoding="utf-8")
     return result
 
 
