@@ -267,15 +267,17 @@ def _first_loss(x: np.ndarray, y: np.ndarray, params: Params) -> float:
 @pytest.mark.parametrize(
     "problem",
     [
-        SeedProblem(3000, 10, 100, 2, 1e-7, 5),  # activations 2.4 MB, w1 8 KB: fused blocks
-        SeedProblem(400, 200, 700, 2, 1e-7, 3),  # activations 2.2 MB, w1 1.1 MB: products whole
+        SeedProblem(6000, 10, 100, 2, 1e-7, 5),  # activations 4.8 MB, w1 8 KB: fused blocks
+        SeedProblem(1200, 200, 700, 2, 1e-8, 3),  # activations 6.7 MB, w1 1.1 MB: x@w1 whole
     ],
 )
 def test_train_blocks_large_activations_and_matches_the_portable_loop(
     problem: SeedProblem, paths: list[str], portable: Callable[..., TrainResult]
 ) -> None:
     x, y, params = seed_draws(1, problem)
-    assert fast.block_rows(problem.n, problem.hidden, 8) is not None
+    hidden = fast.Workspace(x, y, params).hidden
+    assert hidden.blocked and len(hidden.blocks) >= 2
+    assert hidden.fused == (problem.d_in * problem.hidden * 8 <= fast.FUSE_BYTES)
     ours = train(x, y, problem.config(), params)
     reference = portable(x, y, problem.config(), params)
     assert paths == ["fast"]
