@@ -8,6 +8,7 @@ with every gradient written out by hand in :mod:`twolayer.model`.
 """
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 from twolayer.activations import ACTIVATIONS, get_activation
 from twolayer.config import TrainConfig
@@ -19,6 +20,29 @@ from twolayer.optim import make_optimizer
 from twolayer.schedules import make_schedule
 from twolayer.seed import SeedProblem, seed_draws
 from twolayer.train import Callback, Record, TrainResult, TrainState, train
+
+if TYPE_CHECKING:
+    from twolayer.checkpoint import Model, load_model, save_model
+    from twolayer.estimators import TwoLayerClassifier, TwoLayerRegressor
+
+# Imported on first use: the estimators need scikit-learn, an optional extra, and model files
+# are not needed to train; ``import twolayer`` needs NumPy only.
+_LAZY = {
+    "TwoLayerRegressor": "twolayer.estimators",
+    "TwoLayerClassifier": "twolayer.estimators",
+    "Model": "twolayer.checkpoint",
+    "load_model": "twolayer.checkpoint",
+    "save_model": "twolayer.checkpoint",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'twolayer' has no attribute {name!r}")
+
 
 try:
     __version__ = version("twolayer")
@@ -34,6 +58,7 @@ __all__ = [
     "DataError",
     "DivergenceError",
     "Grads",
+    "Model",
     "ModelFileError",
     "Params",
     "Record",
@@ -41,7 +66,9 @@ __all__ = [
     "TrainConfig",
     "TrainResult",
     "TrainState",
+    "TwoLayerClassifier",
     "TwoLayerError",
+    "TwoLayerRegressor",
     "__version__",
     "backward",
     "check_gradients",
@@ -49,9 +76,11 @@ __all__ = [
     "get_activation",
     "get_loss",
     "init_params",
+    "load_model",
     "make_optimizer",
     "make_schedule",
     "predict",
+    "save_model",
     "seed_draws",
     "train",
 ]

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
+import numpy as np
+
 from twolayer._types import Array
 from twolayer.backend import namespace
 from twolayer.errors import choice_error
@@ -33,8 +35,15 @@ class Activation(NamedTuple):
 
 
 def relu(h: Array) -> Array:
-    """``max(0, h)`` elementwise, written as the seed writes it. (N, H) -> (N, H)."""
-    return namespace(h).maximum(h, 0)
+    """``max(0, h)`` elementwise, written as the seed writes it. (N, H) -> (N, H).
+
+    Other namespaces compute the same values as ``where(h < 0, 0, h)``: their ``maximum`` needs
+    the 0 as an array (PyTorch copies it to the GPU every call, which no CUDA graph can hold).
+    """
+    xp = namespace(h)
+    if xp is np:
+        return np.maximum(h, 0)
+    return xp.where(h < 0, 0.0, h)
 
 
 def relu_backward(h: Array, a: Array, grad_a: Array) -> Array:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from twolayer.errors import ConfigError, TwoLayerError
 
-COMMANDS = ("seed", "train", "gradcheck")
+COMMANDS = ("seed", "train", "predict", "evaluate", "plot", "gradcheck", "bench")
 
 
 def positive_int(text: str) -> int:

@@ -20,6 +20,7 @@ from twolayer.optim import OPTIMIZERS
 from twolayer.schedules import SCHEDULES
 
 DTYPES = ("float64", "float32")
+SOLVERS = ("direct", "dual", "auto")
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class TrainConfig:
     tol: float = 1e-4  # early stopping: relative improvement that counts as progress
     divergence_factor: float = 1e8  # stop when the loss exceeds this multiple of the first loss
     track: Literal["full", "loss"] = "full"  # history detail: full stats, or only losses and lr
+    solver: str = "direct"  # direct | dual | auto: how full-batch steps run (performance.md)
     seed: int = 0  # seeds initialisation, the validation split and the shuffling
 
     def __post_init__(self) -> None:
@@ -90,11 +92,17 @@ def _check_choices(c: TrainConfig) -> None:
         ("optimizer", c.optimizer, OPTIMIZERS),
         ("schedule", c.schedule, SCHEDULES),
         ("track", c.track, ("full", "loss")),
+        ("solver", c.solver, SOLVERS),
     ):
         if value not in valid:
             raise choice_error(kind, value, valid)
     if c.optimizer == "lbfgs" and c.batch_size is not None:
         raise ConfigError("lbfgs works on the full batch; leave batch_size unset")
+    if c.solver == "dual":
+        from twolayer.dual import unsupported  # the dual solver states its own limits
+
+        if (reason := unsupported(c)) is not None:
+            raise ConfigError(f"the dual solver {reason}; use solver 'direct' or 'auto'")
 
 
 def _check_ranges(c: TrainConfig) -> None:

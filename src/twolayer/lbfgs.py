@@ -8,10 +8,12 @@ vector: w1, w2, then b1, b2 when present.  SciPy is an optional extra (``twolaye
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from twolayer.backend import as_like, to_numpy
 from twolayer.errors import ConfigError
 from twolayer.model import Grads, Params
 
@@ -22,17 +24,20 @@ Vector = np.ndarray[Any, np.dtype[np.float64]]
 
 
 def flatten(params: Params) -> Vector:
-    """All parameters as one float64 vector, in the order of ``Params.named``."""
-    return np.concatenate([np.asarray(p, dtype=np.float64).ravel() for p in params])
+    """All parameters as one float64 vector (in host memory), in the order of ``Params.named``."""
+    return np.concatenate([np.asarray(to_numpy(p), dtype=np.float64).ravel() for p in params])
 
 
 def unflatten(vector: Vector, like: Params) -> Params:
-    """Cut ``vector`` back into arrays shaped and typed like ``like``'s parameters."""
+    """Cut ``vector`` back into arrays shaped and typed like ``like``'s parameters (and of their
+    backend and device)."""
     out: dict[str, Any] = {}
     start = 0
     for name, p in like.named().items():
-        out[name] = vector[start : start + p.size].reshape(p.shape).astype(p.dtype)
-        start += p.size
+        size = math.prod(p.shape)
+        piece = vector[start : start + size].reshape(tuple(p.shape))
+        out[name] = piece.astype(p.dtype) if isinstance(p, np.ndarray) else as_like(piece, p)
+        start += size
     return Params(**out)
 
 
@@ -44,14 +49,12 @@ def minimize(run: _Run) -> str:
         raise ConfigError(
             "the lbfgs optimizer needs SciPy: pip install 'twolayer[lbfgs]'"
         ) from None
-    from twolayer.train import loss_and_grads
-
     template = run.state.params
     last: dict[str, Any] = {}
 
     def objective(theta: Vector) -> tuple[float, Vector]:
         params = unflatten(theta, template)
-        loss, grads, _ = loss_and_grads(params, run.x, run.y, run.config)
+        loss, grads = run.full_batch_loss_and_grads(params)
         value = float(loss)
         last.update(theta=theta.copy(), params=params, loss=value, grads=grads)
         return (value, flatten(grads)) if np.isfinite(value) else (np.inf, np.zeros_like(theta))

@@ -24,7 +24,7 @@ import numpy as np
 
 from twolayer import lbfgs
 from twolayer._types import Array
-from twolayer.backend import namespace
+from twolayer.backend import is_dask_array, namespace
 from twolayer.config import TrainConfig
 from twolayer.errors import DataError, DivergenceError
 from twolayer.losses import get_loss
@@ -112,6 +112,12 @@ class Callback:
     """Hooks into the loop; subclass and override what you need.
 
     ``on_iteration_end`` returns True to stop training after this iteration.
+
+    ``state.params`` always holds the current weights, but the fast loops keep them in place:
+    the direct fast loop (:mod:`twolayer.fast`) updates the same arrays every iteration, and the
+    dual solver (:mod:`twolayer.dual`) forms ``w1`` only when ``state.params`` is read, at the
+    cost of one (D_in, N) @ (N, H) product.  A callback that keeps weights across iterations
+    must copy them; one that needs only the record should not read ``state.params``.
     """
 
     def on_iteration_end(self, record: Record, state: TrainState) -> bool | None:
@@ -190,11 +196,17 @@ def train(
         state = TrainState(
             params, {} if lbfgs_run else make_optimizer(config.optimizer).init(params)
         )
+    if is_dask_array(x):  # data-parallel over the chunks, on Dask: see twolayer.distributed
+        from twolayer.distributed import DaskRun
+
+        return DaskRun(config, x, y, validation, list(callbacks), state).go()
     run = _Run(config, x, y, validation, list(callbacks), state)
     return run.go()
 
 
 def _take(a: Array, idx: np.ndarray[Any, Any]) -> Array:
+    if is_dask_array(a):
+        return a[idx]  # NumPy indices keep Dask's chunks; a Dask index array makes one chunk
     xp = namespace(a)
     return xp.take(a, xp.asarray(idx), axis=0)
 
@@ -313,6 +325,12 @@ class _Run:
         return result
 
     def _loop(self) -> str:
+        from twolayer import dual, fast  # faster loops for the runs they cover (config.solver)
+
+        path = dual.choose(self)
+        if path != "portable":
+            return dual.solve(self) if path == "dual" else fast.solve(self)
+        # The portable loop: any array namespace and option, and the reference for the others.
         optimizer = make_optimizer(
             self.config.optimizer, mu=self.config.momentum, beta1=self.config.beta1,
             beta2=self.config.beta2, epsilon=self.config.epsilon,
@@ -347,6 +365,11 @@ class _Run:
         assert grads is not None
         return self._combine(losses), grads, alive
 
+    def full_batch_loss_and_grads(self, params: Params) -> tuple[Array, Grads]:
+        """Loss and gradients of ``params`` on the whole training set (L-BFGS's objective)."""
+        loss, grads, _ = loss_and_grads(params, self.x, self.y, self.config)
+        return loss, grads
+
     def _batches(self) -> Iterator[tuple[Array, Array]]:
         n = self.x.shape[0]
         size = self.config.batch_size
@@ -373,8 +396,8 @@ class _Run:
             raise DivergenceError(t, loss, lr)
         if self.state.first_loss is None:
             self.state.first_loss = loss
-        elif loss > self.config.divergence_factor * max(
-            self.state.first_loss, np.finfo(float).tiny
+        elif loss > self.config.divergence_factor * max(  # float_info.min: finfo(float).tiny
+            self.state.first_loss, sys.float_info.min
         ):
             raise DivergenceError(t, loss, lr, reason="exploded")
 

@@ -40,6 +40,30 @@ def add_problem_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_backend_arguments(parser: argparse.ArgumentParser, *, cluster: bool = False) -> None:
+    """``--backend`` and ``--device``: which array library the math runs on, and where; with
+    ``cluster``, also ``--scheduler`` for the dask backend."""
+    from twolayer.backend import BACKENDS, DEVICES
+
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="numpy",
+        help="array library to compute with (default numpy); the others are extras, "
+        "see docs/backends.md",
+    )
+    parser.add_argument(
+        "--device", choices=DEVICES, default=None, help="default: cuda for cupy, else cpu"
+    )
+    if cluster:
+        parser.add_argument(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="dask backend: join the dask.distributed scheduler at ADDRESS "
+            "(default: start a local cluster for the run)",
+        )
+
+
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = add_command(
         subparsers,
@@ -47,16 +71,36 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "Run the seed's experiment and print 'iteration loss' lines exactly as it does.",
     )
     add_problem_arguments(parser)
+    add_backend_arguments(parser)
     parser.add_argument("--quiet", action="store_true", help="print only the final line")
+    add_solver_argument(parser)
     parser.set_defaults(handler=run)
 
 
+def add_solver_argument(parser: argparse.ArgumentParser) -> None:
+    """``--solver``; ``direct`` by default, which reproduces the seed bit for bit."""
+    parser.add_argument(
+        "--solver",
+        choices=("direct", "dual", "auto"),
+        default="direct",
+        help="direct (default: the seed's arithmetic, bit for bit), dual (w1 kept as x.T @ P: "
+        "much faster when N < D_in, equal up to ~1e-11), auto (dual when it applies and N < D_in)",
+    )
+
+
 def run(args: argparse.Namespace) -> int:
+    from twolayer.backend import get_backend
     from twolayer.callbacks import PrintLosses
     from twolayer.seed import SeedProblem, seed_draws
     from twolayer.train import train
 
+    on = get_backend(args.backend, args.device)
+    on.check()  # a missing library or device is reported before any work
     problem = SeedProblem(args.n, args.d_in, args.hidden, args.d_out, args.lr, args.iterations)
-    x, y, params = seed_draws(args.seed, problem)
-    train(x, y, problem.config(track="loss"), params, callbacks=[PrintLosses(quiet=args.quiet)])
+    x, y, params = seed_draws(args.seed, problem)  # drawn with NumPy, then moved
+    train(
+        on.data(x), on.data(y), problem.config(track="loss", solver=args.solver),
+        on.params(params),
+        callbacks=[PrintLosses(quiet=args.quiet)],
+    )  # fmt: skip
     return 0
