@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from reference import seed_loop as plain_seed_loop
 from twolayer import fast
 from twolayer.callbacks import PrintLosses
 from twolayer.cli import main
@@ -20,30 +21,6 @@ from twolayer.seed import SeedProblem, seed_draws
 from twolayer.train import Callback, Record, TrainResult, TrainState, train
 
 Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-
-
-def plain_seed_loop(seed: int, n: int, d_in: int, hidden: int, d_out: int, lr: float,
-                    iterations: int) -> tuple[list[str], np.ndarray, np.ndarray]:  # fmt: skip
-    """The seed notebook's loop, line for line, after np.random.seed(seed)."""
-    rs = np.random.RandomState(seed)
-    x, y = rs.randn(n, d_in), rs.randn(n, d_out)
-    w1, w2 = rs.randn(d_in, hidden), rs.randn(hidden, d_out)
-    lines = []
-    for it in range(iterations):
-        h = x.dot(w1)
-        h_relu = np.maximum(h, 0)
-        y_pred = h_relu.dot(w2)
-        loss = np.square(y_pred - y).sum()
-        lines.append(f"{it} {loss}")  # what print(it, loss) writes
-        grad_y_pred = 2.0 * (y_pred - y)
-        grad_w2 = h_relu.T.dot(grad_y_pred)
-        grad_h_relu = grad_y_pred.dot(w2.T)
-        grad_h = grad_h_relu.copy()
-        grad_h[h < 0] = 0
-        grad_w1 = x.T.dot(grad_h)
-        w1 -= lr * grad_w1
-        w2 -= lr * grad_w2
-    return lines, w1, w2
 
 
 @pytest.fixture
