@@ -83,9 +83,10 @@ def require(backend: str) -> ModuleType:
     if backend not in _LIBRARIES:
         raise choice_error("backend", backend, BACKENDS)
     module, library, extra, _ = _LIBRARIES[backend]
+    array_module = import_optional(module, library, extra)  # the library first: the likelier miss
     if backend != "numpy":
         import_optional("array_api_compat", "array-api-compat", extra)
-    return import_optional(module, library, extra)
+    return array_module
 
 
 def kind_of(a: Any) -> str:
