@@ -12,7 +12,6 @@ start of iteration ``t``: at full batch its loss is the loss the seed prints at 
 
 from __future__ import annotations
 
-import contextlib
 import platform
 import sys
 import time
@@ -313,7 +312,8 @@ class _Run:
         return schedule
 
     def go(self) -> TrainResult:
-        with _quiet_numpy(self.x):
+        # NumPy's overflow/invalid warnings are silenced: the divergence guard reports them instead.
+        with np.errstate(over="ignore", invalid="ignore"):
             reason = lbfgs.minimize(self) if self.config.optimizer == "lbfgs" else self._loop()
         if reason == "early_stopping" and self.state.early.best_params is not None:
             self.state.params = self.state.early.best_params
@@ -444,13 +444,6 @@ def _dead_fraction(alive: Array) -> float:
 def _norm(g: Array) -> float:
     xp = namespace(g)
     return float(xp.sqrt(xp.sum(g * g)))
-
-
-@contextlib.contextmanager
-def _quiet_numpy(x: Array) -> Iterator[None]:
-    """Silence NumPy's overflow/invalid warnings: the divergence guard reports them instead."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        yield
 
 
 __all__ = [
