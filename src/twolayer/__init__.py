@@ -7,7 +7,6 @@ The seed's network (``../shared/seeds/000_a9de79f32e810abc.txt``)::
 with every gradient written out by hand in :mod:`twolayer.model`.
 """
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from twolayer.activations import ACTIVATIONS, get_activation
@@ -37,6 +36,8 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # looked up on first use: importlib.metadata costs ~30 ms at start-up
+        return _installed_version()
     if name in _LAZY:
         import importlib
 
@@ -44,10 +45,14 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'twolayer' has no attribute {name!r}")
 
 
-try:
-    __version__ = version("twolayer")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0+unknown"
+def _installed_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("twolayer")
+    except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
+        return "0.0.0+unknown"
+
 
 __all__ = [
     "ACTIVATIONS",

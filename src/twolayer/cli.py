@@ -59,15 +59,24 @@ def _number(text: str, kind: type[int] | type[float], what: str) -> int | float:
         raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: looks the installed version up only when asked (it costs start-up time)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        import twolayer
+
+        parser.exit(message=f"twolayer {twolayer.__version__}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with one subparser per module in :data:`COMMANDS`."""
-    from twolayer import __version__
-
     parser = argparse.ArgumentParser(
         prog="twolayer",
         description="A two-layer ReLU network trained by hand-written backpropagation.",
     )
-    parser.add_argument("--version", action="version", version=f"twolayer {__version__}")
+    parser.add_argument(
+        "--version", action=_VersionAction, nargs=0, help="show the version and exit"
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         importlib.import_module(f"twolayer.commands.{name}").add_parser(subparsers)
