@@ -122,3 +122,14 @@ def test_broken_pipe_is_quiet() -> None:
     assert done.stdout.splitlines()[0].startswith("0 ")
     assert len(done.stdout.splitlines()) == 2
     assert done.stderr == ""
+
+
+def test_version_is_the_installed_one(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    import twolayer
+
+    code, out, _ = run_cli(["--version"], capsys)
+    assert code == 0
+    assert out == f"twolayer {version('twolayer')}\n"
+    assert twolayer.__version__ == version("twolayer")
