@@ -65,7 +65,8 @@ class _VersionAction(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
         import twolayer
 
-        parser.exit(message=f"twolayer {twolayer.__version__}\n")
+        print(f"twolayer {twolayer.__version__}")  # on stdout, as argparse's own version action
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
