@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from helpers import run_cli
 from twolayer.checkpoint import FORMAT_VERSION, load_model, load_model_file
 from twolayer.cli import main
 from twolayer.metrics import regression_metrics
@@ -27,15 +28,6 @@ from twolayer.progress import ProgressBar, around_bar, wants_bar
 from twolayer.train import Record
 
 FAST = ["--optimizer", "adam", "--lr", "1e-2", "--bias", "--init", "he"]
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        code = main(args)
-    except SystemExit as exc:  # argparse exits for usage errors
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def write_csv(path: Path, n: int = 60, seed: int = 0, labels: bool = False) -> Path:
