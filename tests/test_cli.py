@@ -44,7 +44,9 @@ def test_bad_arguments_exit_2_with_one_error_line(
     assert out == ""
     error_lines = [line for line in err.splitlines() if ": error: " in line]
     assert len(error_lines) == 1
-    assert error_lines[0].startswith(f"twolayer {args[0]}: error: ") or "unrecognized" in message
+    # argparse reports unknown options from the top-level parser, everything else from the command's
+    prog = "twolayer" if "unrecognized" in message else f"twolayer {args[0]}"
+    assert error_lines[0].startswith(f"{prog}: error: ")
     assert message in error_lines[0]
     assert "Traceback" not in err
 
