@@ -25,7 +25,6 @@ from twolayer.backend import (
     Backend,
     get_backend,
     kind_of,
-    map_state,
     namespace,
     require,
     to_numpy,
@@ -254,7 +253,7 @@ def test_state_moves_between_backends() -> None:
     i = numpy_inputs()
     config = TRAIN_CONFIGS["momentum"]
     first = train(i.x, i.y, config.replace(iterations=3))
-    moved_state = map_state(first.state, on.asarray)
+    moved_state = first.state.map_arrays(on.asarray)
     assert kind_of(moved_state.opt_state["velocity"].w1) == "torch"
     resumed = train(on.data(i.x), on.data(i.y), config, state=moved_state)
     straight = train(i.x, i.y, config)

@@ -20,7 +20,6 @@ from twolayer.checkpoint import (
     Checkpoint,
     Model,
     StopOnInterrupt,
-    atomic_write,
     load_model,
     load_model_file,
     save_model,
@@ -28,10 +27,12 @@ from twolayer.checkpoint import (
 from twolayer.config import TrainConfig
 from twolayer.data import fit_preprocessing
 from twolayer.errors import ModelFileError
+from twolayer.files import atomic_write
 from twolayer.history import HistoryLog
 from twolayer.model import Params
 from twolayer.seed import SeedProblem
-from twolayer.train import Callback, Record, TrainState, train
+from twolayer.state import Callback, Record, TrainState
+from twolayer.train import train
 
 UNPICKLED: list[str] = []
 

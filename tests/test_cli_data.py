@@ -25,7 +25,7 @@ from twolayer.checkpoint import FORMAT_VERSION, load_model, load_model_file
 from twolayer.cli import main
 from twolayer.metrics import regression_metrics
 from twolayer.progress import ProgressBar, around_bar, wants_bar
-from twolayer.train import Record
+from twolayer.state import Record
 
 FAST = ["--optimizer", "adam", "--lr", "1e-2", "--bias", "--init", "he"]
 

@@ -29,7 +29,8 @@ from twolayer.checkpoint import load_model
 from twolayer.cli import main
 from twolayer.config import TrainConfig
 from twolayer.errors import ConfigError, DataError
-from twolayer.train import TrainResult, train
+from twolayer.state import TrainResult
+from twolayer.train import train
 
 N, D_IN, D_OUT = 600, 12, 2
 ROWS = 130  # samples per chunk: 5 chunks, the last one short

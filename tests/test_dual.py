@@ -15,7 +15,8 @@ from twolayer.config import TrainConfig
 from twolayer.errors import ConfigError, DivergenceError
 from twolayer.model import Params
 from twolayer.seed import SeedProblem, seed_draws
-from twolayer.train import Callback, Record, TrainResult, TrainState, train
+from twolayer.state import Callback, Record, TrainResult, TrainState
+from twolayer.train import train
 
 
 @pytest.fixture

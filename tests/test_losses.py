@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from twolayer.config import TrainConfig
 from twolayer.errors import ConfigError
 from twolayer.losses import (
     cross_entropy,
@@ -17,7 +18,7 @@ from twolayer.losses import (
     sse,
 )
 from twolayer.seed import SeedProblem, seed_draws
-from twolayer.train import TrainConfig, train
+from twolayer.train import train
 
 
 def test_values_on_a_small_example() -> None:

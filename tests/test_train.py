@@ -14,7 +14,8 @@ from twolayer.config import TrainConfig
 from twolayer.errors import ConfigError, DataError, DivergenceError
 from twolayer.model import forward
 from twolayer.seed import SeedProblem, seed_draws
-from twolayer.train import Callback, Record, TrainState, train, validation_split
+from twolayer.state import Callback, Record, TrainState
+from twolayer.train import train, validation_split
 
 
 def tiny_data(

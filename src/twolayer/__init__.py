@@ -18,7 +18,8 @@ from twolayer.model import Cache, Grads, Params, backward, forward, init_params,
 from twolayer.optim import make_optimizer
 from twolayer.schedules import make_schedule
 from twolayer.seed import SeedProblem, seed_draws
-from twolayer.train import Callback, Record, TrainResult, TrainState, train
+from twolayer.state import Callback, Record, TrainResult, TrainState
+from twolayer.train import train
 
 if TYPE_CHECKING:
     from twolayer.checkpoint import Model, load_model, save_model
@@ -37,21 +38,14 @@ _LAZY = {
 
 def __getattr__(name: str) -> Any:
     if name == "__version__":  # looked up on first use: importlib.metadata costs ~30 ms at start-up
-        return _installed_version()
+        from twolayer._version import installed_version
+
+        return installed_version()
     if name in _LAZY:
         import importlib
 
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'twolayer' has no attribute {name!r}")
-
-
-def _installed_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("twolayer")
-    except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
-        return "0.0.0+unknown"
 
 
 __all__ = [

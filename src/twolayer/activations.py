@@ -18,8 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from twolayer._types import Array
-from twolayer.backend import namespace
+from twolayer.backend import Array, namespace
 from twolayer.errors import choice_error
 
 LEAKY_SLOPE = 0.01

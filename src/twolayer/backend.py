@@ -24,12 +24,10 @@ is a :class:`~twolayer.errors.ConfigError` naming the extra that installs it.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,7 +36,10 @@ from twolayer.errors import ConfigError, choice_error
 
 if TYPE_CHECKING:
     from twolayer.model import Params
-    from twolayer.train import TrainResult, TrainState
+
+Array: TypeAlias = Any
+"""An array of any array-API namespace (NumPy, PyTorch, CuPy, Dask): the math is written against
+the array API, so type checking treats them all alike. NumPy-only code uses ``NDArray``."""
 
 BACKENDS: tuple[str, ...] = ("numpy", "torch", "cupy", "dask")
 DEVICES: tuple[str, ...] = ("cpu", "cuda")
@@ -134,26 +135,6 @@ def as_like(a: NDArray[Any], like: Any) -> Any:
         return require("dask").from_array(a.astype(like.dtype), chunks=a.shape)
     compat = import_optional("array_api_compat", "array-api-compat", "backends")
     return namespace(like).asarray(a, dtype=like.dtype, device=compat.device(like))
-
-
-def map_state(state: TrainState, fn: Callable[[Any], Any]) -> TrainState:
-    """A copy of a training state with ``fn`` applied to every array in it (parameters,
-    optimizer buffers and early stopping's best parameters)."""
-    early = state.early
-    best = None if early.best_params is None else early.best_params.map(fn)
-    return dataclasses.replace(
-        state,
-        params=state.params.map(fn),
-        opt_state={name: buffer.map(fn) for name, buffer in state.opt_state.items()},
-        early=dataclasses.replace(early, best_params=best),
-    )
-
-
-def result_to_numpy(result: TrainResult) -> TrainResult:
-    """A training result whose parameters and state are NumPy arrays, whatever they were."""
-    return dataclasses.replace(
-        result, params=result.params.map(to_numpy), state=map_state(result.state, to_numpy)
-    )
 
 
 @dataclass(frozen=True)

@@ -589,9 +589,9 @@ def _cpu_name() -> str:
 
 def _blas_description() -> str:
     if importlib.util.find_spec("threadpoolctl") is None:  # NumPy's build says which BLAS only
-        from twolayer.train import _blas_name
+        from twolayer.state import blas_name
 
-        return _blas_name()
+        return blas_name()
     info = importlib.import_module("threadpoolctl").threadpool_info()
     pools = [p for p in info if p.get("user_api") == "blas"]
     return "; ".join(

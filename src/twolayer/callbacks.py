@@ -6,7 +6,7 @@ import sys
 from typing import TextIO
 
 from twolayer.seed import format_line
-from twolayer.train import Callback, Record, TrainResult, TrainState
+from twolayer.state import Callback, Record, TrainResult, TrainState
 
 
 def record_line(record: Record) -> str:

@@ -25,26 +25,26 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import os
 import signal
-import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from twolayer._version import installed_version
 from twolayer.activations import ACTIVATIONS
 from twolayer.config import TrainConfig
-from twolayer.data import FloatArray, Preprocessing, Scaler, read_npz
+from twolayer.data import FloatArray, Preprocessing, Scaler
 from twolayer.errors import ConfigError, DataError, ModelFileError, TwoLayerError
+from twolayer.files import atomic_write, read_npz
 from twolayer.history import HistoryLog, Row, summarize
 from twolayer.losses import LOSSES, softmax
 from twolayer.model import Params, predict
-from twolayer.train import Callback, EarlyStopping, Record, TrainState
+from twolayer.state import Callback, EarlyStopping, Record, TrainState
 
 FORMAT = "twolayer-model"
 FORMAT_VERSION = 1
@@ -128,67 +128,6 @@ class ModelFile:
 # Writing
 
 
-def atomic_write(
-    path: str | Path,
-    write: Callable[[IO[bytes]], object],
-    *,
-    error: type[TwoLayerError] = DataError,
-) -> None:
-    """Write ``path`` all at once: into a temporary file beside it, flushed to disk, renamed.
-
-    If ``write`` fails (or the process dies), ``path`` keeps its old contents (or stays
-    absent) and the temporary file is removed.
-    """
-    target = Path(path)
-    directory = target.parent
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise error(f"cannot write {target}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, _mode_for(target))
-        os.replace(tmp, target)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise error(f"cannot write {target}: {exc.strerror or exc}") from None
-        raise
-    _sync_directory(directory)
-
-
-def _mode_for(target: Path) -> int:
-    """Keep an existing file's permissions; a new file gets rw-r--r-- less the umask's bits."""
-    with contextlib.suppress(OSError):
-        return target.stat().st_mode & 0o777
-    return 0o644
-
-
-def _sync_directory(directory: Path) -> None:
-    """Make the rename itself durable (POSIX); harmless to skip where unsupported."""
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def check_writable(path: str | Path, what: str, suffixes: Sequence[str] = ()) -> None:
-    """Fail early, before any work, when ``path`` cannot be written or has the wrong suffix."""
-    p = Path(path)
-    if suffixes and p.suffix.lower() not in suffixes:
-        raise ConfigError(f"{what} {str(p)!r} must end in {' or '.join(suffixes)}")
-    if p.is_dir():
-        raise ConfigError(f"{what} {str(p)!r} is a directory")
-    if not p.parent.is_dir():
-        raise ConfigError(f"{what} {str(p)!r}: the directory {str(p.parent)!r} does not exist")
-
-
 def save_model(
     path: str | Path,
     model: Model,
@@ -232,13 +171,11 @@ def _model_arrays(model: Model) -> dict[str, NDArray[Any]]:
 
 
 def _model_meta(model: Model) -> dict[str, Any]:
-    from twolayer import __version__
-
     classes = model.preprocessing.classes
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "twolayer_version": __version__,
+        "twolayer_version": installed_version(),
         "sizes": list(model.params.sizes),
         "bias": model.params.has_bias,
         "dtype": str(np.asarray(model.params.w1).dtype),
@@ -651,8 +588,6 @@ __all__ = [
     "Model",
     "ModelFile",
     "StopOnInterrupt",
-    "atomic_write",
-    "check_writable",
     "load_model",
     "load_model_file",
     "save_model",

@@ -63,9 +63,9 @@ class _VersionAction(argparse.Action):
     """``--version``: looks the installed version up only when asked (it costs start-up time)."""
 
     def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
-        import twolayer
+        from twolayer._version import installed_version
 
-        print(f"twolayer {twolayer.__version__}")  # on stdout, as argparse's own version action
+        print(f"twolayer {installed_version()}")  # on stdout, as argparse's own version action
         parser.exit()
 
 

@@ -24,8 +24,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import math
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +32,8 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from twolayer.errors import ConfigError, DataError, TwoLayerError, choice_error
+from twolayer.errors import ConfigError, DataError, choice_error
+from twolayer.files import read_bytes, read_npy, read_npz
 from twolayer.model import Params
 
 Task = Literal["regression", "classification"]
@@ -49,7 +48,6 @@ DATASETS: dict[str, Task] = {
 """Bundled datasets and the task each one poses."""
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
-NUMERIC_KINDS = "biuf"  # bool, signed and unsigned integers, floats: what can become float64
 SPLIT_STREAM = 0x7E57  # spawn key of the test-split generator, apart from train's generators
 
 
@@ -104,115 +102,6 @@ class Dataset:
         if self.y is not None:
             digest.update(np.ascontiguousarray(self.y).tobytes())
         return digest.hexdigest()
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading files
-
-
-def read_bytes(path: str | Path, error: type[TwoLayerError] = DataError) -> bytes:
-    """The contents of ``path``; a missing file, a directory or an empty file raise ``error``."""
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise error(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise error(f"{p}: is a directory, not a file") from None
-    except OSError as exc:
-        raise error(f"{p}: cannot be read: {exc.strerror or exc}") from None
-    if not data:
-        raise error(f"{p}: the file is empty")
-    return data
-
-
-def _read_npy_bytes(
-    data: bytes, where: str, error: type[TwoLayerError], kinds: str = NUMERIC_KINDS
-) -> NDArray[Any]:
-    """Parse one ``.npy`` image without unpickling, checking its header against its bytes.
-
-    ``kinds`` are the dtype kinds accepted (``"biuf"`` numbers, ``"U"`` text); object arrays are
-    refused before anything of them is read.
-    """
-    fp = io.BytesIO(data)
-    try:
-        version = np.lib.format.read_magic(fp)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fp)
-        elif version == (2, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fp)
-        else:
-            raise error(f"{where}: unsupported .npy format version {version[0]}.{version[1]}")
-    except TwoLayerError:
-        raise
-    except Exception as exc:
-        # NumPy parses the header with tokenize and ast, whose errors on damaged text are
-        # many (ValueError, SyntaxError, tokenize.TokenError, RecursionError, ...) and not
-        # part of its contract: whatever they are, the file is not a valid .npy array.
-        raise error(f"{where}: not a valid .npy array ({_first_line(exc)})") from None
-    if dtype.hasobject:
-        raise error(f"{where}: holds Python objects (a pickle); refusing to load it")
-    if dtype.kind not in kinds or dtype.fields is not None or dtype.subdtype is not None:
-        raise error(f"{where}: has data type {dtype}, not {_kinds_text(kinds)}")
-    if any(d < 0 for d in shape):
-        raise error(f"{where}: has a negative dimension in its shape {shape}")
-    body = memoryview(data)[fp.tell() :]
-    expected = math.prod(shape) * dtype.itemsize
-    if len(body) != expected:
-        what = "truncated" if len(body) < expected else "followed by unexpected bytes"
-        raise error(
-            f"{where}: {what}: shape {shape} of {dtype} needs {expected} bytes, found {len(body)}"
-        )
-    flat = np.frombuffer(body, dtype=dtype, count=math.prod(shape))
-    return flat.reshape(shape, order="F" if fortran else "C").copy()
-
-
-def _kinds_text(kinds: str) -> str:
-    return "text" if kinds == "U" else "numbers"
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
-
-def read_npy(
-    path: str | Path, error: type[TwoLayerError] = DataError, kinds: str = NUMERIC_KINDS
-) -> NDArray[Any]:
-    """Load one ``.npy`` file safely (see :func:`_read_npy_bytes`)."""
-    return _read_npy_bytes(read_bytes(path, error), str(path), error, kinds)
-
-
-def read_npz(
-    path: str | Path,
-    error: type[TwoLayerError] = DataError,
-    kinds: dict[str, str] | None = None,
-) -> dict[str, NDArray[Any]]:
-    """Load every array of a ``.npz`` archive, never unpickling.
-
-    The zip's CRC checks catch corrupted bytes; every member is read with
-    :func:`_read_npy_bytes`.  ``kinds`` maps array names to accepted dtype kinds (default
-    numbers).
-    """
-    data = read_bytes(path, error)
-    arrays: dict[str, NDArray[Any]] = {}
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for info in archive.infolist():
-                if info.is_dir():
-                    continue
-                name = info.filename.removesuffix(".npy")
-                raw = archive.read(info)
-                accepted = (kinds or {}).get(name, NUMERIC_KINDS)
-                arrays[name] = _read_npy_bytes(raw, f"{path}: array '{name}'", error, accepted)
-    except TwoLayerError:
-        raise
-    except Exception as exc:
-        # zipfile and its decompressors fail on damaged archives in many ways (BadZipFile,
-        # zlib.error, EOFError, IndexError on a mangled zip64 field, RuntimeError for an
-        # encrypted member, NotImplementedError for an unknown compression, ...).
-        raise error(f"{path}: not a valid .npz archive ({_first_line(exc)})") from None
-    return arrays
 
 
 # ---------------------------------------------------------------------------------------------
@@ -774,7 +663,5 @@ __all__ = [
     "load_source",
     "one_hot",
     "random_dataset",
-    "read_npy",
-    "read_npz",
     "split_indices",
 ]

@@ -43,13 +43,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from twolayer.backend import import_optional, map_state, require, to_numpy
+from twolayer.backend import import_optional, require, to_numpy
 from twolayer.config import TrainConfig
 from twolayer.errors import ConfigError, DataError
 from twolayer.fast import LOSS_SCALES, Workspace
 from twolayer.losses import get_loss
 from twolayer.model import Grads, Params
-from twolayer.train import Callback, TrainResult, TrainState, _Run, loss_and_grads, train
+from twolayer.state import Callback, TrainResult, TrainState
+from twolayer.train import _Run, loss_and_grads, train
 
 CONNECT_TIMEOUT = "10s"  # how long to wait for a scheduler given by address
 PERSIST_SHARE = 0.5  # keep the data in the workers' memory when it takes at most this share of it
@@ -222,7 +223,7 @@ class DaskRun(_Run):
                 "leave batch_size unset"
             )
         self.data = ChunkedData(x, y)
-        super().__init__(config, x, y, validation, callbacks, map_state(state, to_numpy))
+        super().__init__(config, x, y, validation, callbacks, state.map_arrays(to_numpy))
 
     def full_batch_loss_and_grads(self, params: Params) -> tuple[Any, Grads]:
         loss, grads, _ = self.data.loss_and_grads(params, self.config)

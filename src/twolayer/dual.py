@@ -35,7 +35,7 @@ import numpy as np
 from twolayer import fast
 from twolayer.errors import ConfigError
 from twolayer.model import Params
-from twolayer.train import TrainState
+from twolayer.state import TrainState
 
 if TYPE_CHECKING:
     from twolayer.config import TrainConfig

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from twolayer.errors import ConfigError, DataError
-from twolayer.train import Callback, Record, TrainState
+from twolayer.state import Callback, Record, TrainState
 
 Row = dict[str, Any]
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -97,7 +97,7 @@ def _finite(row: Row) -> Row:
 
 def write_history(rows: Sequence[Row], path: str | Path) -> None:
     """Write ``rows`` to ``path`` atomically, in the format its extension names."""
-    from twolayer.checkpoint import atomic_write
+    from twolayer.files import atomic_write
 
     text = history_text(rows, history_format(path))
     atomic_write(path, lambda f: f.write(text.encode()))
@@ -106,7 +106,7 @@ def write_history(rows: Sequence[Row], path: str | Path) -> None:
 def read_history(path: str | Path) -> list[Row]:
     """Rows from a history file written by :func:`write_history` (numbers as floats, the
     iteration as int, empty cells and nulls as None)."""
-    from twolayer.data import read_bytes
+    from twolayer.files import read_bytes
 
     fmt = history_format(path)
     try:

@@ -25,8 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal, NamedTuple
 
-from twolayer._types import Array
-from twolayer.backend import namespace
+from twolayer.backend import Array, namespace
 from twolayer.errors import choice_error
 
 

@@ -24,9 +24,8 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
-from twolayer._types import Array
 from twolayer.activations import get_activation
-from twolayer.backend import namespace
+from twolayer.backend import Array, namespace
 from twolayer.errors import ConfigError, choice_error
 
 InitName = Literal["normal", "he", "glorot"]

@@ -24,8 +24,7 @@ import math
 from collections.abc import Callable
 from typing import NamedTuple
 
-from twolayer._types import Array
-from twolayer.backend import namespace
+from twolayer.backend import Array, namespace
 from twolayer.errors import choice_error
 from twolayer.model import Grads, Params
 

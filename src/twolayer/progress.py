@@ -13,7 +13,7 @@ import sys
 from types import TracebackType
 from typing import Any, TextIO, cast
 
-from twolayer.train import Callback, Record, TrainResult, TrainState
+from twolayer.state import Callback, Record, TrainResult, TrainState
 
 DELAY = 0.5
 """Seconds before the bar first appears."""

@@ -12,118 +12,22 @@ start of iteration ``t``: at full batch its loss is the loss the seed prints at 
 
 from __future__ import annotations
 
-import platform
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from twolayer import lbfgs
-from twolayer._types import Array
-from twolayer.backend import is_dask_array, namespace
+from twolayer.backend import Array, is_dask_array, namespace
 from twolayer.config import TrainConfig
 from twolayer.errors import DataError, DivergenceError
 from twolayer.losses import get_loss
 from twolayer.model import Cache, Grads, Params, backward, forward, init_params
-from twolayer.optim import OptState, make_optimizer
+from twolayer.optim import make_optimizer
 from twolayer.schedules import ReduceOnPlateau, Schedule, make_schedule
-
-
-@dataclass
-class Record:
-    """What happened in one iteration."""
-
-    iteration: int
-    loss: float  # training loss of the parameters at the start of the iteration
-    lr: float  # learning rate used by the iteration's update(s)
-    elapsed: float  # seconds since training started, at the end of the iteration
-    val_loss: float | None = None  # validation loss of the same parameters, if there is a split
-    grad_norms: dict[str, float] = field(default_factory=dict)  # L2 norm of each gradient
-    dead_fraction: float | None = (
-        None  # share of hidden units whose activation is 0 for every sample
-    )
-
-    def to_dict(self) -> dict[str, Any]:
-        """Flat JSON-ready row (``grad_norm_w1``, ... for the gradient norms)."""
-        row: dict[str, Any] = {
-            "iteration": self.iteration,
-            "loss": self.loss,
-            "val_loss": self.val_loss,
-            "lr": self.lr,
-            "dead_fraction": self.dead_fraction,
-            "elapsed": self.elapsed,
-        }
-        row.update({f"grad_norm_{k}": v for k, v in self.grad_norms.items()})
-        return row
-
-
-@dataclass
-class EarlyStopping:
-    """Best monitored loss so far, the parameters that had it, and epochs since it improved."""
-
-    best_loss: float = float("inf")
-    best_iteration: int = -1
-    best_params: Params | None = None
-    wait: int = 0
-
-    def observe(self, loss: float, iteration: int, params: Params, tol: float) -> None:
-        """Count a loss; it improves when it falls below ``best_loss - tol * |best_loss|``."""
-        if self.best_iteration < 0 or loss < self.best_loss - tol * abs(self.best_loss):
-            self.best_loss, self.best_iteration, self.best_params, self.wait = (
-                loss,
-                iteration,
-                params,
-                0,
-            )
-        else:
-            self.wait += 1
-
-
-@dataclass
-class TrainState:
-    """Everything needed to continue a run exactly where it stopped."""
-
-    params: Params
-    opt_state: OptState
-    iteration: int = 0  # iterations (epochs) completed
-    step: int = 0  # optimizer updates applied
-    rng_state: dict[str, Any] | None = None  # state of the minibatch-shuffling generator
-    schedule_state: dict[str, float] = field(default_factory=dict)  # ReduceOnPlateau's fields
-    early: EarlyStopping = field(default_factory=EarlyStopping)
-    first_loss: float | None = None  # reference for the explosion test
-
-
-@dataclass
-class TrainResult:
-    """What :func:`train` returns."""
-
-    params: Params  # final parameters (the best ones when early stopping restored them)
-    history: list[Record]
-    state: TrainState
-    stop_reason: str  # "completed", "early_stopping", "callback" or "converged"
-    manifest: dict[str, Any]
-
-
-class Callback:
-    """Hooks into the loop; subclass and override what you need.
-
-    ``on_iteration_end`` returns True to stop training after this iteration.
-
-    ``state.params`` always holds the current weights, but the fast loops keep them in place:
-    the direct fast loop (:mod:`twolayer.fast`) updates the same arrays every iteration, and the
-    dual solver (:mod:`twolayer.dual`) forms ``w1`` only when ``state.params`` is read, at the
-    cost of one (D_in, N) @ (N, H) product.  A callback that keeps weights across iterations
-    must copy them; one that needs only the record should not read ``state.params``.
-    """
-
-    def on_iteration_end(self, record: Record, state: TrainState) -> bool | None:
-        return None
-
-    def on_train_end(self, result: TrainResult) -> None:
-        return None
+from twolayer.state import Callback, Record, TrainResult, TrainState, run_manifest
 
 
 def loss_and_grads(
@@ -252,30 +156,6 @@ def _rngs(seed: int) -> dict[str, np.random.Generator]:
     names = ("init", "split", "shuffle")
     children = np.random.SeedSequence(seed).spawn(len(names))
     return {name: np.random.default_rng(child) for name, child in zip(names, children, strict=True)}
-
-
-def run_manifest(config: TrainConfig) -> dict[str, Any]:
-    """Seed, versions (Python, NumPy and its BLAS, twolayer) and configuration of a run."""
-    from twolayer import __version__
-
-    return {
-        "twolayer": __version__,
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "numpy": np.__version__,
-        "blas": _blas_name(),
-        "seed": config.seed,
-        "config": config.to_dict(),
-    }
-
-
-def _blas_name() -> str:
-    try:
-        info: Any = np.show_config(mode="dicts")
-        blas = info["Build Dependencies"]["blas"]
-        return f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
-    except Exception:  # pragma: no cover - depends on how NumPy was built
-        return "unknown"
 
 
 class _Run:
@@ -447,15 +327,8 @@ def _norm(g: Array) -> float:
 
 
 __all__ = [
-    "Callback",
-    "EarlyStopping",
-    "Record",
-    "TrainConfig",
-    "TrainResult",
-    "TrainState",
     "evaluate_loss",
     "loss_and_grads",
-    "run_manifest",
     "train",
     "validation_split",
 ]

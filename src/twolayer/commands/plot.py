@@ -24,8 +24,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from twolayer.checkpoint import check_writable, load_model_file
+    from twolayer.checkpoint import load_model_file
     from twolayer.errors import DataError
+    from twolayer.files import check_writable
     from twolayer.history import read_history
     from twolayer.plot import check_image_path, plot_history, require_matplotlib
 

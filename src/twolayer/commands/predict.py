@@ -83,9 +83,10 @@ def predictions_text(model: Any, x: Any, *, proba: bool = False) -> str:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from twolayer.checkpoint import atomic_write, check_writable, load_model
+    from twolayer.checkpoint import load_model
     from twolayer.data import load_inputs
     from twolayer.errors import ConfigError
+    from twolayer.files import atomic_write, check_writable
 
     if args.out:
         check_writable(args.out, "--out", (".csv",))

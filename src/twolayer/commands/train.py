@@ -200,8 +200,8 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
 
 def check_outputs(args: argparse.Namespace) -> None:
     """Refuse bad output options before any work is done or any file is touched."""
-    from twolayer.checkpoint import check_writable
     from twolayer.errors import ConfigError
+    from twolayer.files import check_writable
     from twolayer.history import history_format
     from twolayer.plot import check_image_path, require_matplotlib
 
@@ -460,7 +460,7 @@ def train_on_backend(
     run), the result brought back as NumPy arrays."""
     import contextlib
 
-    from twolayer.backend import get_backend, map_state, result_to_numpy
+    from twolayer.backend import get_backend
     from twolayer.train import train
 
     on = get_backend(args.backend, args.device)
@@ -474,9 +474,9 @@ def train_on_backend(
             stack.enter_context(cluster(args.scheduler))
         result = train(
             on.data(x), on.data(y), config, on.params(params),
-            state=None if state is None else map_state(state, on.asarray), **options,
+            state=None if state is None else state.map_arrays(on.asarray), **options,
         )  # fmt: skip
-    return result_to_numpy(result)
+    return result.to_numpy()
 
 
 def run_chunked(args: argparse.Namespace, path: str) -> int:
