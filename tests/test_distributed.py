@@ -28,6 +28,7 @@ from twolayer.backend import kind_of, to_numpy
 from twolayer.checkpoint import load_model
 from twolayer.cli import main
 from twolayer.config import TrainConfig
+from twolayer.engines import dask as dask_engine
 from twolayer.errors import ConfigError, DataError
 from twolayer.state import TrainResult
 from twolayer.train import train
@@ -38,7 +39,7 @@ ROWS = 130  # samples per chunk: 5 chunks, the last one short
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
-    with distributed.cluster(n_workers=2, threads_per_worker=1, memory_limit="1GiB") as c:
+    with dask_engine.cluster(n_workers=2, threads_per_worker=1, memory_limit="1GiB") as c:
         yield c
 
 
@@ -115,12 +116,12 @@ def test_trajectory_equals_numpy(
 def test_one_computation_per_iteration_sums_the_chunks(
     client: Any, data: tuple[np.ndarray, np.ndarray], sources: dict[str, Any]
 ) -> None:
-    from twolayer.train import loss_and_grads
+    from twolayer.engines.portable import loss_and_grads
 
     x, y = data
     config = CONFIGS["momentum"]
     params = train(x, y, config.replace(iterations=1)).params
-    chunked = distributed.ChunkedData(*distributed.open_data(sources["npy"]))
+    chunked = dask_engine.ChunkedData(*distributed.open_data(sources["npy"]))
     assert chunked.rows == (130, 130, 130, 130, 80)
     loss, grads, alive = chunked.loss_and_grads(params, config)
     want_loss, want_grads, cache = loss_and_grads(params, x, y, config)
@@ -135,8 +136,8 @@ def test_persisted_and_streamed_chunks_agree(client: Any, sources: dict[str, Any
     x, y = distributed.open_data(sources["zarr"])
     config = CONFIGS["gd"]
     params = train(to_numpy(x), to_numpy(y), config.replace(iterations=0)).params
-    kept = distributed.ChunkedData(x, y, persist=True).loss_and_grads(params, config)
-    streamed = distributed.ChunkedData(x, y, persist=False).loss_and_grads(params, config)
+    kept = dask_engine.ChunkedData(x, y, persist=True).loss_and_grads(params, config)
+    streamed = dask_engine.ChunkedData(x, y, persist=False).loss_and_grads(params, config)
     assert kept[0] == streamed[0]
     assert all(np.array_equal(a, b) for a, b in zip(kept[1], streamed[1], strict=True))
 
@@ -160,13 +161,13 @@ def test_dataset_larger_than_the_workers_memory(tmp_path: Path) -> None:
     no_pause = dask.config.set({"distributed.worker.memory.pause": False})
     with (
         no_pause,
-        distributed.cluster(n_workers=2, threads_per_worker=1, memory_limit="160MiB") as c,
+        dask_engine.cluster(n_workers=2, threads_per_worker=1, memory_limit="160MiB") as c,
     ):
         workers = c.scheduler_info(n_workers=-1)["workers"]
         limit = sum(info["memory_limit"] for info in workers.values())
         assert x.nbytes > limit  # 360 MB of inputs, 320 MiB of worker memory
         pids = c.run(os.getpid)
-        assert distributed.ChunkedData(x, y).arrays[0] is x  # too large to keep: streamed
+        assert dask_engine.ChunkedData(x, y).arrays[0] is x  # too large to keep: streamed
         result = train(x, y, config)
         assert c.run(os.getpid) == pids  # no worker died or was restarted
     reference = train(block, target, config.replace(lr=config.lr * n_chunks))
@@ -219,10 +220,10 @@ def test_train_command_starts_and_stops_a_local_cluster(
 ) -> None:
     args = ["train", "--backend", "dask", "--data", str(sources["zarr"]), "--iterations", "2",
             "--hidden", "3", "--lr", "1e-4", "--quiet"]  # fmt: skip
-    before = distributed.current_client()
+    before = dask_engine.current_client()
     assert main(args) == 0
     assert capsys.readouterr().out.startswith("1 ")
-    assert distributed.current_client() is before  # the cluster of the run is gone
+    assert dask_engine.current_client() is before  # the cluster of the run is gone
 
 
 @pytest.mark.parametrize(
@@ -268,12 +269,12 @@ def test_train_command_backend_options_that_do_not_fit(
 
 
 def test_unreachable_scheduler(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(distributed, "CONNECT_TIMEOUT", "0.5s")
+    monkeypatch.setattr(dask_engine, "CONNECT_TIMEOUT", "0.5s")
     with (
         pytest.raises(
             ConfigError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:1"
         ),
-        distributed.cluster("tcp://127.0.0.1:1"),
+        dask_engine.cluster("tcp://127.0.0.1:1"),
     ):
         pass
 
@@ -334,12 +335,12 @@ def test_save_chunks_never_mixes_datasets(tmp_path: Path) -> None:
 def test_align_chunks_checks_shapes_and_lines_up_chunks() -> None:
     x, y = da.ones((10, 3), chunks=(4, 3)), da.ones((9, 1), chunks=(4, 1))
     with pytest.raises(DataError, match="x has 10 samples but y has 9"):
-        distributed.align_chunks(x, y)
+        dask_engine.align_chunks(x, y)
     with pytest.raises(DataError, match="must be 2-D"):
-        distributed.align_chunks(x[:, 0], y)
+        dask_engine.align_chunks(x[:, 0], y)
     with pytest.raises(DataError, match="the chunk sizes are unknown"):
-        distributed.align_chunks(x[x[:, 0] > 0], y)
-    xa, ya = distributed.align_chunks(
+        dask_engine.align_chunks(x[x[:, 0] > 0], y)
+    xa, ya = dask_engine.align_chunks(
         da.ones((10, 3), chunks=(4, 1)), da.ones((10, 2), chunks=(5, 1))
     )
     assert xa.chunks == ((4, 4, 2), (3,)) and ya.chunks == ((4, 4, 2), (2,))

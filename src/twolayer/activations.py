@@ -14,9 +14,10 @@ ReLU is the seed's choice and the default.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 
 from twolayer.backend import Array, namespace
 from twolayer.errors import choice_error
@@ -51,6 +52,19 @@ def relu_backward(h: Array, a: Array, grad_a: Array) -> Array:
     At ``h == 0`` ReLU has no derivative; like the seed we pass the gradient through there.
     """
     return namespace(h).where(h < 0, 0.0, grad_a)
+
+
+def relu_into(h: NDArray[Any], a: NDArray[Any], mask: NDArray[np.bool_]) -> None:
+    """:func:`relu`'s twin for NumPy buffers: ``a = max(0, h)``, and ``mask = h < 0`` kept for
+    :func:`relu_backward_into` (``a`` may be ``h`` itself, which the mask makes possible)."""
+    np.less(h, 0, out=mask)
+    np.maximum(h, 0, out=a)
+
+
+def relu_backward_into(grad: NDArray[Any], mask: NDArray[np.bool_]) -> None:
+    """:func:`relu_backward`'s twin: turn ``grad_a`` into ``grad_h`` in place, zeroing it where
+    ``h < 0`` (the seed's ``grad_h[h < 0] = 0``)."""
+    np.putmask(grad, mask, 0.0)
 
 
 def leaky_relu(h: Array) -> Array:

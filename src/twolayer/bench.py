@@ -469,7 +469,7 @@ def _bound(runner: Runner, iterations: int) -> Callable[[], object]:
 def allocation_check(iterations: int = 100) -> dict[str, float]:
     """Net and transient bytes traced by ``tracemalloc`` over ``iterations`` steady-state
     iterations of the direct fast loop on the seed's problem."""
-    from twolayer.fast import Workspace
+    from twolayer.engines.inplace import Workspace
 
     x, y, params = seed_draws(0)
     ws = Workspace(x, y, params)

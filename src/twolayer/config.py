@@ -12,15 +12,22 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
+
 from twolayer.activations import ACTIVATIONS
 from twolayer.errors import ConfigError, choice_error
-from twolayer.losses import LOSSES
+from twolayer.losses import LOSSES, SQUARED
 from twolayer.model import INITS
 from twolayer.optim import OPTIMIZERS
 from twolayer.schedules import SCHEDULES
 
 DTYPES = ("float64", "float32")
 SOLVERS = ("direct", "dual", "auto")
+STREAMS = ("init", "split", "shuffle")
+"""The random streams a seed drives, each from its own child of ``SeedSequence(seed)``."""
+
+BUFFERED_OPTIMIZERS = ("gd", "momentum", "nesterov")
+"""The optimizers that have an in-place twin (:func:`twolayer.optim.step_into`)."""
 
 
 @dataclass(frozen=True)
@@ -98,11 +105,8 @@ def _check_choices(c: TrainConfig) -> None:
             raise choice_error(kind, value, valid)
     if c.optimizer == "lbfgs" and c.batch_size is not None:
         raise ConfigError("lbfgs works on the full batch; leave batch_size unset")
-    if c.solver == "dual":
-        from twolayer.dual import unsupported  # the dual solver states its own limits
-
-        if (reason := unsupported(c)) is not None:
-            raise ConfigError(f"the dual solver {reason}; use solver 'direct' or 'auto'")
+    if c.solver == "dual" and (reason := dual_unsupported(c)) is not None:
+        raise ConfigError(f"the dual solver {reason}; use solver 'direct' or 'auto'")
 
 
 def _check_ranges(c: TrainConfig) -> None:
@@ -144,3 +148,39 @@ def _check_ranges(c: TrainConfig) -> None:
             raise ConfigError(f"{name} must be {what}, got {value}")
     if c.early_stopping and c.iterations == 0:
         raise ConfigError("early_stopping needs iterations > 0")
+
+
+def inplace_unsupported(config: TrainConfig) -> str | None:
+    """Why the buffered twins of the math (``model.forward_into``, ``optim.step_into``, ...) cannot
+    run ``config``, as a phrase; None when they can.
+
+    They cover the seed's network and its near relatives: ReLU, no biases, a squared-error loss
+    and gd, momentum or Nesterov, without validation or early stopping.  What the data must be
+    (NumPy arrays of one floating dtype, full batch) is checked by ``twolayer.engines.select``.
+    """
+    checks = [
+        (config.optimizer in BUFFERED_OPTIMIZERS,
+         f"supports the optimizers {', '.join(BUFFERED_OPTIMIZERS)}"),
+        (config.activation == "relu", "needs the ReLU activation"),
+        (config.loss in SQUARED, f"supports the losses {', '.join(SQUARED)}"),
+        (not config.bias, "needs a network without biases"),
+        (config.validation_fraction == 0, "cannot hold out validation data"),
+        (not config.early_stopping, "cannot keep early stopping's best weights"),
+    ]  # fmt: skip
+    return next((why for ok, why in checks if not ok), None)
+
+
+def dual_unsupported(config: TrainConfig) -> str | None:
+    """Why the dual solver cannot run ``config``, as a phrase; None when it can."""
+    if config.batch_size is not None:
+        return "needs full-batch training (no batch_size)"
+    if config.optimizer == "adam":
+        return "is exact only for gd, momentum and nesterov, not adam"
+    return inplace_unsupported(config)
+
+
+def generator(seed: int, stream: str) -> np.random.Generator:
+    """The generator of ``stream`` (initialisation, validation split or shuffling) for ``seed``:
+    independent of the other streams, and the same for the same seed in every run."""
+    children = np.random.SeedSequence(seed).spawn(len(STREAMS))
+    return np.random.default_rng(children[STREAMS.index(stream)])

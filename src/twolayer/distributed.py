@@ -1,43 +1,11 @@
-"""Data-parallel full-batch training on Dask, for data that does not fit one machine.
-
-The training data is a ``dask.array`` chunked along samples; the weights are small NumPy arrays
-kept on the client.  One iteration is one graph computation:
-
-1. the weights enter the graph once, as a single key that every task reads;
-2. one task per chunk runs the usual forward pass, loss and backward pass on that chunk's NumPy
-   block (:func:`twolayer.train.loss_and_grads`, hence :mod:`twolayer.model`; or, for what it
-   covers, the same arithmetic laid out in cache-sized blocks by :class:`twolayer.fast.Workspace`)
-   and returns its loss and gradients, each a few kilobytes;
-3. the client adds them up in chunk order and the optimizer of :mod:`twolayer.optim` updates
-   the weights.
-
-Everything around the step (schedules, the divergence guard, history, early stopping,
-callbacks and L-BFGS through :mod:`twolayer.lbfgs`) is :func:`twolayer.train.train`'s own
-loop: ``train`` hands Dask arrays to :class:`DaskRun`, which only replaces how the loss and the
-gradients of the full batch are computed.
-
-The sum of the gradients over the whole batch is the sum of the chunks' sums (for the
-mean-reduced losses each chunk's share is weighted by its number of samples), so the result is
-NumPy's up to the order of the additions: equal to about 1e-15 relative, and bit for bit with a
-single chunk.
-
-Data comes from memory (``dask.array.from_array``), from a directory of ``.npy`` chunk files or
-from a Zarr store (:func:`open_data`), read lazily: on a cluster whose memory cannot hold it,
-each task reads its chunk from storage every iteration.  :func:`cluster` joins a running
-``dask.distributed`` scheduler or starts a ``LocalCluster`` for the duration of a run.
-``docs/backends.md`` shows how to run on a real cluster.
-"""
+"""Training on a Dask cluster in one call (:func:`train_on_cluster`); the engine itself is
+:mod:`twolayer.engines.dask`."""
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import functools
-import math
-import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -45,204 +13,15 @@ from numpy.typing import NDArray
 
 from twolayer.backend import import_optional, require, to_numpy
 from twolayer.config import TrainConfig
-from twolayer.errors import ConfigError, DataError
-from twolayer.fast import LOSS_SCALES, Workspace
-from twolayer.losses import get_loss
-from twolayer.model import Grads, Params
-from twolayer.state import Callback, TrainResult, TrainState
-from twolayer.train import _Run, loss_and_grads, train
-
-CONNECT_TIMEOUT = "10s"  # how long to wait for a scheduler given by address
-PERSIST_SHARE = 0.5  # keep the data in the workers' memory when it takes at most this share of it
-Partial = tuple[float, Grads, NDArray[np.bool_] | None]
-"""One chunk's (loss, gradients, mask of hidden units active for some sample)."""
+from twolayer.engines.dask import cluster
+from twolayer.errors import DataError
+from twolayer.model import Params
+from twolayer.state import Callback, TrainResult
+from twolayer.train import train
 
 
-def chunk_loss_and_grads(
-    params: Params, x: NDArray[Any], y: NDArray[Any], config: TrainConfig, weight: float
-) -> Partial:
-    """The task run on one chunk: its loss and gradients, times ``weight``.
-
-    Parameters
-    ----------
-    params : Params of NumPy arrays, w1 (D_in, H), w2 (H, D_out) and the biases if any
-    x : array, shape (n, D_in), this chunk's samples
-    y : array, shape (n, D_out)
-    config : TrainConfig, for the activation, the loss and the dtype
-    weight : float
-        1 for a loss that sums over samples; ``n / N`` for one that averages, so that adding
-        the chunks' results gives the full batch's.
-
-    Returns
-    -------
-    loss : float
-    grads : Grads shaped like ``params``
-    alive : bool array, shape (H,), units non-zero for some sample (None unless
-        ``config.track == "full"``)
-    """
-    full = config.track == "full"
-    with np.errstate(over="ignore", invalid="ignore"):  # the divergence guard reports these
-        x = x.astype(config.dtype, copy=False)
-        y = y.astype(config.dtype, copy=False)
-        if _fast_pass_applies(params, x, config):
-            workspace = Workspace(x, y, params, loss=config.loss, alive=full)
-            loss, grads = workspace.loss_and_grads(), workspace.grads
-            alive = workspace.alive() if full else None
-        else:
-            loss, grads, cache = loss_and_grads(params, x, y, config)
-            alive = np.any(cache.a != 0, axis=0) if full else None
-        if weight != 1.0:
-            loss, grads = loss * weight, grads.map(lambda g: g * weight)
-    return float(loss), grads, alive
-
-
-def _fast_pass_applies(params: Params, x: NDArray[Any], config: TrainConfig) -> bool:
-    """Whether the direct fast loop's forward and backward pass (:class:`twolayer.fast.Workspace`:
-    written into buffers, in cache-sized blocks of samples) covers this chunk's computation."""
-    return (
-        config.activation == "relu"
-        and config.loss in LOSS_SCALES
-        and not params.has_bias
-        and params.w1.dtype == params.w2.dtype == x.dtype
-    )
-
-
-def add_partials(parts: Sequence[Partial]) -> Partial:
-    """Add the chunks' results in order: the full batch's loss, gradients and alive units."""
-    loss = sum(part[0] for part in parts)
-    grads = functools.reduce(lambda a, b: a.map(np.add, b), (part[1] for part in parts))
-    masks = [part[2] for part in parts if part[2] is not None]
-    alive = functools.reduce(np.logical_or, masks) if masks else None
-    return loss, grads, alive
-
-
-def _dask() -> ModuleType:
-    """The ``dask`` module, or a ConfigError naming the extra that installs it."""
+def _dask() -> Any:
     return import_optional("dask", "Dask", "dask")
-
-
-def current_client() -> Any | None:
-    """The ``dask.distributed`` client in use, or None (then Dask's local threads compute)."""
-    if "distributed" not in sys.modules:
-        return None
-    distributed = sys.modules["distributed"]
-    try:
-        return distributed.default_client()
-    except ValueError:  # no client has been started
-        return None
-
-
-class ChunkedData:
-    """Training data as Dask arrays chunked along samples, and the full-batch computation.
-
-    Parameters
-    ----------
-    x : dask array, shape (N, D_in)
-    y : dask array, shape (N, D_out)
-    persist : bool or None
-        Keep the chunks in the workers' memory between iterations. None: when a
-        ``dask.distributed`` client is in use and the data take at most half of its workers'
-        memory limit; otherwise every iteration reads the chunks from their source.
-    """
-
-    def __init__(self, x: Any, y: Any, *, persist: bool | None = None) -> None:
-        dask = _dask()
-        x, y = align_chunks(x, y)
-        client = current_client()
-        if persist is None:
-            persist = client is not None and _fits_in_memory(client, x.nbytes + y.nbytes)
-        if persist:
-            x, y = dask.persist(x, y)
-        self.arrays = (x, y)  # holding the persisted arrays keeps their chunks on the workers
-        self.n_samples = int(x.shape[0])
-        self.rows: tuple[int, ...] = tuple(int(r) for r in x.chunks[0])
-        self.blocks = list(zip(x.to_delayed().ravel(), y.to_delayed().ravel(), strict=True))
-
-    def loss_and_grads(self, params: Params, config: TrainConfig) -> Partial:
-        """Loss and gradients of ``params`` over all the data: one task per chunk, one graph
-        computation, the chunks' results added on the client."""
-        dask = _dask()
-        mean = get_loss(config.loss).reduction == "mean"
-        weights = [rows / self.n_samples if mean else 1.0 for rows in self.rows]
-        shared = dask.delayed(params, traverse=False)  # one key: the weights travel once
-        task = functools.partial(chunk_loss_and_grads, config=config)
-        parts = [
-            dask.delayed(task, pure=False)(shared, xb, yb, weight=w)
-            for (xb, yb), w in zip(self.blocks, weights, strict=True)
-        ]
-        return add_partials(dask.compute(*parts))
-
-
-def align_chunks(x: Any, y: Any) -> tuple[Any, Any]:
-    """``x`` and ``y`` as 2-D Dask arrays chunked along samples only, with the same chunks."""
-    if len(x.shape) != 2 or len(y.shape) != 2:
-        raise DataError(
-            "x and y must be 2-D (samples, features); "
-            f"got shapes {tuple(x.shape)} and {tuple(y.shape)}"
-        )
-    if any(math.isnan(c) for c in (*x.chunks[0], *y.chunks[0])):
-        raise DataError("the chunk sizes are unknown; call compute_chunk_sizes() on x and y first")
-    if x.shape[0] != y.shape[0]:
-        raise DataError(f"x has {x.shape[0]} samples but y has {y.shape[0]}")
-    x = x.rechunk({1: -1})  # (chunk rows, D_in): whole samples in every chunk
-    return x, y.rechunk((x.chunks[0], -1))
-
-
-def _fits_in_memory(client: Any, nbytes: int) -> bool:
-    try:
-        info = client.scheduler_info(n_workers=-1)  # every worker, not only the first five
-    except TypeError:  # distributed before 2025 lists them all and has no n_workers
-        info = client.scheduler_info()
-    workers = info["workers"].values()
-    limits = [w.get("memory_limit") or 0 for w in workers]
-    if not limits or any(limit == 0 for limit in limits):  # 0: no limit was set
-        return True
-    return bool(nbytes <= PERSIST_SHARE * sum(limits))
-
-
-class DaskRun(_Run):
-    """:func:`twolayer.train.train`'s loop with the full-batch loss and gradients computed by
-    :class:`ChunkedData` on Dask; the weights and the optimizer's state are NumPy arrays.
-
-    ``train`` makes one of these for Dask arrays; the :class:`TrainResult` it returns holds
-    the final weights as single-chunk Dask arrays (its ``state`` keeps NumPy arrays).
-    """
-
-    def __init__(
-        self,
-        config: TrainConfig,
-        x: Any,
-        y: Any,
-        validation: tuple[Any, Any] | None,
-        callbacks: list[Callback],
-        state: TrainState,
-    ) -> None:
-        if config.batch_size is not None:
-            raise ConfigError(
-                "the dask backend trains on the full batch, split across chunks; "
-                "leave batch_size unset"
-            )
-        self.data = ChunkedData(x, y)
-        super().__init__(config, x, y, validation, callbacks, state.map_arrays(to_numpy))
-
-    def full_batch_loss_and_grads(self, params: Params) -> tuple[Any, Grads]:
-        loss, grads, _ = self.data.loss_and_grads(params, self.config)
-        return loss, grads
-
-    def _epoch(self, optimizer: Any, t: int, lr: float) -> tuple[float, Grads, Any]:
-        loss, grads, alive = self.data.loss_and_grads(self.state.params, self.config)
-        self.check_loss(loss, t, lr)
-        self.state.step += 1
-        self.state.params, self.state.opt_state = optimizer.update(
-            self.state.params, grads, self.state.opt_state, lr, self.state.step
-        )
-        return loss, grads, alive
-
-    def go(self) -> TrainResult:
-        da = require("dask")
-        result = super().go()
-        params = result.params.map(lambda p: da.from_array(p, chunks=p.shape))
-        return dataclasses.replace(result, params=params)
 
 
 # --- data on disk ----------------------------------------------------------------------------
@@ -350,49 +129,6 @@ def save_zarr(path: str | Path, x: Any, y: Any, *, chunk_rows: int) -> Path:
         chunked = da.asarray(a).rechunk((chunk_rows, -1))
         da.to_zarr(chunked, str(path), component=name, overwrite=True)
     return Path(path)
-
-
-# --- clusters --------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def cluster(
-    scheduler: str | None = None,
-    *,
-    n_workers: int | None = None,
-    threads_per_worker: int | None = None,
-    memory_limit: str | float | None = "auto",
-    processes: bool = True,
-) -> Iterator[Any]:
-    """A ``dask.distributed`` client for the duration of a ``with`` block.
-
-    With ``scheduler`` (an address such as ``tcp://10.0.0.5:8786``) it joins that running
-    cluster; otherwise it starts a ``LocalCluster`` on this machine (``n_workers``,
-    ``threads_per_worker`` and ``memory_limit`` per worker are passed on; None lets Dask choose)
-    and closes it at the end.  The client is the default scheduler inside the block.
-    """
-    distributed = import_optional("distributed", "dask.distributed", "dask")
-    with contextlib.ExitStack() as stack:
-        if scheduler is not None:
-            try:
-                client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT)
-            except (OSError, TimeoutError, ValueError) as exc:
-                raise ConfigError(
-                    f"cannot reach the Dask scheduler at {scheduler} ({exc})"
-                ) from None
-        else:
-            local = stack.enter_context(
-                distributed.LocalCluster(
-                    n_workers=n_workers,
-                    threads_per_worker=threads_per_worker,
-                    memory_limit=memory_limit,
-                    processes=processes,
-                    dashboard_address=":0",  # any free port: never clashes with another
-                )
-            )
-            client = distributed.Client(local)
-        stack.enter_context(client)
-        yield client
 
 
 def train_on_cluster(

@@ -23,7 +23,10 @@ the constant is a power of two the weights agree bit for bit. ``docs/losses.md``
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
 
 from twolayer.backend import Array, namespace
 from twolayer.errors import choice_error
@@ -39,16 +42,48 @@ class Loss(NamedTuple):
     average weighted by batch size."""
 
 
+class SquaredScale(NamedTuple):
+    """How a squared-error loss scales the sum of squares ``SSE`` of a batch: the loss is
+    ``SSE / divisor`` and its gradient ``(y_pred - y) * grad_factor``."""
+
+    divisor: int
+    grad_factor: float
+
+
+def squared_scale(name: str, n: int, d_out: int) -> SquaredScale:
+    """The scaling of the squared-error loss ``name`` for N = ``n`` samples and D_out = ``d_out``.
+
+    The one table behind :func:`sse`, :func:`mse`, :func:`half_mse` and their buffered twin
+    :func:`squared_error_into` (dividing by 1 is exact, so ``sse`` is the seed's sum).
+    """
+    if name == "sse":
+        return SquaredScale(1, 2.0)  # SSE;  2 (y_pred - y), the seed's
+    if name == "mse":
+        return SquaredScale(n * d_out, 2.0 / (n * d_out))  # SSE / (N D_out)
+    if name == "half_mse":
+        return SquaredScale(2 * n, 1.0 / n)  # SSE / (2 N);  (y_pred - y) / N
+    raise choice_error("squared-error loss", name, SQUARED)
+
+
+SQUARED = ("sse", "mse", "half_mse")
+"""The squared-error losses, which :func:`squared_scale` describes."""
+
+
+def _squared_error(name: str, y_pred: Array, y: Array) -> tuple[Array, Array]:
+    xp = namespace(y_pred, y)
+    scale = squared_scale(name, y.shape[0], y.shape[1])
+    diff = y_pred - y  # (N, D_out)
+    return xp.sum(xp.square(diff)) / scale.divisor, diff * scale.grad_factor
+
+
 def sse(y_pred: Array, y: Array) -> tuple[Array, Array]:
     """Sum of squared errors, the seed's L2 loss.
 
-    ``loss = sum((y_pred - y)^2)``; ``grad = 2 (y_pred - y)``, written exactly as the seed writes
-    both so the seed's run is reproduced bit for bit.
+    ``loss = sum((y_pred - y)^2)``; ``grad = 2 (y_pred - y)``, computed as the seed computes
+    both (``x * 2.0`` and ``2.0 * x`` round alike), so the seed's run is reproduced bit for bit.
     Shapes: (N, D_out), (N, D_out) -> (), (N, D_out).
     """
-    xp = namespace(y_pred, y)
-    diff = y_pred - y  # (N, D_out)
-    return xp.sum(xp.square(diff)), 2.0 * diff
+    return _squared_error("sse", y_pred, y)
 
 
 def mse(y_pred: Array, y: Array) -> tuple[Array, Array]:
@@ -56,10 +91,7 @@ def mse(y_pred: Array, y: Array) -> tuple[Array, Array]:
 
     ``loss = SSE / (N D_out)``; ``grad = 2 (y_pred - y) / (N D_out)``.
     """
-    xp = namespace(y_pred, y)
-    count = y.shape[0] * y.shape[1]
-    diff = y_pred - y
-    return xp.sum(xp.square(diff)) / count, diff * (2.0 / count)
+    return _squared_error("mse", y_pred, y)
 
 
 def half_mse(y_pred: Array, y: Array) -> tuple[Array, Array]:
@@ -67,10 +99,29 @@ def half_mse(y_pred: Array, y: Array) -> tuple[Array, Array]:
 
     ``loss = SSE / (2 N)``; ``grad = (y_pred - y) / N``.
     """
-    xp = namespace(y_pred, y)
-    n = y.shape[0]
-    diff = y_pred - y
-    return xp.sum(xp.square(diff)) / (2 * n), diff * (1.0 / n)
+    return _squared_error("half_mse", y_pred, y)
+
+
+def squared_error_into(
+    y_pred: NDArray[Any],
+    y: NDArray[Any],
+    grad_factor: float,
+    diff: NDArray[Any],
+    square: NDArray[Any],
+    total: NDArray[Any],
+) -> float:
+    """The squared losses' twin for NumPy buffers: the same lines, written into given arrays.
+
+    Returns ``SSE`` of the batch (still to be divided by :attr:`SquaredScale.divisor`, which a
+    caller summing several blocks of samples does once at the end) and leaves the gradient
+    ``(y_pred - y) * grad_factor`` in ``diff``.  ``square`` is (N, D_out) scratch; ``total`` a
+    0-d array.  Shapes: (N, D_out) everywhere.
+    """
+    np.subtract(y_pred, y, out=diff)  # diff = y_pred - y
+    np.square(diff, out=square)
+    np.add.reduce(square, axis=None, out=total)  # sum(square(diff)): pairwise, as .sum() adds
+    np.multiply(diff, grad_factor, out=diff)  # the gradient, e.g. the seed's 2.0 * (y_pred - y)
+    return float(total)
 
 
 def log_softmax(z: Array) -> Array:
@@ -120,8 +171,8 @@ def get_loss(name: str) -> Loss:
 
 def lr_equivalent_to_sse(loss: str, lr_sse: float, n: int, d_out: int) -> float:
     """The learning rate that makes gradient descent on ``loss`` take the steps that ``lr_sse``
-    takes on the seed's sum of squared errors, for N = ``n`` samples and D_out = ``d_out``."""
-    factors = {"sse": 1, "mse": n * d_out, "half_mse": 2 * n}
-    if loss not in factors:
-        raise choice_error("squared-error loss", loss, factors)
-    return lr_sse * factors[loss]
+    takes on the seed's sum of squared errors, for N = ``n`` samples and D_out = ``d_out``.
+
+    The gradient of ``loss`` is the seed's divided by :attr:`SquaredScale.divisor`, so the rate
+    is multiplied by it (an integer: the product is exact where it can be)."""
+    return lr_sse * squared_scale(loss, n, d_out).divisor

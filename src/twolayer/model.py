@@ -12,6 +12,11 @@ Shapes, for a batch of N samples with D_in features, H hidden units and D_out ou
 ``forward`` returns the prediction and a :class:`Cache` of what ``backward`` needs; ``backward``
 turns the gradient of the loss with respect to ``y_pred`` into a gradient for every parameter.
 ``docs/backprop.md`` derives each line.
+
+:func:`forward_into` and :func:`backward_into` are their twins for NumPy arrays allocated once:
+the same lines for the seed's network (ReLU, no biases), each writing into a given buffer.  The
+default run (``twolayer seed``, ``twolayer train`` on NumPy) executes these twins through
+:mod:`twolayer.engines.inplace`; the tests hold them bit for bit equal to ``forward``/``backward``.
 """
 
 from __future__ import annotations
@@ -20,11 +25,12 @@ import dataclasses
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 
-from twolayer.activations import get_activation
+from twolayer.activations import get_activation, relu_backward_into, relu_into
 from twolayer.backend import Array, namespace
 from twolayer.errors import ConfigError, choice_error
 
@@ -186,6 +192,56 @@ def backward(params: Params, cache: Cache, grad_y_pred: Array, activation: str =
     if not params.has_bias:
         return Grads(grad_w1, grad_w2)
     return Grads(grad_w1, grad_w2, xp.sum(grad_h, axis=0), xp.sum(grad_y_pred, axis=0))
+
+
+class Buffers(NamedTuple):
+    """The arrays :func:`forward_into` and :func:`backward_into` write, for n samples (all of
+    them, or one block of them), allocated once by the caller."""
+
+    h: NDArray[Any]
+    """(n, H): ``x @ w1``."""
+    a: NDArray[Any]
+    """(n, H): ``relu(h)``; may be ``h`` itself (the mask keeps what backward needs)."""
+    mask: NDArray[np.bool_]
+    """(n, H): ``h < 0``."""
+    y_pred: NDArray[Any]
+    """(n, D_out)."""
+    diff: NDArray[Any]
+    """(n, D_out): the loss writes ``grad_y_pred`` here (``losses.squared_error_into``)."""
+    square: NDArray[Any]
+    """(n, D_out): the loss's scratch."""
+    grad_h: NDArray[Any]
+    """(n, H)."""
+
+
+def forward_into(w1: NDArray[Any], w2: NDArray[Any], x: NDArray[Any] | None, buf: Buffers) -> None:
+    """:func:`forward`'s twin for NumPy buffers (ReLU, no biases): the same lines, each written
+    into ``buf`` instead of a new array, so a training loop allocates nothing per step.
+
+    ``x`` (n, D_in) is None when the caller has already put ``x @ w1`` into ``buf.h`` (it may
+    take that product for all samples at once and this pass block by block).
+    """
+    if x is not None:
+        np.matmul(x, w1, out=buf.h)  # h = x @ w1, (n, D_in) @ (D_in, H) -> (n, H)
+    relu_into(buf.h, buf.a, buf.mask)  # a = relu(h)
+    np.matmul(buf.a, w2, out=buf.y_pred)  # y_pred = a @ w2, (n, H) @ (H, D_out) -> (n, D_out)
+
+
+def backward_into(
+    w2: NDArray[Any],
+    x: NDArray[Any] | None,
+    buf: Buffers,
+    grad_w2: NDArray[Any],
+    grad_w1: NDArray[Any] | None = None,
+) -> None:
+    """:func:`backward`'s twin for NumPy buffers, with ``grad_y_pred`` in ``buf.diff``: fills
+    ``grad_w2`` (H, D_out), ``buf.grad_h`` (n, H) and, given ``x`` and ``grad_w1``, ``grad_w1``
+    (D_in, H) (without them the caller takes ``x.T @ grad_h`` itself)."""
+    np.matmul(buf.a.T, buf.diff, out=grad_w2)  # grad_w2 = a.T @ grad_y_pred
+    np.matmul(buf.diff, w2.T, out=buf.grad_h)  # grad_a = grad_y_pred @ w2.T, (n, H)
+    relu_backward_into(buf.grad_h, buf.mask)  # grad_h = relu_backward(h, a, grad_a)
+    if x is not None and grad_w1 is not None:
+        np.matmul(x.T, buf.grad_h, out=grad_w1)  # grad_w1 = x.T @ grad_h
 
 
 def predict(params: Params, x: Array, activation: str = "relu") -> Array:

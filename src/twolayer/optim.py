@@ -15,14 +15,19 @@ The rules, for a parameter ``w`` with gradient ``g`` at learning rate ``lr``:
   ``w <- w - lr_t m / (sqrt(v) + eps)`` with the bias correction folded into
   ``lr_t = lr sqrt(1 - b2^t) / (1 - b1^t)`` at update ``t = 1, 2, ...`` (Kingma & Ba, section 2).
 
-L-BFGS is not a per-step rule: :mod:`twolayer.lbfgs` hands the whole problem to SciPy.
+:func:`step_into` is the in-place twin of the gd, momentum and Nesterov rules for NumPy arrays,
+which the default run executes (:mod:`twolayer.engines.inplace`).  L-BFGS is not a per-step rule:
+:mod:`twolayer.engines.lbfgs` hands the whole problem to SciPy.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
 
 from twolayer.backend import Array, namespace
 from twolayer.errors import choice_error
@@ -51,6 +56,50 @@ def gd_step(w: Array, g: Array, lr: float) -> Array:
     return w - lr * g
 
 
+def momentum_step(
+    w: Array, g: Array, v: Array, lr: float, mu: float, *, nesterov: bool = False
+) -> tuple[Array, Array]:
+    """One (Nesterov) momentum step for one array: ``(new w, new v)``.
+
+    ``v <- mu v - lr g``; heavy ball steps by ``v``, Nesterov by ``mu v - lr g`` (the new ``v``).
+    """
+    v = mu * v - lr * g
+    step = mu * v - lr * g if nesterov else v
+    return w + step, v
+
+
+def step_into(
+    w: NDArray[Any],
+    g: NDArray[Any],
+    lr: float,
+    scratch: NDArray[Any],
+    velocity: NDArray[Any] | None = None,
+    mu: float = 0.9,
+    ahead: NDArray[Any] | None = None,
+) -> tuple[NDArray[Any], float]:
+    """The twin of :func:`gd_step` (``velocity`` None) and :func:`momentum_step` (``ahead``
+    given: Nesterov) for NumPy arrays: the same operations in the same order, updating ``w``
+    and ``velocity`` in place, so the results are bit for bit the pure rules' (tested).
+
+    ``scratch`` (like ``w``) receives ``lr g``; ``ahead`` (like ``w``) Nesterov's step.  Returns
+    the array that was added to ``w`` and its sign (-1.0 for gd, which subtracts ``lr g``): the
+    dual engine applies the same step to its own coordinates.
+    """
+    np.multiply(g, lr, out=scratch)  # lr g
+    if velocity is None:
+        np.subtract(w, scratch, out=w)  # w - lr g
+        return scratch, -1.0
+    np.multiply(velocity, mu, out=velocity)
+    np.subtract(velocity, scratch, out=velocity)  # v = mu v - lr g
+    step = velocity
+    if ahead is not None:
+        np.multiply(velocity, mu, out=ahead)
+        np.subtract(ahead, scratch, out=ahead)  # mu v - lr g
+        step = ahead
+    np.add(w, step, out=w)
+    return step, 1.0
+
+
 def gd() -> Optimizer:
     """Plain full-batch or minibatch gradient descent, the seed's optimizer; no state."""
 
@@ -65,16 +114,18 @@ def _zeros_like(p: Params) -> Params:
 
 
 def momentum(mu: float = 0.9, *, nesterov: bool = False) -> Optimizer:
-    """Heavy-ball momentum with mass ``mu``, or Nesterov's variant of it.
-
-    Both keep a velocity ``v`` (zeros at first) updated as ``v <- mu v - lr g``; heavy ball steps
-    by ``v``, Nesterov by ``mu v - lr g``.
-    """
+    """Heavy-ball momentum with mass ``mu``, or Nesterov's variant of it (:func:`momentum_step`
+    for every parameter, the velocity ``v`` starting at zeros)."""
 
     def update(p: Params, g: Grads, s: OptState, lr: float, t: int) -> tuple[Params, OptState]:
-        velocity = s["velocity"].map(lambda v, gw: mu * v - lr * gw, g)
-        step = velocity.map(lambda v, gw: mu * v - lr * gw, g) if nesterov else velocity
-        return p.map(lambda w, dw: w + dw, step), {"velocity": velocity}
+        steps = {
+            name: momentum_step(w, getattr(g, name), getattr(s["velocity"], name), lr, mu,
+                                nesterov=nesterov)
+            for name, w in p.named().items()
+        }  # fmt: skip
+        new = Params(**{name: pair[0] for name, pair in steps.items()})
+        velocity = Params(**{name: pair[1] for name, pair in steps.items()})
+        return new, {"velocity": velocity}
 
     name = "nesterov" if nesterov else "momentum"
     return Optimizer(name, lambda p: {"velocity": _zeros_like(p)}, update)

@@ -74,18 +74,51 @@ class EarlyStopping:
             self.wait += 1
 
 
+class _Formed:
+    """A field of :class:`TrainState` that an engine may leave to be formed when first read.
+
+    The dual engine keeps ``w1`` as ``w1_0 + x.T @ P`` and forms it only when something reads
+    ``state.params`` (a callback, a checkpoint, the end of the run): :meth:`TrainState.defer`
+    names the function that forms both fields, and the first read of either calls it.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, obj: TrainState | None, owner: type | None = None) -> Any:
+        if obj is None:  # the dataclass asks for a default: there is none, the field is required
+            raise AttributeError(self.slot[1:])
+        obj.form()
+        return obj.__dict__[self.slot]
+
+    def __set__(self, obj: TrainState, value: Any) -> None:
+        obj.form()
+        obj.__dict__[self.slot] = value
+
+
 @dataclass
 class TrainState:
     """Everything needed to continue a run exactly where it stopped."""
 
-    params: Params
-    opt_state: OptState
+    params: Params = _Formed()  # type: ignore[assignment]
+    opt_state: OptState = _Formed()  # type: ignore[assignment]
     iteration: int = 0  # iterations (epochs) completed
     step: int = 0  # optimizer updates applied
     rng_state: dict[str, Any] | None = None  # state of the minibatch-shuffling generator
     schedule_state: dict[str, float] = field(default_factory=dict)  # ReduceOnPlateau's fields
     early: EarlyStopping = field(default_factory=EarlyStopping)
     first_loss: float | None = None  # reference for the explosion test
+
+    def defer(self, form: Callable[[], tuple[Params, OptState]]) -> None:
+        """Mark ``params`` and ``opt_state`` as out of date: the first read of either calls
+        ``form()`` for both (see :class:`_Formed`)."""
+        self.__dict__["_form"] = form
+
+    def form(self) -> None:
+        """Form ``params`` and ``opt_state`` now if an engine deferred them."""
+        form = self.__dict__.pop("_form", None)
+        if form is not None:
+            self.__dict__["_params"], self.__dict__["_opt_state"] = form()
 
     def map_arrays(self, fn: Callable[[Any], Any]) -> TrainState:
         """A copy with ``fn`` applied to every array in it (parameters, optimizer buffers and

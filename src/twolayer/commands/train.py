@@ -469,7 +469,7 @@ def train_on_backend(
     state = options.pop("state", None)
     with contextlib.ExitStack() as stack:
         if on.name == "dask":
-            from twolayer.distributed import cluster
+            from twolayer.engines.dask import cluster
 
             stack.enter_context(cluster(args.scheduler))
         result = train(

@@ -1,15 +1,18 @@
 """L-BFGS through ``scipy.optimize.minimize``, driven by our analytic gradient.
 
 SciPy owns the iterations (and the line search); each accepted iterate becomes one
-:class:`~twolayer.train.Record`, so history, validation, early stopping, the divergence guard
-and callbacks behave as in the step loop.  Parameters travel to SciPy as one flat float64
-vector: w1, w2, then b1, b2 when present.  SciPy is an optional extra (``twolayer[lbfgs]``).
+report handed to the loop's ``on_iterate`` (so history, validation, early stopping, the
+divergence guard and callbacks behave as in the step loop).  The objective is an engine's
+full-batch loss and gradients (:meth:`twolayer.engines.base.Engine.objective`).  Parameters
+travel to SciPy as one flat float64 vector: w1, w2, then b1, b2 when present.  SciPy is an
+optional extra (``twolayer[lbfgs]``).
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -17,10 +20,11 @@ from twolayer.backend import as_like, to_numpy
 from twolayer.errors import ConfigError
 from twolayer.model import Grads, Params
 
-if TYPE_CHECKING:
-    from twolayer.train import _Run
-
 Vector = np.ndarray[Any, np.dtype[np.float64]]
+Objective = Callable[[Params], tuple[float, Grads]]
+OnIterate = Callable[[float, Params, Grads, Params], str | None]
+"""``on_iterate(loss, params, grads, next_params)``: the loss and gradients of an accepted
+iterate, and the iterate SciPy moves to; returns a stop reason, or None to go on."""
 
 
 def flatten(params: Params) -> Vector:
@@ -41,50 +45,49 @@ def unflatten(vector: Vector, like: Params) -> Params:
     return Params(**out)
 
 
-def minimize(run: _Run) -> str:
-    """Train ``run``'s network with L-BFGS-B for the iterations left; return the stop reason."""
+def minimize(objective: Objective, start: Params, remaining: int, on_iterate: OnIterate) -> str:
+    """Minimise ``objective`` from ``start`` with L-BFGS-B for at most ``remaining`` iterations.
+
+    Returns the stop reason: ``on_iterate``'s, ``"completed"`` when the iterations ran out, or
+    ``"converged"`` when SciPy stopped earlier.
+    """
     try:
         from scipy.optimize import minimize as scipy_minimize
     except ImportError:
         raise ConfigError(
             "the lbfgs optimizer needs SciPy: pip install 'twolayer[lbfgs]'"
         ) from None
-    template = run.state.params
+    if remaining <= 0:
+        return "completed"
     last: dict[str, Any] = {}
 
-    def objective(theta: Vector) -> tuple[float, Vector]:
-        params = unflatten(theta, template)
-        loss, grads = run.full_batch_loss_and_grads(params)
-        value = float(loss)
+    def scipy_objective(theta: Vector) -> tuple[float, Vector]:
+        params = unflatten(theta, start)
+        value, grads = objective(params)
         last.update(theta=theta.copy(), params=params, loss=value, grads=grads)
         return (value, flatten(grads)) if np.isfinite(value) else (np.inf, np.zeros_like(theta))
 
     def evaluated_at(theta: Vector) -> tuple[Params, float, Grads]:
         if "theta" not in last or not np.array_equal(last["theta"], theta):
-            objective(theta)
+            scipy_objective(theta)
         return last["params"], last["loss"], last["grads"]
 
-    pending = evaluated_at(flatten(template))
+    pending = evaluated_at(flatten(start))
     stop_reason: str | None = None
+    iterations = 0
 
     def callback(intermediate_result: Any) -> None:
-        nonlocal pending, stop_reason
+        nonlocal pending, stop_reason, iterations
         params, loss, grads = pending
-        t = run.state.iteration
-        run.check_loss(loss, t, run.config.lr)
         pending = evaluated_at(np.asarray(intermediate_result.x))
-        run.state.params = pending[0]
-        run.state.step += 1
-        stop_reason = run.finish_iteration(t, run.config.lr, loss, params, grads, None)
+        iterations += 1
+        stop_reason = on_iterate(loss, params, grads, pending[0])
         if stop_reason:
             raise StopIteration
 
-    remaining = run.config.iterations - run.state.iteration
-    if remaining <= 0:
-        return "completed"
     scipy_minimize(
-        objective,
-        flatten(template),
+        scipy_objective,
+        flatten(start),
         jac=True,
         method="L-BFGS-B",
         callback=callback,
@@ -92,4 +95,4 @@ def minimize(run: _Run) -> str:
     )
     if stop_reason:
         return stop_reason
-    return "completed" if run.state.iteration >= run.config.iterations else "converged"
+    return "completed" if iterations >= remaining else "converged"

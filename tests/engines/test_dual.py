@@ -1,4 +1,4 @@
-"""The dual (kernel) solver: the direct solver's run to 1e-9, with w1 formed only when read."""
+"""The dual engine: the direct solver's run to 1e-9, with w1 formed only when read."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from twolayer import dual, fast
 from twolayer.callbacks import PrintLosses
 from twolayer.cli import main
 from twolayer.config import TrainConfig
+from twolayer.engines import dual, inplace
 from twolayer.errors import ConfigError, DivergenceError
 from twolayer.model import Params
 from twolayer.seed import SeedProblem, seed_draws
@@ -148,15 +148,7 @@ def test_twolayer_seed_with_the_dual_solver(capsys: pytest.CaptureFixture[str]) 
         assert i == j and float(loss) == pytest.approx(float(expected), rel=1e-9)
 
 
-def test_auto_takes_the_dual_solver_only_when_it_is_cheaper(monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
-    taken: list[str] = []
-    real = dual.choose
-
-    def spy(run: Any) -> str:
-        taken.append(real(run))
-        return taken[-1]
-
-    monkeypatch.setattr(dual, "choose", spy)
+def test_auto_takes_the_dual_solver_only_when_it_is_cheaper(paths: list[str]) -> None:
     wide, _, wide_params = seed_draws(0, SeedProblem(8, 20, 4, 2))
     tall, _, tall_params = seed_draws(0, SeedProblem(20, 8, 4, 2))
     auto = TrainConfig(iterations=2, lr=1e-5, hidden=4, solver="auto")
@@ -164,7 +156,7 @@ def test_auto_takes_the_dual_solver_only_when_it_is_cheaper(monkeypatch: pytest.
     train(tall, tall[:, :2], auto, tall_params)
     train(wide, wide[:, :2], auto.replace(solver="direct"), wide_params)
     train(wide, wide[:, :2], auto.replace(optimizer="adam"), wide_params)
-    assert taken == ["dual", "fast", "fast", "portable"]
+    assert paths == ["dual", "inplace", "inplace"]  # adam: the portable engine
 
 
 @pytest.mark.parametrize(
@@ -211,7 +203,7 @@ def test_kernel_and_steady_state_memory() -> None:
     for _ in range(3):
         solver.loss_and_grads()
         solver.update(1e-6)
-    ws = fast.Workspace(x, y, params)
+    ws = inplace.Workspace(x, y, params)
     for _ in range(3):
         ws.loss_and_grads()
         ws.update(1e-6)

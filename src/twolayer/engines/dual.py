@@ -1,4 +1,4 @@
-"""The dual (kernel) solver: full-batch training that never forms ``w1`` until asked.
+"""The dual engine: full-batch training in the kernel form, never forming ``w1`` until asked.
 
 Every gradient of ``w1`` is ``x.T @ grad_h`` (``model.backward``), so every step of gradient
 descent, momentum or Nesterov adds ``x.T @ (something of shape (N, H))`` to ``w1``.  After any
@@ -19,7 +19,7 @@ iterations).
 ``w1`` is formed (one ``x.T @ P`` product, ``N D_in H`` multiply-adds) only when something
 reads it: at the end of the run, or when a callback reads ``state.params`` (or
 ``state.opt_state``) during the run.  Callbacks that only look at the
-:class:`~twolayer.train.Record`, such as ``PrintLosses``, cost nothing.
+:class:`~twolayer.state.Record`, such as ``PrintLosses``, cost nothing.
 
 Momentum's starting velocity ``v1_0`` (when a run is continued) is carried as a scalar
 multiple: ``v1 = m v1_0 + x.T @ V`` and ``w1 = w1_0 + c v1_0 + x.T @ P``.
@@ -28,49 +28,16 @@ multiple: ``v1 = m v1_0 + x.T @ V`` and ``w1 = w1_0 + c v1_0 + x.T @ P``.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from twolayer import fast
-from twolayer.errors import ConfigError
+from twolayer.config import TrainConfig
+from twolayer.engines.base import Epoch, Guard
+from twolayer.engines.inplace import FloatArray, HiddenPass, InplaceEngine
+from twolayer.engines.portable import norm
 from twolayer.model import Params
+from twolayer.optim import OptState, step_into
 from twolayer.state import TrainState
-
-if TYPE_CHECKING:
-    from twolayer.config import TrainConfig
-    from twolayer.fast import FloatArray
-    from twolayer.train import _Run
-
-
-def unsupported(config: TrainConfig) -> str | None:
-    """Why the dual solver cannot run ``config``, as a phrase; None when it can."""
-    if config.batch_size is not None:
-        return "needs full-batch training (no batch_size)"
-    if config.optimizer == "adam":
-        return "is exact only for gd, momentum and nesterov, not adam"
-    return fast.unsupported(config)
-
-
-def choose(run: _Run) -> str:
-    """Which loop runs ``run``: ``"dual"``, ``"fast"`` (the direct fast loop) or ``"portable"``.
-
-    ``solver="dual"`` insists on the dual solver; ``"auto"`` takes it when it applies and
-    N < D_in (then each iteration is cheaper than the direct one); otherwise the direct solver
-    runs its fast loop when it applies and the portable loop when not.
-    """
-    solver = run.config.solver
-    applies = fast.applies(run)
-    if solver == "dual":
-        if not applies:
-            raise ConfigError(
-                "the dual solver needs NumPy arrays of one floating dtype, no biases and no "
-                "validation data; use solver 'direct' or 'auto'"
-            )
-        return "dual"
-    if solver == "auto" and applies and run.x.shape[0] < run.x.shape[1]:
-        return "dual"
-    return "fast" if applies else "portable"
 
 
 class DualSolver:
@@ -80,7 +47,7 @@ class DualSolver:
     ----------
     x : array, shape (N, D_in); y : array, shape (N, D_out)
     params : starting Params, w1 (D_in, H) and w2 (H, D_out); copied
-    loss, optimizer, mu : as for :class:`twolayer.fast.Workspace`
+    loss, optimizer, mu : as for :class:`twolayer.engines.inplace.Workspace`
     velocity : momentum's starting velocity (Params like ``params``) or None for zeros
     """
 
@@ -101,7 +68,7 @@ class DualSolver:
         self.w1_start = params.w1.copy()  # (D_in, H)
         self.w2 = params.w2.copy()  # (H, D_out), explicit as in the direct solver
         self.kernel = x @ x.T  # K, (N, D_in) @ (D_in, N) -> (N, N)
-        self.hidden = fast.HiddenPass(y, hidden, loss, rows=None, alive=alive)
+        self.hidden = HiddenPass(y, hidden, loss, rows=None, alive=alive)
         np.matmul(x, self.w1_start, out=self.hidden.h)  # h_0 (N, H)
         self.coef = np.zeros((n, hidden), x.dtype)  # P: w1 = w1_0 + x.T @ P
         self.k_step = np.empty_like(self.coef)  # K @ (the step added to P)
@@ -130,15 +97,15 @@ class DualSolver:
 
     def loss_and_grads(self) -> float:
         """Loss of the current weights; fills ``grad_h`` (N, H) and ``grad_w2`` (H, D_out)."""
-        return self.hidden.run(self.w2)
+        return self.hidden.loss_from_h(self.w2)
 
     def update(self, lr: float) -> None:
         """One optimizer step at rate ``lr`` on P (whose gradient is ``grad_h``) and on w2, each
-        as :func:`twolayer.fast.optimizer_step` computes it; then ``h += K @ step``."""
+        with :func:`twolayer.optim.step_into`; then ``h += K @ step``."""
         grad_h = self.hidden.grad_h
         ahead = self.ahead or (None, None)
-        step, sign = fast.optimizer_step(
-            self.coef, grad_h, lr, self.scratch[0], self.v_coef, ahead[0], self.mu
+        step, sign = step_into(
+            self.coef, grad_h, lr, self.scratch[0], self.v_coef, self.mu, ahead[0]
         )
         self.last_step = (step, sign, lr)
         np.matmul(self.kernel, step, out=self.k_step)  # (N, N) @ (N, H) -> (N, H)
@@ -150,9 +117,7 @@ class DualSolver:
             self.c += share
             np.multiply(self.x_v1, share, out=self.k_step)
             np.add(self.h, self.k_step, out=self.h)
-        fast.optimizer_step(
-            self.w2, self.hidden.grad_w2, lr, self.scratch[1], self.v2, ahead[1], self.mu
-        )
+        step_into(self.w2, self.hidden.grad_w2, lr, self.scratch[1], self.v2, self.mu, ahead[1])
 
     def grad_w1_norm(self) -> float:
         """``||x.T @ grad_h||``, as ``sqrt(grad_h . (K @ grad_h))``, after :meth:`update`.
@@ -185,69 +150,31 @@ class DualSolver:
         return {"velocity": Params(v1, self.v2.copy())}
 
 
-class _LazyState(TrainState):
-    """A :class:`TrainState` whose ``params`` and ``opt_state`` the dual solver forms on the
-    first read after each update (the solver sets them to None; see :func:`solve`)."""
+class DualEngine(InplaceEngine):
+    """The engine over a :class:`DualSolver`: one full-batch step in dual coordinates per
+    epoch; ``w1`` and momentum's velocity are formed only when :meth:`params` or
+    :meth:`opt_state` is called."""
 
-    @property
+    def __init__(self, config: TrainConfig, x: FloatArray, y: FloatArray, state: TrainState):
+        self.config, self.x, self.y = config, x, y
+        self.track = config.track == "full"
+        self.dual = DualSolver(
+            x, y, state.params, loss=config.loss, optimizer=config.optimizer, mu=config.momentum,
+            velocity=state.opt_state.get("velocity"), alive=self.track,
+        )  # fmt: skip
+        self._rng_state = state.rng_state
+
+    def epoch(self, lr: float, guard: Guard) -> Epoch:
+        loss = self.dual.loss_and_grads()
+        guard(loss)
+        self.dual.update(lr)
+        if not self.track:
+            return Epoch(loss, 1)
+        norms = {"w1": self.dual.grad_w1_norm(), "w2": norm(self.dual.hidden.grad_w2)}
+        return Epoch(loss, 1, norms, self.dual.hidden.alive())
+
     def params(self) -> Params:
-        value: Params | None = self.__dict__["params"]
-        if value is None:
-            value = self.__dict__["params"] = self.__dict__["_dual"].params()
-        return value
+        return self.dual.params()
 
-    @params.setter
-    def params(self, value: Params) -> None:
-        self.__dict__["params"] = value
-
-    @property
-    def opt_state(self) -> dict[str, Params]:
-        value: dict[str, Params] | None = self.__dict__["opt_state"]
-        if value is None:
-            value = self.__dict__["opt_state"] = self.__dict__["_dual"].opt_state()
-        return value
-
-    @opt_state.setter
-    def opt_state(self, value: dict[str, Params]) -> None:
-        self.__dict__["opt_state"] = value
-
-
-def solve(run: _Run) -> str:
-    """Run the iterations left in ``run`` with a :class:`DualSolver`; return the stop reason.
-
-    While it runs, ``run.state`` reads as usual but forms ``params`` and ``opt_state`` only
-    when read; at the end (or when training stops with an error) both are formed and stored.
-    """
-    c, state = run.config, run.state
-    full = c.track == "full"
-    dual = DualSolver(
-        run.x, run.y, state.params, loss=c.loss, optimizer=c.optimizer, mu=c.momentum,
-        velocity=state.opt_state.get("velocity"), alive=full,
-    )  # fmt: skip
-    # finish_iteration reads its params argument only for validation and early stopping, which
-    # the dual solver excludes; it gets the starting weights rather than forming w1 each time.
-    start = Params(dual.w1_start, dual.w2)
-    fields: dict[str, Any] = state.__dict__
-    state.__class__ = _LazyState
-    fields["_dual"] = dual
-    try:
-        for t in range(state.iteration, c.iterations):
-            lr = run.schedule(t)
-            loss = dual.loss_and_grads()
-            run.check_loss(loss, t, lr)
-            state.step += 1
-            dual.update(lr)
-            fields["params"] = fields["opt_state"] = None  # stale: formed again when read
-            grads, alive = None, None
-            if full:  # finish_iteration takes each gradient's norm; w1's is never formed
-                grads = Params(np.array([dual.grad_w1_norm()]), dual.hidden.grad_w2)
-                alive = dual.hidden.alive()
-            reason = run.finish_iteration(t, lr, loss, start, grads, alive)
-            if reason:
-                return reason
-        return "completed"
-    finally:
-        params, opt_state = state.params, state.opt_state
-        del fields["_dual"]
-        state.__class__ = TrainState
-        state.params, state.opt_state = params, opt_state
+    def opt_state(self) -> OptState:
+        return self.dual.opt_state()

@@ -1,4 +1,4 @@
-"""The direct solver's fast loop: bit for bit the seed's loop, and no allocation per iteration."""
+"""The in-place engine: bit for bit the seed's loop, and no allocation per iteration."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from reference import seed_loop as plain_seed_loop
-from twolayer import fast
 from twolayer.callbacks import PrintLosses
 from twolayer.cli import main
-from twolayer.config import TrainConfig
+from twolayer.config import TrainConfig, inplace_unsupported
+from twolayer.engines import inplace
 from twolayer.errors import DivergenceError
 from twolayer.model import Params
 from twolayer.seed import SeedProblem, seed_draws
@@ -22,32 +22,6 @@ from twolayer.state import Callback, Record, TrainResult, TrainState
 from twolayer.train import train
 
 Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-
-
-@pytest.fixture
-def paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record which loop each run takes ("fast" or "portable")."""
-    taken: list[str] = []
-    real_solve = fast.solve
-
-    def spy(run: Any) -> str:
-        taken.append("fast")
-        return real_solve(run)
-
-    monkeypatch.setattr(fast, "solve", spy)
-    return taken
-
-
-@pytest.fixture
-def portable(monkeypatch: pytest.MonkeyPatch) -> Callable[..., TrainResult]:
-    """``train`` forced onto the portable reference loop."""
-
-    def run_portable(*args: Any, **kwargs: Any) -> TrainResult:
-        with monkeypatch.context() as m:
-            m.setattr(fast, "applies", lambda run: False)
-            return train(*args, **kwargs)
-
-    return run_portable
 
 
 SIZES = [
@@ -71,7 +45,7 @@ def test_printed_lines_and_weights_are_the_seeds_bit_for_bit(
     out = io.StringIO()
     result = train(x, y, problem.config(track="loss", solver="direct"), params,
                    callbacks=[PrintLosses(out)])  # fmt: skip
-    assert paths == ["fast"]
+    assert paths == ["inplace"]
     assert out.getvalue().splitlines() == expected
     assert np.array_equal(result.params.w1, w1)
     assert np.array_equal(result.params.w2, w2)
@@ -83,7 +57,7 @@ def test_twolayer_seed_prints_the_seeds_lines(
     expected, _, _ = plain_seed_loop(5, 64, 1000, 100, 10, 1e-6, 500)
     assert main(["seed", "--seed", "5"]) == 0
     assert capsys.readouterr().out.splitlines() == expected
-    assert paths == ["fast"]
+    assert paths == ["inplace"]
 
 
 def test_the_callers_weights_are_not_modified() -> None:
@@ -116,7 +90,7 @@ def test_records_and_weights_equal_the_portable_loop(
     x, y = x.astype(config.dtype), y.astype(config.dtype)
     ours = train(x, y, config, params)
     reference = portable(x, y, config, params)
-    assert paths == ["fast"]
+    assert paths == ["inplace"]
     assert [_plain(r) for r in ours.history] == [_plain(r) for r in reference.history]
     assert _same_params(ours.params, reference.params)
     assert ours.state.step == reference.state.step == 25
@@ -140,7 +114,7 @@ def test_callbacks_see_the_current_weights_and_may_stop() -> None:
 
     class Keep(Callback):
         def on_iteration_end(self, record: Record, state: TrainState) -> bool:
-            seen.append(state.params.map(np.copy))  # the fast loop updates in place: copy
+            seen.append(state.params.map(np.copy))  # the engine updates in place: copy
             return record.iteration == 3
 
     stopped = train(x, y, config, params, callbacks=[Keep()])
@@ -189,33 +163,33 @@ def test_divergence_guard_stops_before_the_bad_update(
         ({"early_stopping": True}, "cannot keep early stopping's best weights"),
     ],
 )
-def test_other_runs_take_the_portable_loop(
+def test_other_runs_take_the_portable_engine(
     changes: dict[str, Any], why: str, paths: list[str]
 ) -> None:
     config = TrainConfig(iterations=3, lr=1e-4, hidden=6, init="he", **changes)
-    assert fast.unsupported(config) == why
+    assert inplace_unsupported(config) == why
     x, y, _ = seed_draws(0, SeedProblem(20, 5, 6, 2))
     train(x, y, config)
     assert paths == []
 
 
-def test_minibatches_and_mixed_dtypes_take_the_portable_loop(paths: list[str]) -> None:
+def test_minibatches_and_mixed_dtypes_take_the_portable_engine(paths: list[str]) -> None:
     x, y, params = seed_draws(0, SeedProblem(20, 5, 6, 2))
     train(x, y, TrainConfig(iterations=2, lr=1e-4, hidden=6, batch_size=7), params)
     train(x, y, TrainConfig(iterations=2, lr=1e-4, hidden=6, dtype="float32"), params)
     assert paths == []
     train(x, y, TrainConfig(iterations=2, lr=1e-4, hidden=6, batch_size=20), params)
-    assert paths == ["fast"]
+    assert paths == ["inplace"]
 
 
 def test_blocks_cover_every_sample_once() -> None:
-    assert fast.block_rows(64, 100, 8) is None  # the seed's 51 KiB of activations: one block
-    rows = fast.block_rows(200_000, 100, 8)
-    assert rows is not None and rows % 8 == 0 and rows >= fast.MIN_BLOCK_ROWS
+    assert inplace.block_rows(64, 100, 8) is None  # the seed's 51 KiB of activations: one block
+    rows = inplace.block_rows(200_000, 100, 8)
+    assert rows is not None and rows % 8 == 0 and rows >= inplace.MIN_BLOCK_ROWS
     x, y, params = seed_draws(0, SeedProblem(37, 4, 3, 2))
-    ws = fast.Workspace(x, y, params, blocks=8)
+    ws = inplace.Workspace(x, y, params, blocks=8)
     assert ws.hidden.blocked and len(ws.hidden.blocks) == 5
-    assert sum(block[0].shape[0] for block in ws.hidden.blocks) == 37
+    assert sum(part.stop - part.start for _, _, part in ws.hidden.blocks) == 37
 
 
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "nesterov"])
@@ -223,10 +197,12 @@ def test_blocks_cover_every_sample_once() -> None:
 def test_blocked_loop_matches_the_seeds_loop_to_rounding(optimizer: str, fuse: bool) -> None:
     x, y, params = seed_draws(8, SeedProblem(300, 20, 40, 3))
     lr = 1e-5
-    whole = fast.Workspace(x, y, params, optimizer=optimizer, blocks=0, alive=True)
-    blocked = fast.Workspace(x, y, params, optimizer=optimizer, blocks=64, fuse=fuse, alive=True)
+    whole = inplace.Workspace(x, y, params, optimizer=optimizer, blocks=0, alive=True)
+    blocked = inplace.Workspace(x, y, params, optimizer=optimizer, blocks=64, fuse=fuse, alive=True)
     assert blocked.hidden.blocked and not whole.hidden.blocked
-    assert blocked.hidden.fused == fuse and len(blocked.x_blocks) == (5 if fuse else 0)
+    assert blocked.hidden.fused == fuse and sum(b is not None for b in blocked.x_blocks) == (
+        5 if fuse else 0
+    )
     for _ in range(100):
         a, b = whole.loss_and_grads(), blocked.loss_and_grads()
         assert b == pytest.approx(a, rel=1e-13)
@@ -253,12 +229,12 @@ def test_train_blocks_large_activations_and_matches_the_portable_loop(
     problem: SeedProblem, paths: list[str], portable: Callable[..., TrainResult]
 ) -> None:
     x, y, params = seed_draws(1, problem)
-    hidden = fast.Workspace(x, y, params).hidden
+    hidden = inplace.Workspace(x, y, params).hidden
     assert hidden.blocked and len(hidden.blocks) >= 2
-    assert hidden.fused == (problem.d_in * problem.hidden * 8 <= fast.FUSE_BYTES)
+    assert hidden.fused == (problem.d_in * problem.hidden * 8 <= inplace.FUSE_BYTES)
     ours = train(x, y, problem.config(), params)
     reference = portable(x, y, problem.config(), params)
-    assert paths == ["fast"]
+    assert paths == ["inplace"]
     for a, b in zip(ours.history, reference.history, strict=True):
         assert a.loss == pytest.approx(b.loss, rel=1e-13)
         assert a.grad_norms == pytest.approx(b.grad_norms, rel=1e-12)
@@ -286,7 +262,7 @@ def _traced_bytes(step: Callable[[], None], iterations: int = 100) -> tuple[int,
 @pytest.mark.parametrize(("blocks", "fuse"), [(0, False), (32, False), (32, True)])
 def test_steady_state_iterations_allocate_nothing(optimizer: str, blocks: int, fuse: bool) -> None:
     x, y, params = seed_draws(0, SeedProblem(64, 1000, 100, 10))
-    ws = fast.Workspace(x, y, params, optimizer=optimizer, blocks=blocks, fuse=fuse, alive=True)
+    ws = inplace.Workspace(x, y, params, optimizer=optimizer, blocks=blocks, fuse=fuse, alive=True)
     smallest = min(a.nbytes for a in _arrays(ws) if a.ndim)
 
     def step() -> None:
@@ -301,8 +277,8 @@ def test_steady_state_iterations_allocate_nothing(optimizer: str, blocks: int, f
     assert transient < 2048 < smallest
 
 
-def _arrays(ws: fast.Workspace) -> list[np.ndarray]:
+def _arrays(ws: inplace.Workspace) -> list[np.ndarray]:
     found = [*ws.params, *ws.grads, *ws.scratch, ws.hidden.h, ws.hidden.grad_h]
-    for block in ws.hidden.blocks:
-        found.extend(a for a in block if a.base is None or a.size)
+    for buffers, _, _ in ws.hidden.blocks:
+        found.extend(a for a in buffers if a.base is None or a.size)
     return found

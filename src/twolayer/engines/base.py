@@ -1,0 +1,50 @@
+"""What every engine offers the loop (:class:`Engine`) and reports per epoch (:class:`Epoch`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple, Protocol
+
+from twolayer.backend import Array
+from twolayer.model import Grads, Params
+from twolayer.optim import OptState
+
+Guard = Callable[[float], None]
+"""Called with each loss before the update that uses it; raises to stop the run."""
+
+
+class Epoch(NamedTuple):
+    """What one epoch reports to the loop."""
+
+    loss: float  # training loss of the parameters at the start of the epoch
+    updates: int  # optimizer updates applied
+    grad_norms: dict[str, float] | None = None  # L2 norm of each (last) gradient, if tracked
+    alive: Array | None = None  # (H,) mask of hidden units non-zero for some sample, if tracked
+
+
+class Engine(Protocol):
+    """The interface every engine offers the loop."""
+
+    def epoch(self, lr: float, guard: Guard) -> Epoch:
+        """Run one epoch of updates at rate ``lr``; ``guard(loss)`` before each update."""
+        ...
+
+    def params(self) -> Params:
+        """The current parameters (in-place engines return their live arrays)."""
+        ...
+
+    def opt_state(self) -> OptState:
+        """The optimizer's buffers in :mod:`twolayer.optim`'s form."""
+        ...
+
+    def rng_state(self) -> dict[str, Any] | None:
+        """The shuffling generator's state, when the engine shuffles."""
+        ...
+
+    def objective(self, params: Params) -> tuple[float, Grads]:
+        """Loss and gradients of ``params`` on the whole training set (L-BFGS's objective)."""
+        ...
+
+    def result(self, params: Params) -> Params:
+        """The parameters as :func:`twolayer.train.train` returns them."""
+        ...

@@ -1,0 +1,289 @@
+"""The in-place engine: the seed's full-batch step through the buffered twins of the math.
+
+Every line it runs is a line of :mod:`twolayer.model`, :mod:`twolayer.losses`,
+:mod:`twolayer.activations` and :mod:`twolayer.optim`, in their ``*_into`` form, which writes
+into arrays allocated once when the run starts (:class:`Workspace`); in steady state an epoch
+allocates no array.  Line by line, for the seed's network::
+
+    model.forward       h = x @ w1; a = relu(h); y_pred = a @ w2   -> model.forward_into
+    losses.sse          loss = sum((y_pred - y)^2); 2 (y_pred - y)  -> losses.squared_error_into
+    model.backward      grad_w2, grad_h, grad_w1                    -> model.backward_into
+    optim.gd_step       w - lr g                                    -> optim.step_into
+
+* When the hidden activations (N, H) fit in cache (the seed's 64 x 100), each call is the call
+  the seed's loop makes, in its order: float64 runs are **bit for bit** the seed's run.
+* When they do not (say N = 200,000), the samples are walked in blocks of about 2 MiB of
+  activations, so that ``h``, the mask and ``grad_h`` of a block are still in cache when the
+  next line reads them.  When ``w1`` is small the products with ``x`` are taken block by block
+  too (``grad_w1`` sums the blocks' shares); otherwise they stay whole.  The loss and gradients
+  are then sums of per-block sums, which agree with the portable engine to about 1e-15
+  relative instead of bit for bit (``docs/performance.md``).
+
+The weights are updated in place: ``state.params`` is the same :class:`~twolayer.model.Params`
+object at every callback, holding the current weights; a callback that keeps them must copy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from twolayer.config import TrainConfig
+from twolayer.engines.base import Epoch, Guard
+from twolayer.engines.portable import loss_and_grads, norm
+from twolayer.losses import squared_error_into, squared_scale
+from twolayer.model import Buffers, Grads, Params, backward_into, forward_into
+from twolayer.optim import OptState, step_into
+from twolayer.state import TrainState
+
+FloatArray = NDArray[Any]
+
+CACHE_BYTES = 2 * 2**20
+"""Hidden activations (N, H) larger than this are processed in sample blocks."""
+
+BLOCK_BYTES = 2 * 2**20
+"""Target size of one block of hidden activations (rows * H * itemsize): with the block's rows of
+x it stays in the last-level cache, and blocks are few enough that NumPy's per-call cost stays
+small (2,616 rows of the tall workload: 77 blocks; measured against 648 and 256 rows)."""
+
+FUSE_BYTES = 2**20
+"""With blocks, when w1 (D_in, H) is at most this big the products with x are blocked too
+(summing a block's share of grad_w1 is then cheap): the tall workload, not the wide one."""
+
+MIN_BLOCK_ROWS = 512
+"""Fewest rows in a block: thinner blocks make the products with w2 slow (measured on the
+wide workload, H = 1024)."""
+
+
+def block_rows(n: int, hidden: int, itemsize: int) -> int | None:
+    """Rows per sample block, or None when the (N, H) activations fit in cache whole."""
+    if n * hidden * itemsize <= CACHE_BYTES:
+        return None
+    return max(MIN_BLOCK_ROWS, BLOCK_BYTES // (hidden * itemsize) // 8 * 8)
+
+
+class HiddenPass:
+    """The buffers of everything from ``h`` to ``grad_h``, per block of samples.
+
+    Given ``h`` (or each block's rows of ``x``), :meth:`block` runs the activation, the output
+    layer, the loss and their backward lines for one block, writing only into arrays allocated
+    here.  The dual engine shares it with the in-place one.
+
+    Parameters
+    ----------
+    y : array, shape (N, D_out), the targets (read only)
+    hidden : H
+    loss : "sse", "mse" or "half_mse"
+    rows : rows per sample block, or None to work on all samples at once (then every call is the
+        seed's, and ``h`` is kept apart from ``a``; in blocks ``a`` overwrites ``h``).
+    fused : with blocks, make ``h`` and ``grad_h`` one block tall and reused by every block,
+        whose products with x are then taken inside :meth:`block`: no (N, H) array exists.
+    alive : also keep the (H,) mask of units active for some sample (:meth:`alive`).
+    """
+
+    def __init__(
+        self,
+        y: FloatArray,
+        hidden: int,
+        loss: str,
+        rows: int | None,
+        *,
+        fused: bool = False,
+        alive: bool = False,
+    ) -> None:
+        n, d_out = y.shape
+        dtype = y.dtype
+        self.track_alive = alive
+        self.scale = squared_scale(loss, n, d_out)
+        self.total = np.empty((), dtype)  # the loss (of one block), 0-d
+        self.blocked = rows is not None and rows < n
+        size = rows if rows is not None and self.blocked else n
+        self.fused = fused and self.blocked
+        tall = size if self.fused else n
+        self.h = np.empty((tall, hidden), dtype)  # (N, H), or (rows, H) when fused
+        self.grad_h = np.empty((tall, hidden), dtype)
+        self.grad_w2 = np.empty((hidden, d_out), dtype)  # (H, D_out)
+        a = self.h if self.blocked else np.empty((n, hidden), dtype)  # relu(h)
+        self.active = np.zeros(hidden, bool)  # (H,), with alive: units active somewhere
+        self.block_active = np.empty(hidden, bool)
+        mask = np.empty((size, hidden), bool)  # h < 0, then a != 0 when tracking
+        y_pred, diff, square = (np.empty((size, d_out), dtype) for _ in range(3))
+        self.partial_w2 = np.empty_like(self.grad_w2)  # one block's share of grad_w2
+        self.blocks: list[tuple[Buffers, FloatArray, slice]] = []  # views made once
+        for start in range(0, n, size):
+            part = slice(start, min(start + size, n))
+            rows_here = part.stop - start
+            local = slice(0, rows_here) if self.fused else part
+            buf = Buffers(self.h[local], a[local], mask[:rows_here], y_pred[:rows_here],
+                          diff[:rows_here], square[:rows_here], self.grad_h[local])  # fmt: skip
+            self.blocks.append((buf, y[part], part))
+
+    def block(
+        self,
+        i: int,
+        w1: FloatArray | None,
+        w2: FloatArray,
+        x: FloatArray | None = None,
+        grad_w1: FloatArray | None = None,
+    ) -> float:
+        """Block ``i``'s forward, loss and backward lines; returns its sum of squares.
+
+        With ``x`` (the block's rows, (rows, D_in)) the products with ``w1`` are taken here and
+        ``x.T @ grad_h`` goes to ``grad_w1``; without, ``h`` must hold ``x @ w1`` already.
+        """
+        buf, y, _ = self.blocks[i]
+        forward_into(w1, w2, x, buf)  # type: ignore[arg-type]  # w1 is read only with x
+        sse = squared_error_into(buf.y_pred, y, self.scale.grad_factor, buf.diff, buf.square,
+                                 self.total)  # fmt: skip
+        backward_into(w2, x, buf, self.partial_w2 if i else self.grad_w2, grad_w1)
+        if i:
+            np.add(self.grad_w2, self.partial_w2, out=self.grad_w2)
+        if self.track_alive:
+            np.not_equal(buf.a, 0, out=buf.mask)
+            np.any(buf.mask, axis=0, out=self.block_active)
+            np.logical_or(self.active, self.block_active, out=self.active)
+        return sse
+
+    def loss_from_h(self, w2: FloatArray) -> float:
+        """With ``h`` holding ``x @ w1`` for every sample: the loss, ``grad_w2`` and ``grad_h``."""
+        return self.finish(sum(self.block(i, None, w2) for i in range(len(self.blocks))))
+
+    def finish(self, sse: float) -> float:
+        """The loss from the blocks' sum of squares ``sse``: divided in the data's dtype when
+        there is one block, as the portable engine divides, and in float64 across blocks."""
+        if self.blocked:
+            return sse / self.scale.divisor
+        np.divide(self.total, self.scale.divisor, out=self.total)
+        return float(self.total)
+
+    def alive(self) -> FloatArray:
+        """(H,) mask of the units active for some sample in the last pass (needs ``alive``);
+        resets it for the next pass."""
+        found = self.active.copy()
+        self.active[...] = False
+        return found
+
+
+class Workspace:
+    """Every array one full-batch epoch of the in-place engine touches, allocated once.
+
+    Parameters
+    ----------
+    x : array, shape (N, D_in); y : array, shape (N, D_out): read, never written.
+    params : Params with w1 (D_in, H) and w2 (H, D_out), copied: the caller's arrays are never
+        modified.
+    loss : "sse", "mse" or "half_mse"
+    optimizer : "gd", "momentum" or "nesterov"; mu : momentum's mass
+    velocity : momentum's starting velocity (Params like ``params``), copied; zeros when None
+    blocks : rows per sample block; None chooses with :func:`block_rows`, 0 means no blocks.
+    fuse : take the products with x block by block (None: when w1 is small, ``FUSE_BYTES``).
+
+    After :meth:`loss_and_grads`, :attr:`grads` holds the gradients of the current weights;
+    :meth:`update` then applies one optimizer step to :attr:`params` in place.
+    """
+
+    def __init__(
+        self,
+        x: FloatArray,
+        y: FloatArray,
+        params: Params,
+        *,
+        loss: str = "sse",
+        optimizer: str = "gd",
+        mu: float = 0.9,
+        velocity: Params | None = None,
+        blocks: int | None = None,
+        fuse: bool | None = None,
+        alive: bool = False,
+    ) -> None:
+        n, d_in = x.shape
+        hidden = params.w2.shape[0]
+        rows = block_rows(n, hidden, x.dtype.itemsize) if blocks is None else (blocks or None)
+        fused = d_in * hidden * x.dtype.itemsize <= FUSE_BYTES if fuse is None else fuse
+        self.x, self.mu = x, mu
+        self.hidden = HiddenPass(y, hidden, loss, rows, fused=fused, alive=alive)
+        self.params = Params(params.w1.copy(), params.w2.copy())  # (D_in, H), (H, D_out)
+        self.grads = Grads(np.empty_like(self.params.w1), self.hidden.grad_w2)
+        self.scratch = Params(np.empty_like(self.params.w1), np.empty_like(self.params.w2))
+        self.velocity: Params | None = None
+        if optimizer != "gd":
+            self.velocity = (velocity or self.params.map(np.zeros_like)).map(np.copy)
+        self.ahead = self.params.map(np.empty_like) if optimizer == "nesterov" else None
+        self._steps = [
+            tuple(None if p is None else getattr(p, name)
+                  for p in (self.params, self.grads, self.scratch, self.velocity, self.ahead))
+            for name in ("w1", "w2")
+        ]  # fmt: skip
+        # The rows of x each block multiplies: all of x in one block, each block's rows when
+        # fused, and None when the products with x are taken whole around the blocks.
+        self.whole_products = self.hidden.blocked and not self.hidden.fused
+        self.x_blocks: list[FloatArray | None] = [None] * len(self.hidden.blocks)
+        if not self.hidden.blocked:
+            self.x_blocks = [x]
+        elif self.hidden.fused:
+            self.x_blocks = [x[part] for _, _, part in self.hidden.blocks]
+
+    def loss_and_grads(self) -> float:
+        """Forward pass, loss and backward pass for the current weights; return the loss."""
+        w1, w2, grad_w1, hidden = self.params.w1, self.params.w2, self.grads.w1, self.hidden
+        partial = self.scratch.w1  # a block's share of grad_w1; update() overwrites it later
+        if self.whole_products:
+            np.matmul(self.x, w1, out=hidden.h)  # h = x @ w1 for all samples
+        sse = 0.0
+        for i, x in enumerate(self.x_blocks):
+            target = None if x is None else (partial if i else grad_w1)
+            sse += hidden.block(i, w1, w2, x, target)
+            if i and x is not None:
+                np.add(grad_w1, partial, out=grad_w1)
+        if self.whole_products:
+            np.matmul(self.x.T, hidden.grad_h, out=grad_w1)  # grad_w1 = x.T @ grad_h
+        return hidden.finish(sse)
+
+    def update(self, lr: float) -> None:
+        """One optimizer step at rate ``lr`` for w1 and w2, in place (``optim.step_into``)."""
+        for w, grad, scratch, velocity, ahead in self._steps:
+            step_into(w, grad, lr, scratch, velocity, self.mu, ahead)  # type: ignore[arg-type]
+
+    def alive(self) -> FloatArray:
+        """(H,) mask of hidden units active for some sample at the last :meth:`loss_and_grads`."""
+        return self.hidden.alive()
+
+
+class InplaceEngine:
+    """The engine over a :class:`Workspace`: one buffered full-batch step per epoch."""
+
+    def __init__(self, config: TrainConfig, x: FloatArray, y: FloatArray, state: TrainState):
+        self.config, self.x, self.y = config, x, y
+        self.track = config.track == "full"
+        self.ws = Workspace(
+            x, y, state.params, loss=config.loss, optimizer=config.optimizer,
+            mu=config.momentum, velocity=state.opt_state.get("velocity"), alive=self.track,
+        )  # fmt: skip
+        self._rng_state = state.rng_state
+
+    def epoch(self, lr: float, guard: Guard) -> Epoch:
+        loss = self.ws.loss_and_grads()
+        guard(loss)
+        self.ws.update(lr)
+        if not self.track:
+            return Epoch(loss, 1)
+        norms = {name: norm(g) for name, g in self.ws.grads.named().items()}
+        return Epoch(loss, 1, norms, self.ws.alive())
+
+    def params(self) -> Params:
+        return self.ws.params
+
+    def opt_state(self) -> OptState:
+        return {} if self.ws.velocity is None else {"velocity": self.ws.velocity}
+
+    def rng_state(self) -> dict[str, Any] | None:
+        return self._rng_state
+
+    def objective(self, params: Params) -> tuple[float, Grads]:
+        loss, grads, _ = loss_and_grads(params, self.x, self.y, self.config)
+        return float(loss), grads
+
+    def result(self, params: Params) -> Params:
+        return params

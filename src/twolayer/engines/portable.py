@@ -1,0 +1,156 @@
+"""The portable engine: the math as a learner reads it, on any array namespace and any option.
+
+Each epoch walks the (shuffled) minibatches, or the full batch, and for each one runs exactly
+the readable functions: :func:`twolayer.model.forward`, the loss of :mod:`twolayer.losses`,
+:func:`twolayer.model.backward` and the update rule of :mod:`twolayer.optim`.  It is the
+reference every other engine is tested against (``tests/engines/test_equivalence.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from twolayer.backend import Array, is_dask_array, namespace
+from twolayer.config import TrainConfig, generator
+from twolayer.engines.base import Epoch, Guard
+from twolayer.losses import get_loss
+from twolayer.model import Cache, Grads, Params, backward, forward
+from twolayer.optim import OptState, make_optimizer
+from twolayer.state import TrainState
+
+
+def loss_and_grads(
+    params: Params, x: Array, y: Array, config: TrainConfig
+) -> tuple[Array, Grads, Cache]:
+    """Forward, loss and backward for one batch x (n, D_in), y (n, D_out): ``(loss, grads,
+    cache)``."""
+    y_pred, cache = forward(params, x, config.activation)
+    loss, grad_y_pred = get_loss(config.loss).fn(y_pred, y)
+    return loss, backward(params, cache, grad_y_pred, config.activation), cache
+
+
+def evaluate_loss(params: Params, x: Array, y: Array, config: TrainConfig) -> float:
+    """The configured loss of ``params`` on ``(x, y)``."""
+    y_pred, _ = forward(params, x, config.activation)
+    return float(get_loss(config.loss).fn(y_pred, y)[0])
+
+
+def take(a: Array, idx: np.ndarray[Any, Any]) -> Array:
+    """Rows ``idx`` of ``a`` (N, ...), for any backend."""
+    if is_dask_array(a):
+        return a[idx]  # NumPy indices keep Dask's chunks; a Dask index array makes one chunk
+    xp = namespace(a)
+    return xp.take(a, xp.asarray(idx), axis=0)
+
+
+def norm(g: Array) -> float:
+    """The L2 norm of an array of any backend."""
+    xp = namespace(g)
+    return float(xp.sqrt(xp.sum(g * g)))
+
+
+Evaluation = tuple[float, Grads, Array | None]
+"""A batch's loss, gradients and (H,) mask of hidden units active for some sample (or None)."""
+
+
+class PortableEngine:
+    """Pure updates of :mod:`twolayer.optim` on the batches' gradients of :mod:`twolayer.model`.
+
+    Parameters
+    ----------
+    config : the run's configuration (activation, loss, optimizer and its settings, batch size,
+        seed of the shuffling, what to track)
+    x, y : arrays (N, D_in), (N, D_out), of one array namespace
+    state : where to start: parameters, optimizer buffers, update count, shuffling state
+    """
+
+    def __init__(self, config: TrainConfig, x: Array, y: Array, state: TrainState) -> None:
+        self.config, self.x, self.y = config, x, y
+        self.reduction = get_loss(config.loss).reduction
+        self.optimizer = make_optimizer(
+            config.optimizer, mu=config.momentum, beta1=config.beta1, beta2=config.beta2,
+            epsilon=config.epsilon,
+        ) if config.optimizer != "lbfgs" else None  # fmt: skip
+        self._params, self._opt_state, self.step = state.params, state.opt_state, state.step
+        self.track = config.track == "full"
+        self.shuffle = generator(config.seed, "shuffle")
+        self._rng_state = state.rng_state
+        if state.rng_state is not None:
+            self.shuffle.bit_generator.state = state.rng_state
+
+    def evaluate(self, params: Params, batch: tuple[Array, Array]) -> Evaluation:
+        """Loss, gradients and alive units of ``params`` on one batch ``(x, y)``."""
+        loss, grads, cache = loss_and_grads(params, *batch, self.config)
+        alive = None
+        if self.track:
+            alive = namespace(cache.a).any(cache.a != 0, axis=0)
+        return float(loss), grads, alive
+
+    def batches(self) -> Iterator[tuple[Array, Array]]:
+        """The epoch's batches: the full batch, or minibatches in a fresh shuffled order."""
+        n = self.x.shape[0]
+        size = self.config.batch_size
+        if size is None or size >= n:
+            yield self.x, self.y
+            return
+        order = self.shuffle.permutation(n)
+        self._rng_state = dict(self.shuffle.bit_generator.state)
+        for start in range(0, n, size):
+            idx = order[start : start + size]
+            yield take(self.x, idx), take(self.y, idx)
+
+    def epoch(self, lr: float, guard: Guard) -> Epoch:
+        assert self.optimizer is not None, "lbfgs has no epochs: engines.lbfgs drives it"
+        losses: list[tuple[float, int]] = []
+        alive: Array | None = None
+        grads: Grads | None = None
+        for batch in self.batches():
+            loss, grads, batch_alive = self.evaluate(self._params, batch)
+            guard(loss)
+            losses.append((loss, int(batch[0].shape[0])))
+            if batch_alive is not None:
+                alive = (
+                    batch_alive
+                    if alive is None
+                    else namespace(alive).logical_or(alive, batch_alive)
+                )
+            self.step += 1
+            self._params, self._opt_state = self.optimizer.update(
+                self._params, grads, self._opt_state, lr, self.step
+            )
+        assert grads is not None
+        norms = {k: norm(g) for k, g in grads.named().items()} if self.track else None
+        return Epoch(self._combine(losses), len(losses), norms, alive)
+
+    def _combine(self, losses: list[tuple[float, int]]) -> float:
+        """The epoch's loss from its batches' (loss, size): their sum, or their size-weighted
+        mean, as the loss reduces."""
+        if len(losses) == 1:
+            return losses[0][0]
+        if self.reduction == "sum":
+            return float(sum(value for value, _ in losses))
+        total = sum(count for _, count in losses)
+        return float(sum(value * count for value, count in losses) / total)
+
+    def objective(self, params: Params) -> tuple[float, Grads]:
+        loss, grads, _ = self.evaluate(params, (self.x, self.y))
+        return loss, grads
+
+    def params(self) -> Params:
+        return self._params
+
+    def set_params(self, params: Params) -> None:
+        """Continue from ``params`` (L-BFGS's iterates)."""
+        self._params = params
+
+    def opt_state(self) -> OptState:
+        return self._opt_state
+
+    def rng_state(self) -> dict[str, Any] | None:
+        return self._rng_state
+
+    def result(self, params: Params) -> Params:
+        return params
