@@ -38,6 +38,7 @@ scikit-learn is an optional extra: ``pip install 'twolayer[sklearn]'``.
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 from typing import Any
 
@@ -135,36 +136,19 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
     def _config(self, n_samples: int) -> TrainConfig:
         """The :class:`TrainConfig` of these parameters (a ConfigError, a ValueError, when one
         is out of range)."""
-        return TrainConfig(
-            iterations=self.iterations,
-            lr=self.lr,
-            hidden=self.hidden,
-            activation=self.activation,
-            loss=self.loss or self._default_loss,
-            bias=self.bias,
-            init=self.init,
-            dtype=self.dtype,
-            optimizer=self.optimizer,
-            momentum=self.momentum,
-            beta1=self.beta1,
-            beta2=self.beta2,
-            epsilon=self.epsilon,
-            schedule=self.schedule,
-            power_t=self.power_t,
-            step_size=self.step_size,
-            gamma=self.gamma,
-            lr_min=self.lr_min,
-            plateau_patience=self.plateau_patience,
-            plateau_factor=self.plateau_factor,
-            batch_size=self._batch_size(n_samples),
-            validation_fraction=self.validation_fraction if self.early_stopping else 0.0,
-            early_stopping=self.early_stopping,
-            patience=self.patience,
-            tol=self.tol,
-            divergence_factor=self.divergence_factor,
-            track="loss",  # the estimators keep only the loss curves: skip the other statistics
-            seed=self._seed(),
-        )
+        shared = {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(TrainConfig)
+            if f.name in self._get_param_names()
+        }  # the estimator parameters named as TrainConfig fields, passed on as they are
+        return TrainConfig(**{
+            **shared,
+            "loss": self.loss or self._default_loss,
+            "batch_size": self._batch_size(n_samples),
+            "validation_fraction": self.validation_fraction if self.early_stopping else 0.0,
+            "track": "loss",  # the estimators keep only the loss curves: skip the other statistics
+            "seed": self._seed(),
+        })  # fmt: skip
 
     def _batch_size(self, n_samples: int) -> int | None:
         if self.batch_size == "auto":

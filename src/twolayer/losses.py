@@ -54,7 +54,7 @@ def squared_scale(name: str, n: int, d_out: int) -> SquaredScale:
     """The scaling of the squared-error loss ``name`` for N = ``n`` samples and D_out = ``d_out``.
 
     The one table behind :func:`sse`, :func:`mse`, :func:`half_mse` and their buffered twin
-    :func:`squared_error_into` (dividing by 1 is exact, so ``sse`` is the seed's sum).
+    :func:`squared_error_into` (``sse`` divides by 1: it is the seed's sum).
     """
     if name == "sse":
         return SquaredScale(1, 2.0)  # SSE;  2 (y_pred - y), the seed's
@@ -73,7 +73,9 @@ def _squared_error(name: str, y_pred: Array, y: Array) -> tuple[Array, Array]:
     xp = namespace(y_pred, y)
     scale = squared_scale(name, y.shape[0], y.shape[1])
     diff = y_pred - y  # (N, D_out)
-    return xp.sum(xp.square(diff)) / scale.divisor, diff * scale.grad_factor
+    total = xp.sum(xp.square(diff))  # SSE
+    loss = total if scale.divisor == 1 else total / scale.divisor  # (/ 1 would be exact anyway)
+    return loss, diff * scale.grad_factor
 
 
 def sse(y_pred: Array, y: Array) -> tuple[Array, Array]:

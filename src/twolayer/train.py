@@ -16,7 +16,7 @@ start of iteration ``t``: at full batch its loss is the loss the seed prints at 
 from __future__ import annotations
 
 import copy
-import functools
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -30,7 +30,7 @@ from twolayer.engines import Engine, Epoch, lbfgs, select
 from twolayer.engines.portable import evaluate_loss, norm, take
 from twolayer.errors import DataError, DivergenceError
 from twolayer.model import Grads, Params, init_params
-from twolayer.optim import make_optimizer
+from twolayer.optim import OptState, make_optimizer
 from twolayer.schedules import ReduceOnPlateau, Schedule, make_schedule
 from twolayer.state import Callback, Record, TrainResult, TrainState, run_manifest
 
@@ -111,13 +111,18 @@ def train(
 def _loop(engine: Engine, book: _Book) -> str:
     """The epoch loop: the schedule's rate, one engine epoch, then the books."""
     state = book.state
+
+    def form() -> tuple[Params, OptState]:
+        return engine.params(), engine.opt_state()
+
     for t in range(state.iteration, book.config.iterations):
         lr = book.schedule(t)
         start = book.start_params(engine)
-        epoch = engine.epoch(lr, functools.partial(book.guard, t=t, lr=lr))
+        book.now = (t, lr)  # what the guard reports if it stops the run
+        epoch = engine.epoch(lr, book.guard)
         state.step += epoch.updates
         state.rng_state = engine.rng_state()
-        state.defer(lambda: (engine.params(), engine.opt_state()))
+        state.defer(form)  # the weights are formed from the engine when something reads them
         if reason := book.finish(t, lr, epoch, start):
             return reason
     return "completed"
@@ -129,7 +134,8 @@ def _minimize(engine: Engine, book: _Book) -> str:
 
     def on_iterate(loss: float, params: Params, grads: Grads, following: Params) -> str | None:
         t = state.iteration
-        book.guard(loss, t, lr)
+        book.now = (t, lr)
+        book.guard(loss)
         state.params = following
         state.step += 1
         norms = {k: norm(g) for k, g in grads.named().items()}
@@ -159,6 +165,7 @@ class _Book:
         self.schedule = self._make_schedule()
         self.history: list[Record] = []
         self.started = time.perf_counter()
+        self.now = (state.iteration, config.lr)  # the iteration in progress and its rate
 
     def _make_schedule(self) -> Schedule:
         c = self.config
@@ -179,16 +186,17 @@ class _Book:
         params = engine.params()
         return params if params is self.state.params else copy.deepcopy(params)
 
-    def guard(self, loss: float, t: int, lr: float) -> None:
-        """The divergence guard: raise before a bad loss can reach an update."""
-        if not np.isfinite(loss):
-            raise DivergenceError(t, loss, lr)
+    def guard(self, loss: float) -> None:
+        """The divergence guard: raise before a bad loss can reach an update (of the iteration
+        and at the rate in :attr:`now`)."""
+        if not math.isfinite(loss):
+            raise DivergenceError(self.now[0], loss, self.now[1])
         if self.state.first_loss is None:
             self.state.first_loss = loss
         elif loss > self.config.divergence_factor * max(  # float_info.min: finfo(float).tiny
             self.state.first_loss, sys.float_info.min
         ):
-            raise DivergenceError(t, loss, lr, reason="exploded")
+            raise DivergenceError(self.now[0], loss, self.now[1], reason="exploded")
 
     def finish(self, t: int, lr: float, epoch: Epoch, params: Params | None) -> str | None:
         """Record iteration ``t`` (whose loss belongs to ``params``), run early stopping, the

@@ -148,11 +148,15 @@ class HiddenPass:
 
     def loss_from_h(self, w2: FloatArray) -> float:
         """With ``h`` holding ``x @ w1`` for every sample: the loss, ``grad_w2`` and ``grad_h``."""
+        if len(self.blocks) == 1:
+            return self.finish(self.block(0, None, w2))
         return self.finish(sum(self.block(i, None, w2) for i in range(len(self.blocks))))
 
     def finish(self, sse: float) -> float:
         """The loss from the blocks' sum of squares ``sse``: divided in the data's dtype when
         there is one block, as the portable engine divides, and in float64 across blocks."""
+        if self.scale.divisor == 1:
+            return sse
         if self.blocked:
             return sse / self.scale.divisor
         np.divide(self.total, self.scale.divisor, out=self.total)
