@@ -25,21 +25,27 @@ is a :class:`~twolayer.errors.ConfigError` naming the extra that installs it.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from twolayer.errors import ConfigError, choice_error
 
-if TYPE_CHECKING:
-    from twolayer.model import Params
-
 Array: TypeAlias = Any
 """An array of any array-API namespace (NumPy, PyTorch, CuPy, Dask): the math is written against
 the array API, so type checking treats them all alike. NumPy-only code uses ``NDArray``."""
+
+class _ArrayMap(Protocol):
+    """What :meth:`Backend.params` needs of parameters (``twolayer.model.Params`` has it)."""
+
+    def map(self, fn: Callable[..., Any]) -> Any: ...
+
+
+ParamsT = TypeVar("ParamsT", bound=_ArrayMap)
 
 BACKENDS: tuple[str, ...] = ("numpy", "torch", "cupy", "dask")
 DEVICES: tuple[str, ...] = ("cpu", "cuda")
@@ -189,8 +195,8 @@ class Backend:
         rows = self.chunk_rows if self.chunk_rows is not None else "auto"
         return da.from_array(a, chunks=(rows, *(-1,) * (a.ndim - 1)))
 
-    def params(self, params: Params | None) -> Params | None:
-        """Parameters moved here (``None`` stays ``None``)."""
+    def params(self, params: ParamsT | None) -> ParamsT | None:
+        """Parameters (``twolayer.model.Params``) moved here (``None`` stays ``None``)."""
         return None if params is None else params.map(self.asarray)
 
 
