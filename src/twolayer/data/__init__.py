@@ -1,0 +1,63 @@
+"""Data in: file loaders, bundled datasets, the seed's draws, splitting and scaling.
+
+Everything here turns something outside the program into plain NumPy arrays, or says precisely
+why it cannot, with a :class:`~twolayer.errors.DataError` naming the file and, where it applies,
+the row and column.  Nothing here trains; ``train`` never knows where its arrays came from.
+
+Sources (``docs/data.md`` shows each from the command line):
+
+* :mod:`twolayer.data.csv`: CSV (``.csv``, ``.txt``; tab-separated ``.tsv``) tables.
+* :mod:`twolayer.data.datasets`: ``.npy`` pairs and ``.npz`` archives (never unpickled), the
+  datasets that ship inside scikit-learn (``digits``, ``diabetes``, ``linnerud``), ``random``
+  (the seed's draws), and the source descriptions that model files keep.
+
+:mod:`twolayer.data.prep` holds the :class:`Dataset` type, the seeded test split, standardisation
+and class labels.
+"""
+
+from twolayer.data.csv import labels_from_text, load_csv, load_csv_inputs, read_csv_table
+from twolayer.data.datasets import (
+    DATASETS,
+    load_dataset,
+    load_file,
+    load_inputs,
+    load_npy_pair,
+    load_npz,
+    load_source,
+    random_dataset,
+)
+from twolayer.data.prep import (
+    Dataset,
+    FloatArray,
+    Preprocessing,
+    Scaler,
+    Task,
+    fit_preprocessing,
+    label_indices,
+    one_hot,
+    split_indices,
+)
+
+__all__ = [
+    "DATASETS",
+    "Dataset",
+    "FloatArray",
+    "Preprocessing",
+    "Scaler",
+    "Task",
+    "fit_preprocessing",
+    "label_indices",
+    "labels_from_text",
+    "load_csv",
+    "load_csv_inputs",
+    "load_dataset",
+    "load_file",
+    "load_inputs",
+    "load_npy_pair",
+    "load_npz",
+    "load_source",
+    "one_hot",
+    "random_dataset",
+    "read_csv_table",
+    "split_indices",
+]
