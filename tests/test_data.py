@@ -17,6 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from twolayer.data import (
+    TEST_STREAM,
+    VALIDATION_STREAM,
     Dataset,
     Preprocessing,
     Scaler,
@@ -31,6 +33,7 @@ from twolayer.data import (
     one_hot,
     random_dataset,
     split_indices,
+    validation_split,
 )
 from twolayer.errors import ConfigError, DataError
 from twolayer.seed import SeedProblem, seed_draws
@@ -312,6 +315,67 @@ def test_label_indices_and_one_hot() -> None:
     assert np.array_equal(one_hot(np.array([1, 0]), 3), [[0, 1, 0], [1, 0, 0]])
     with pytest.raises(DataError, match=r"label 7 is not one of the classes \[2, 5, 9\]"):
         label_indices(np.array([2, 7]), classes)
+
+
+def test_the_default_stream_is_the_test_split() -> None:
+    train, test = split_indices(10, 0.3, 5)
+    assert train.tolist() == [1, 3, 4, 5, 6, 8, 9] and test.tolist() == [0, 2, 7]
+    for got, want in zip(split_indices(10, 0.3, 5, TEST_STREAM), (train, test), strict=True):
+        assert np.array_equal(got, want)
+    with pytest.raises(
+        DataError, match=r"^a test fraction of 0\.9 leaves no training samples of 2$"
+    ):
+        split_indices(2, 0.9, 0)
+
+
+@pytest.mark.parametrize(
+    ("n", "fraction", "seed"),
+    [
+        (20, 0.25, 3),
+        (20, 0.25, 4),
+        (10, 0.3, 5),
+        (7, 0.0, 0),
+        (2, 0.5, 1),
+        (1000, 0.1, 2**32 - 1),
+        (33, 0.49, 12345),
+        (5, 0.05, 8),
+    ],
+)
+def test_validation_stream_is_trains_validation_split(n: int, fraction: float, seed: int) -> None:
+    from twolayer.train import validation_split as trains
+
+    want = trains(n, fraction, seed)
+    for got in (
+        split_indices(n, fraction, seed, VALIDATION_STREAM),
+        validation_split(n, fraction, seed),
+    ):
+        assert got[0].dtype == want[0].dtype and got[1].dtype == want[1].dtype
+        assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    # train's generator is the second of three spawned from the seed: the stream's spawn key
+    order = np.random.default_rng(np.random.SeedSequence(seed).spawn(3)[1]).permutation(n)
+    assert np.array_equal(np.sort(order[: len(want[1])]), want[1])
+
+
+@pytest.mark.parametrize(("n", "fraction"), [(1, 0.5), (10, 0.95), (4, 0.9), (3, 1.0), (3, 2.5)])
+def test_validation_stream_refuses_as_train_does(n: int, fraction: float) -> None:
+    from twolayer.train import validation_split as trains
+
+    with pytest.raises(DataError) as want:
+        trains(n, fraction, 0)
+    message = f"a validation fraction of {fraction} leaves no training samples out of {n}"
+    assert str(want.value) == message
+    for split in (lambda: split_indices(n, fraction, 0, VALIDATION_STREAM),
+                  lambda: validation_split(n, fraction, 0)):  # fmt: skip
+        with pytest.raises(DataError) as got:
+            split()
+        assert str(got.value) == message
+
+
+def test_validation_split_pinned_and_unchecked_fraction() -> None:
+    train, val = validation_split(10, 0.3, 5)
+    assert train.tolist() == [0, 1, 2, 3, 5, 6, 9] and val.tolist() == [4, 7, 8]
+    # TrainConfig checks validation_fraction; the split itself holds out at least one sample
+    assert validation_split(7, 0.0, 0)[1].tolist() == [6]
 
 
 # --- fuzzing: only DataError may come out ------------------------------------------------------

@@ -11,8 +11,8 @@ Sources (``docs/data.md`` shows each from the command line):
   datasets that ship inside scikit-learn (``digits``, ``diabetes``, ``linnerud``), ``random``
   (the seed's draws), and the source descriptions that model files keep.
 
-:mod:`twolayer.data.prep` holds the :class:`Dataset` type, the seeded test split, standardisation
-and class labels.
+:mod:`twolayer.data.prep` holds the :class:`Dataset` type, the seeded test and validation
+splits, standardisation and class labels.
 """
 
 from twolayer.data.csv import labels_from_text, load_csv, load_csv_inputs, read_csv_table
@@ -27,23 +27,30 @@ from twolayer.data.datasets import (
     random_dataset,
 )
 from twolayer.data.prep import (
+    TEST_STREAM,
+    VALIDATION_STREAM,
     Dataset,
     FloatArray,
     Preprocessing,
     Scaler,
+    SplitStream,
     Task,
     fit_preprocessing,
     label_indices,
     one_hot,
     split_indices,
+    validation_split,
 )
 
 __all__ = [
     "DATASETS",
+    "TEST_STREAM",
+    "VALIDATION_STREAM",
     "Dataset",
     "FloatArray",
     "Preprocessing",
     "Scaler",
+    "SplitStream",
     "Task",
     "fit_preprocessing",
     "label_indices",
@@ -60,4 +67,5 @@ __all__ = [
     "random_dataset",
     "read_csv_table",
     "split_indices",
+    "validation_split",
 ]

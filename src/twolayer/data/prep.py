@@ -1,8 +1,9 @@
 """Data ready for the network: the dataset type, seeded splits, standardisation and labels.
 
 Nothing here reads a file: :mod:`twolayer.data.csv` and :mod:`twolayer.data.datasets` make the
-:class:`Dataset`; this module holds it out into training and test samples and
-turns its raw values into the network's inputs and targets, and outputs back into answers.
+:class:`Dataset`; this module splits it into training and held-out (test or validation)
+samples, and turns its raw values into the network's inputs and targets and the network's
+outputs back into answers.
 """
 
 from __future__ import annotations
@@ -20,26 +21,66 @@ Task = Literal["regression", "classification"]
 FloatArray = NDArray[np.float64]
 
 
-SPLIT_STREAM = 0x7E57  # spawn key of the test-split generator, apart from train's generators
+@dataclass(frozen=True)
+class SplitStream:
+    """One kind of held-out set: the spawn key of its generator and the words of its messages.
+
+    Attributes
+    ----------
+    spawn_key : spawn key of the generator seeded from the run's seed; a key of its own keeps
+        the split independent of every other generator drawn from the same seed.
+    too_few : the message when the held-out share leaves no training samples
+        (``{fraction}`` and ``{n}`` are filled in).
+    parameter : the name under which the fraction is checked to lie in (0, 1); None when the
+        caller has checked it already.
+    """
+
+    spawn_key: int
+    too_few: str
+    parameter: str | None = None
+
+
+TEST_STREAM = SplitStream(
+    0x7E57,  # apart from the three generators train spawns from the seed
+    "a test fraction of {fraction} leaves no training samples of {n}",
+    "test_fraction",
+)
+"""The held-out test set of ``twolayer train --test-fraction`` and :meth:`Dataset.split`."""
+
+VALIDATION_STREAM = SplitStream(
+    1,  # train's second generator: SeedSequence(seed).spawn(3)[1], after "init"
+    "a validation fraction of {fraction} leaves no training samples out of {n}",
+)
+"""The validation set of ``TrainConfig.validation_fraction`` (checked by TrainConfig)."""
 
 
 def split_indices(
-    n: int, test_fraction: float, seed: int
+    n: int, fraction: float, seed: int, stream: SplitStream = TEST_STREAM
 ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """Seeded split of ``range(n)`` into sorted (train, test) index arrays.
+    """Seeded split of ``range(n)`` into sorted (train, held-out) index arrays.
 
-    ``round(n * test_fraction)`` samples (at least one) go to the test set.  The generator is
-    seeded from ``seed`` and its own spawn key, so it is independent of the generators that
-    :func:`twolayer.train.train` draws from the same seed.
+    ``round(n * fraction)`` samples (at least one) are held out.  The generator is
+    ``default_rng(SeedSequence(seed, spawn_key=(stream.spawn_key,)))``: the test split
+    (:data:`TEST_STREAM`, the default) is independent of the generators that
+    :func:`twolayer.train.train` draws from the same seed, and the validation split
+    (:data:`VALIDATION_STREAM`) is the one ``train`` itself holds out.
     """
-    if not 0 < test_fraction < 1:
-        raise ConfigError(f"test_fraction must be in (0, 1), got {test_fraction}")
-    n_test = max(1, round(n * test_fraction))
-    if n_test >= n:
-        raise DataError(f"a test fraction of {test_fraction} leaves no training samples of {n}")
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(SPLIT_STREAM,)))
+    if stream.parameter is not None and not 0 < fraction < 1:
+        raise ConfigError(f"{stream.parameter} must be in (0, 1), got {fraction}")
+    n_held = max(1, round(n * fraction))
+    if n_held >= n:
+        raise DataError(stream.too_few.format(fraction=fraction, n=n))
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream.spawn_key,)))
     order = rng.permutation(n)
-    return np.sort(order[n_test:]), np.sort(order[:n_test])
+    return np.sort(order[n_held:]), np.sort(order[:n_held])
+
+
+def validation_split(
+    n: int, fraction: float, seed: int
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Seeded split of ``range(n)`` into sorted (train, validation) index arrays: the
+    validation samples :func:`twolayer.train.train` holds out for ``validation_fraction``."""
+    return split_indices(n, fraction, seed, VALIDATION_STREAM)
 
 
 @dataclass(frozen=True)
@@ -198,13 +239,17 @@ def one_hot(idx: NDArray[np.intp], n_classes: int) -> FloatArray:
 
 
 __all__ = [
+    "TEST_STREAM",
+    "VALIDATION_STREAM",
     "Dataset",
     "FloatArray",
     "Preprocessing",
     "Scaler",
+    "SplitStream",
     "Task",
     "fit_preprocessing",
     "label_indices",
     "one_hot",
     "split_indices",
+    "validation_split",
 ]
