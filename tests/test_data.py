@@ -35,8 +35,8 @@ from twolayer.data import (
     split_indices,
     validation_split,
 )
+from twolayer.data.classic import SeedProblem, seed_draws
 from twolayer.errors import ConfigError, DataError
-from twolayer.seed import SeedProblem, seed_draws
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

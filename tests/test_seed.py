@@ -11,7 +11,7 @@ import pytest
 from reference import seed_loop
 from twolayer.callbacks import PrintLosses, record_line
 from twolayer.cli import main
-from twolayer.seed import SeedProblem, format_line, seed_draws
+from twolayer.data.classic import SeedProblem, format_line, seed_draws
 from twolayer.train import train
 
 

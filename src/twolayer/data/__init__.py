@@ -10,11 +10,14 @@ Sources (``docs/data.md`` shows each from the command line):
 * :mod:`twolayer.data.datasets`: ``.npy`` pairs and ``.npz`` archives (never unpickled), the
   datasets that ship inside scikit-learn (``digits``, ``diabetes``, ``linnerud``), ``random``
   (the seed's draws), and the source descriptions that model files keep.
+* :mod:`twolayer.data.classic`: the seed's experiment, its exact random draws and printed lines
+  (``../shared/seeds/000_a9de79f32e810abc.txt``).
 
 :mod:`twolayer.data.prep` holds the :class:`Dataset` type, the seeded test and validation
 splits, standardisation and class labels.
 """
 
+from twolayer.data.classic import SeedProblem, seed_draws
 from twolayer.data.csv import labels_from_text, load_csv, load_csv_inputs, read_csv_table
 from twolayer.data.datasets import (
     DATASETS,
@@ -50,6 +53,7 @@ __all__ = [
     "FloatArray",
     "Preprocessing",
     "Scaler",
+    "SeedProblem",
     "SplitStream",
     "Task",
     "fit_preprocessing",
@@ -66,6 +70,7 @@ __all__ = [
     "one_hot",
     "random_dataset",
     "read_csv_table",
+    "seed_draws",
     "split_indices",
     "validation_split",
 ]

@@ -6,7 +6,7 @@ and the seed's random draws, and the source descriptions that model files keep.
 * CSV files (``.csv``, ``.txt``; tab-separated ``.tsv``): :mod:`twolayer.data.csv`.
 * datasets that ship inside scikit-learn (no download): ``digits`` (classification, 10
   classes), ``diabetes`` (regression) and ``linnerud`` (3 targets); and ``random``, the seed's
-  standard-normal draws (``../shared/seeds/000_a9de79f32e810abc.txt``).
+  standard-normal draws (:mod:`twolayer.data.classic`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from twolayer.data.classic import SeedProblem, seed_draws
 from twolayer.data.csv import CSV_SUFFIXES, load_csv, load_csv_inputs
 from twolayer.data.prep import Dataset, FloatArray, Task
 from twolayer.errors import ConfigError, DataError, choice_error
@@ -199,8 +200,6 @@ def random_dataset(
     """The seed's draws: standard-normal ``x`` (N, D_in) and ``y`` (N, D_out), and its
     standard-normal weights w1 (D_in, H), w2 (H, D_out), drawn as ``np.random.seed(seed)`` and
     the notebook would."""
-    from twolayer.seed import SeedProblem, seed_draws
-
     x, y, params = seed_draws(seed, SeedProblem(n, d_in, hidden, d_out))
     features = tuple(f"x{j + 1}" for j in range(d_in))
     targets = tuple(f"y{j + 1}" for j in range(d_out))
