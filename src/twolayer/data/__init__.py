@@ -23,7 +23,13 @@ splits, standardisation and class labels.
 
 from twolayer.data.chunks import open_data, save_chunks, save_zarr
 from twolayer.data.classic import SeedProblem, seed_draws
-from twolayer.data.csv import labels_from_text, load_csv, load_csv_inputs, read_csv_table
+from twolayer.data.csv import (
+    CSV_SUFFIXES,
+    labels_from_text,
+    load_csv,
+    load_csv_inputs,
+    read_csv_table,
+)
 from twolayer.data.datasets import (
     DATASETS,
     load_dataset,
@@ -51,6 +57,7 @@ from twolayer.data.prep import (
 )
 
 __all__ = [
+    "CSV_SUFFIXES",
     "DATASETS",
     "TEST_STREAM",
     "VALIDATION_STREAM",
