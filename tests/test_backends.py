@@ -31,11 +31,11 @@ from twolayer.backend import (
 )
 from twolayer.cli import main
 from twolayer.config import TrainConfig
+from twolayer.data.classic import SeedProblem, seed_draws
 from twolayer.errors import ConfigError
 from twolayer.losses import LOSSES
 from twolayer.model import Params, backward, forward, init_params, predict
 from twolayer.optim import STEP_OPTIMIZERS, make_optimizer
-from twolayer.seed import SeedProblem, seed_draws
 from twolayer.train import train
 
 ROOT = Path(__file__).resolve().parents[1]

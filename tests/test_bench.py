@@ -146,7 +146,7 @@ def test_printing_and_process_checks_report_ratios() -> None:
 
 
 def test_seed_script_is_the_seeds_loop() -> None:
-    from twolayer.seed import seed_draws
+    from twolayer.data.classic import seed_draws
 
     x, y, params = seed_draws(0)
     problem = bench.Problem(bench.WORKLOADS["seed"], x, y, params)

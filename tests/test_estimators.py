@@ -74,7 +74,7 @@ def test_early_stopping_holds_out_a_validation_set() -> None:
 
 
 def test_seed_recipe_is_one_parameter_set_away() -> None:
-    from twolayer.seed import seed_draws
+    from twolayer.data.classic import seed_draws
     from twolayer.train import train
 
     seed_recipe = {"bias": False, "init": "normal", "optimizer": "gd", "lr": 1e-6, "loss": "sse",

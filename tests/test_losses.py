@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from twolayer.config import TrainConfig
+from twolayer.data.classic import SeedProblem, seed_draws
 from twolayer.errors import ConfigError
 from twolayer.losses import (
     cross_entropy,
@@ -17,7 +18,6 @@ from twolayer.losses import (
     softmax,
     sse,
 )
-from twolayer.seed import SeedProblem, seed_draws
 from twolayer.train import train
 
 

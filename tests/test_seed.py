@@ -11,7 +11,7 @@ import pytest
 from reference import seed_loop
 from twolayer.callbacks import PrintLosses, record_line
 from twolayer.cli import main
-from twolayer.seed import SeedProblem, format_line, seed_draws
+from twolayer.data.classic import SeedProblem, seed_draws
 from twolayer.train import train
 
 
@@ -72,18 +72,6 @@ def test_seed_run_reaches_a_loss_below_1e_3() -> None:
     losses = [float(line.split()[1]) for line in lines]
     assert losses[-1] < 1e-3
     assert losses[0] > 1e6
-
-
-def test_draws_do_not_touch_global_random_state() -> None:
-    before = np.random.get_state()[1].copy()
-    seed_draws(11)
-    assert np.array_equal(np.random.get_state()[1], before)
-
-
-def test_format_line_matches_python_print() -> None:
-    loss = np.float64(21738246.1115877)
-    assert format_line(0, loss) == f"0 {loss}" == "0 21738246.1115877"
-    assert format_line(12, 1e-05) == "12 1e-05"
 
 
 def test_zero_iterations_print_nothing(capsys: pytest.CaptureFixture[str]) -> None:

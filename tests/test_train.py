@@ -11,9 +11,9 @@ import pytest
 from reference import seed_loop
 from twolayer.cli import main
 from twolayer.config import TrainConfig
+from twolayer.data.classic import SeedProblem, seed_draws
 from twolayer.errors import ConfigError, DataError, DivergenceError
 from twolayer.model import forward
-from twolayer.seed import SeedProblem, seed_draws
 from twolayer.state import Callback, Record, TrainState
 from twolayer.train import train, validation_split
 

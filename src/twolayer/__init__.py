@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from twolayer.activations import ACTIVATIONS, get_activation
 from twolayer.config import TrainConfig
+from twolayer.data.classic import SeedProblem, seed_draws
 from twolayer.errors import ConfigError, DataError, DivergenceError, ModelFileError, TwoLayerError
 from twolayer.gradcheck import check_gradients
 from twolayer.losses import LOSSES, get_loss
 from twolayer.model import Cache, Grads, Params, backward, forward, init_params, predict
 from twolayer.optim import make_optimizer
 from twolayer.schedules import make_schedule
-from twolayer.seed import SeedProblem, seed_draws
 from twolayer.state import Callback, Record, TrainResult, TrainState
 from twolayer.train import train
 

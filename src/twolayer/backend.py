@@ -39,6 +39,7 @@ Array: TypeAlias = Any
 """An array of any array-API namespace (NumPy, PyTorch, CuPy, Dask): the math is written against
 the array API, so type checking treats them all alike. NumPy-only code uses ``NDArray``."""
 
+
 class _ArrayMap(Protocol):
     """What :meth:`Backend.params` needs of parameters (``twolayer.model.Params`` has it)."""
 

@@ -38,8 +38,8 @@ from typing import Any
 
 import numpy as np
 
+from twolayer.data.classic import SeedProblem, seed_draws
 from twolayer.model import Params
-from twolayer.seed import SeedProblem, seed_draws
 
 Runner = Callable[[int], list[float]]
 """Runs the implementation for the given number of iterations; returns its losses."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from twolayer.seed import format_line
+from twolayer.data.classic import format_line
 from twolayer.state import Callback, Record, TrainResult, TrainState
 
 

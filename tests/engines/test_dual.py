@@ -11,10 +11,10 @@ import pytest
 from twolayer.callbacks import PrintLosses
 from twolayer.cli import main
 from twolayer.config import TrainConfig
+from twolayer.data.classic import SeedProblem, seed_draws
 from twolayer.engines import dual, inplace
 from twolayer.errors import ConfigError, DivergenceError
 from twolayer.model import Params
-from twolayer.seed import SeedProblem, seed_draws
 from twolayer.state import Callback, Record, TrainResult, TrainState
 from twolayer.train import train
 

@@ -16,10 +16,10 @@ import pytest
 
 from twolayer.activations import relu, relu_backward, relu_backward_into, relu_into
 from twolayer.config import TrainConfig
+from twolayer.data.classic import SeedProblem, seed_draws
 from twolayer.losses import get_loss, squared_error_into, squared_scale
 from twolayer.model import Buffers, backward, backward_into, forward, forward_into
 from twolayer.optim import gd_step, momentum_step, step_into
-from twolayer.seed import SeedProblem, seed_draws
 from twolayer.state import TrainResult
 from twolayer.train import train
 

@@ -91,7 +91,7 @@ def add_solver_argument(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from twolayer.backend import get_backend
     from twolayer.callbacks import PrintLosses
-    from twolayer.seed import SeedProblem, seed_draws
+    from twolayer.data.classic import SeedProblem, seed_draws
     from twolayer.train import train
 
     on = get_backend(args.backend, args.device)

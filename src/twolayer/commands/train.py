@@ -488,7 +488,8 @@ def run_chunked(args: argparse.Namespace, path: str) -> int:
 
     from twolayer.callbacks import PrintLosses
     from twolayer.checkpoint import Model, save_model
-    from twolayer.distributed import open_data, train_on_cluster
+    from twolayer.data.chunks import open_data
+    from twolayer.distributed import train_on_cluster
     from twolayer.errors import ConfigError
     from twolayer.history import HistoryLog, summarize
 

@@ -23,11 +23,12 @@ pytest.importorskip("zarr", reason="the dask extra is not installed")
 import dask
 import dask.array as da
 
-from twolayer import distributed
+from helpers import blocks
 from twolayer.backend import kind_of, to_numpy
 from twolayer.checkpoint import load_model
 from twolayer.cli import main
 from twolayer.config import TrainConfig
+from twolayer.data.chunks import open_data, save_chunks, save_zarr
 from twolayer.engines import dask as dask_engine
 from twolayer.errors import ConfigError, DataError
 from twolayer.state import TrainResult
@@ -50,11 +51,6 @@ def data() -> tuple[np.ndarray, np.ndarray]:
     return x, np.tanh(x[:, :D_OUT]) + 0.1 * rng.standard_normal((N, D_OUT))
 
 
-def blocks(x: np.ndarray, y: np.ndarray, rows: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    for start in range(0, x.shape[0], rows):
-        yield x[start : start + rows], y[start : start + rows]
-
-
 @pytest.fixture(scope="module")
 def sources(
     data: tuple[np.ndarray, np.ndarray], tmp_path_factory: pytest.TempPathFactory
@@ -63,8 +59,8 @@ def sources(
     root = tmp_path_factory.mktemp("chunks")
     return {
         "memory": (da.from_array(x, chunks=(ROWS, -1)), da.from_array(y, chunks=(ROWS, -1))),
-        "npy": distributed.save_chunks(root / "npy", blocks(x, y, ROWS)),
-        "zarr": distributed.save_zarr(root / "data.zarr", x, y, chunk_rows=ROWS),
+        "npy": save_chunks(root / "npy", blocks(x, y, ROWS)),
+        "zarr": save_zarr(root / "data.zarr", x, y, chunk_rows=ROWS),
     }
 
 
@@ -106,7 +102,7 @@ def test_trajectory_equals_numpy(
     x, y = data
     config = CONFIGS[optimizer]
     found = sources[source]
-    xd, yd = found if isinstance(found, tuple) else distributed.open_data(found)
+    xd, yd = found if isinstance(found, tuple) else open_data(found)
     assert xd.chunks[0] == (130, 130, 130, 130, 80)
     result = train(xd, yd, config)
     assert_same_trajectory(result, train(x, y, config))
@@ -121,7 +117,7 @@ def test_one_computation_per_iteration_sums_the_chunks(
     x, y = data
     config = CONFIGS["momentum"]
     params = train(x, y, config.replace(iterations=1)).params
-    chunked = dask_engine.ChunkedData(*distributed.open_data(sources["npy"]))
+    chunked = dask_engine.ChunkedData(*open_data(sources["npy"]))
     assert chunked.rows == (130, 130, 130, 130, 80)
     loss, grads, alive = chunked.loss_and_grads(params, config)
     want_loss, want_grads, cache = loss_and_grads(params, x, y, config)
@@ -133,7 +129,7 @@ def test_one_computation_per_iteration_sums_the_chunks(
 
 
 def test_persisted_and_streamed_chunks_agree(client: Any, sources: dict[str, Any]) -> None:
-    x, y = distributed.open_data(sources["zarr"])
+    x, y = open_data(sources["zarr"])
     config = CONFIGS["gd"]
     params = train(to_numpy(x), to_numpy(y), config.replace(iterations=0)).params
     kept = dask_engine.ChunkedData(x, y, persist=True).loss_and_grads(params, config)
@@ -153,8 +149,8 @@ def test_dataset_larger_than_the_workers_memory(tmp_path: Path) -> None:
     rng = np.random.default_rng(11)
     block = rng.random((rows, d_in))
     target = block @ (rng.standard_normal((d_in, 1)) / 10)
-    path = distributed.save_chunks(tmp_path / "big", [(block, target)] * n_chunks)
-    x, y = distributed.open_data(path)
+    path = save_chunks(tmp_path / "big", [(block, target)] * n_chunks)
+    x, y = open_data(path)
     config = TrainConfig(iterations=2, lr=1e-7, hidden=4, init="he", track="loss")
     # Without the pause at 80% of the limit, a worker over its memory would be terminated (at
     # 95%) and the run fail, rather than wait forever: the test then fails instead of hanging.
@@ -277,59 +273,6 @@ def test_unreachable_scheduler(monkeypatch: pytest.MonkeyPatch) -> None:
         dask_engine.cluster("tcp://127.0.0.1:1"),
     ):
         pass
-
-
-# --- reading data -----------------------------------------------------------------------------
-
-
-def test_open_data_reads_nothing_but_headers(tmp_path: Path) -> None:
-    x = np.arange(12.0).reshape(6, 2)
-    path = distributed.save_chunks(tmp_path / "d", blocks(x, x[:, :1], 4))
-    xd, yd = distributed.open_data(path)
-    (path / "x_00000.npy").write_bytes(b"")  # only a computation would notice now
-    assert xd.shape == (6, 2) and yd.shape == (6, 1) and xd.chunks[0] == (4, 2)
-
-
-@pytest.mark.parametrize(
-    ("files", "message"),
-    [
-        ({}, "holds neither x_\\*.npy chunk files nor a Zarr store"),
-        ({"x_0": (3, 2), "y_1": (3, 1)}, "do not pair up"),
-        ({"x_0": (3, 2), "y_0": (4, 1)}, "x_0.npy has 3 rows but y_0.npy has 4"),
-        ({"x_0": (3, 2), "y_0": (3, 1), "x_1": (2, 3), "y_1": (2, 1)}, "differ in width"),
-        ({"x_0": (3,), "y_0": (3, 1)}, "expected a 2-D numeric array"),
-    ],
-)
-def test_bad_chunk_directories(
-    tmp_path: Path, files: dict[str, tuple[int, ...]], message: str
-) -> None:
-    for name, shape in files.items():
-        np.save(tmp_path / f"{name}.npy", np.zeros(shape))
-    with pytest.raises(DataError, match=message):
-        distributed.open_data(tmp_path)
-
-
-def test_bad_paths_and_stores(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="no such directory"):
-        distributed.open_data(tmp_path / "missing")
-    (tmp_path / "broken.npy").mkdir()
-    np.save(tmp_path / "broken.npy" / "x_0.npy", np.zeros((2, 2)))
-    (tmp_path / "broken.npy" / "y_0.npy").write_bytes(b"not an npy file")
-    with pytest.raises(DataError, match=r"y_0\.npy: not a readable \.npy file"):
-        distributed.open_data(tmp_path / "broken.npy")
-    import zarr
-
-    store = zarr.open_group(str(tmp_path / "only_x.zarr"), mode="w")
-    store.create_array("x", shape=(4, 2), dtype="f8")
-    with pytest.raises(DataError, match="the Zarr store has no array named 'y'"):
-        distributed.open_data(tmp_path / "only_x.zarr")
-
-
-def test_save_chunks_never_mixes_datasets(tmp_path: Path) -> None:
-    x = np.ones((4, 2))
-    distributed.save_chunks(tmp_path, blocks(x, x, 2))
-    with pytest.raises(DataError, match="already holds chunk files"):
-        distributed.save_chunks(tmp_path, blocks(x, x, 2))
 
 
 def test_align_chunks_checks_shapes_and_lines_up_chunks() -> None:

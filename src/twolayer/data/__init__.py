@@ -1,0 +1,91 @@
+"""Data in: file loaders, bundled datasets, the seed's draws, chunked data on disk, splitting
+and scaling.
+
+Everything here turns something outside the program into plain NumPy arrays (lazy Dask arrays
+for chunked data), or says precisely why it cannot, with a :class:`~twolayer.errors.DataError`
+naming the file and, where it applies, the row and column.  Nothing here trains; ``train``
+never knows where its arrays came from.
+
+Sources (``docs/data.md`` shows each from the command line):
+
+* :mod:`twolayer.data.csv`: CSV (``.csv``, ``.txt``; tab-separated ``.tsv``) tables.
+* :mod:`twolayer.data.datasets`: ``.npy`` pairs and ``.npz`` archives (never unpickled), the
+  datasets that ship inside scikit-learn (``digits``, ``diabetes``, ``linnerud``), ``random``
+  (the seed's draws), and the source descriptions that model files keep.
+* :mod:`twolayer.data.classic`: the seed's experiment, its exact random draws and printed lines
+  (``../shared/seeds/000_a9de79f32e810abc.txt``).
+* :mod:`twolayer.data.chunks`: directories of ``.npy`` chunk files and Zarr stores, opened
+  lazily as Dask arrays.
+
+:mod:`twolayer.data.prep` holds the :class:`Dataset` type, the seeded test and validation
+splits, standardisation and class labels.
+"""
+
+from twolayer.data.chunks import open_data, save_chunks, save_zarr
+from twolayer.data.classic import SeedProblem, seed_draws
+from twolayer.data.csv import (
+    CSV_SUFFIXES,
+    labels_from_text,
+    load_csv,
+    load_csv_inputs,
+    read_csv_table,
+)
+from twolayer.data.datasets import (
+    DATASETS,
+    load_dataset,
+    load_file,
+    load_inputs,
+    load_npy_pair,
+    load_npz,
+    load_source,
+    random_dataset,
+)
+from twolayer.data.prep import (
+    TEST_STREAM,
+    VALIDATION_STREAM,
+    Dataset,
+    FloatArray,
+    Preprocessing,
+    Scaler,
+    SplitStream,
+    Task,
+    fit_preprocessing,
+    label_indices,
+    one_hot,
+    split_indices,
+    validation_split,
+)
+
+__all__ = [
+    "CSV_SUFFIXES",
+    "DATASETS",
+    "TEST_STREAM",
+    "VALIDATION_STREAM",
+    "Dataset",
+    "FloatArray",
+    "Preprocessing",
+    "Scaler",
+    "SeedProblem",
+    "SplitStream",
+    "Task",
+    "fit_preprocessing",
+    "label_indices",
+    "labels_from_text",
+    "load_csv",
+    "load_csv_inputs",
+    "load_dataset",
+    "load_file",
+    "load_inputs",
+    "load_npy_pair",
+    "load_npz",
+    "load_source",
+    "one_hot",
+    "open_data",
+    "random_dataset",
+    "read_csv_table",
+    "save_chunks",
+    "save_zarr",
+    "seed_draws",
+    "split_indices",
+    "validation_split",
+]

@@ -1,0 +1,242 @@
+"""Where data comes from: ``.npy`` pairs, ``.npz`` archives, CSV files, the bundled datasets
+and the seed's random draws, and the source descriptions that model files keep.
+
+* a pair of ``.npy`` files (inputs, targets) and ``.npz`` archives holding arrays ``x`` and
+  ``y``: read without ever unpickling, with shapes checked against the bytes present.
+* CSV files (``.csv``, ``.txt``; tab-separated ``.tsv``): :mod:`twolayer.data.csv`.
+* datasets that ship inside scikit-learn (no download): ``digits`` (classification, 10
+  classes), ``diabetes`` (regression) and ``linnerud`` (3 targets); and ``random``, the seed's
+  standard-normal draws (:mod:`twolayer.data.classic`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from twolayer.data.classic import SeedProblem, seed_draws
+from twolayer.data.csv import CSV_SUFFIXES, load_csv, load_csv_inputs
+from twolayer.data.prep import Dataset, FloatArray, Task
+from twolayer.errors import ConfigError, DataError, choice_error
+from twolayer.files import read_npy, read_npz
+from twolayer.model import Params
+
+DATASETS: dict[str, Task] = {
+    "random": "regression",
+    "digits": "classification",
+    "diabetes": "regression",
+    "linnerud": "regression",
+}
+"""Bundled datasets and the task each one poses."""
+
+
+# ---------------------------------------------------------------------------------------------
+# .npy pairs and .npz archives
+
+
+def _check_array(a: NDArray[Any], where: str, *, ndim: tuple[int, ...]) -> FloatArray:
+    """A numeric array as float64 of one of the ``ndim`` dimensions, every value finite."""
+    if a.ndim not in ndim:
+        want = " or ".join(f"{d}-D" for d in ndim)
+        raise DataError(f"{where}: must be {want}, got shape {a.shape}")
+    values = a.astype(np.float64)
+    bad = np.argwhere(~np.isfinite(values))
+    if bad.size:
+        names = ("row", "column")[: values.ndim]
+        at = ", ".join(f"{n} {int(i) + 1}" for n, i in zip(names, bad[0], strict=True))
+        raise DataError(f"{where}: {at}: {values[tuple(bad[0])]} is not a finite number")
+    return values
+
+
+def _targets(y: NDArray[Any], where: str, task: Task, n: int, x_where: str) -> NDArray[Any]:
+    if task == "classification":
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim != 1:
+            raise DataError(f"{where}: class labels must be 1-D, got shape {y.shape}")
+        labels = _check_array(y, where, ndim=(1,))
+        out: NDArray[Any] = labels.astype(np.int64) if y.dtype.kind in "biu" else labels
+    else:
+        out = _check_array(y, where, ndim=(1, 2))
+        out = out.reshape(len(out), -1)
+    if len(out) != n:
+        raise DataError(f"{x_where} has {n} rows but {where} has {len(out)}")
+    return out
+
+
+def _array_dataset(
+    x: NDArray[Any], y: NDArray[Any] | None, x_where: str, y_where: str, name: str, task: Task
+) -> Dataset:
+    xs = _check_array(x, x_where, ndim=(2,))
+    if xs.shape[0] == 0 or xs.shape[1] == 0:
+        raise DataError(f"{x_where}: has no samples or no features (shape {xs.shape})")
+    ys = None if y is None else _targets(y, y_where, task, xs.shape[0], x_where)
+    features = tuple(f"x{j + 1}" for j in range(xs.shape[1]))
+    targets: tuple[str, ...] = ()
+    if ys is not None:
+        targets = ("y",) if ys.ndim == 1 else tuple(f"y{j + 1}" for j in range(ys.shape[1]))
+    return Dataset(xs, ys, name, features, targets, task)
+
+
+def load_npz(path: str | Path, *, task: Task = "regression", need_y: bool = True) -> Dataset:
+    """Arrays ``x`` (N, D_in) and ``y`` (N, D_out), (N,) or labels, from a ``.npz`` archive."""
+    arrays = read_npz(path)
+    for name in ("x", "y") if need_y else ("x",):
+        if name not in arrays:
+            held = ", ".join(sorted(arrays)) or "nothing"
+            raise DataError(f"{path}: has no array '{name}' (it holds: {held})")
+    y = arrays.get("y") if need_y else None
+    return _array_dataset(arrays["x"], y, f"{path}: x", f"{path}: y", str(path), task)
+
+
+def load_npy_pair(
+    x_path: str | Path, y_path: str | Path | None, *, task: Task = "regression"
+) -> Dataset:
+    """Inputs from one ``.npy`` file and targets from another (or none)."""
+    x = read_npy(x_path)
+    y = None if y_path is None else read_npy(y_path)
+    name = str(x_path) if y_path is None else f"{x_path} + {y_path}"
+    return _array_dataset(x, y, str(x_path), str(y_path), name, task)
+
+
+def load_file(
+    paths: Sequence[str | Path],
+    target: Sequence[str | int] | None = None,
+    *,
+    task: Task = "regression",
+) -> Dataset:
+    """Training or evaluation data from ``paths``: one CSV, one ``.npz``, or two ``.npy``."""
+    kind = _file_kind(paths)
+    if target and kind != "csv":
+        raise ConfigError("--target chooses CSV columns; .npy and .npz files hold x and y")
+    if kind == "csv":
+        return load_csv(paths[0], target, task=task)
+    if kind == "npz":
+        return load_npz(paths[0], task=task)
+    if len(paths) != 2:
+        raise ConfigError(".npy data needs two files: inputs then targets (x.npy y.npy)")
+    return load_npy_pair(paths[0], paths[1], task=task)
+
+
+def load_inputs(
+    paths: Sequence[str | Path], n_features: int, target: Sequence[str | int] | None = None
+) -> Dataset:
+    """Inputs to predict on from one CSV, ``.npz`` (array ``x``) or ``.npy`` file, checked to
+    have ``n_features`` columns."""
+    kind = _file_kind(paths)
+    if len(paths) != 1:
+        raise ConfigError("prediction reads one file of inputs")
+    if kind == "csv":
+        return load_csv_inputs(paths[0], n_features, target)
+    data = load_npz(paths[0], need_y=False) if kind == "npz" else load_npy_pair(paths[0], None)
+    if data.x.shape[1] != n_features:
+        raise DataError(
+            f"{paths[0]}: has {data.x.shape[1]} input columns; the model expects {n_features}"
+        )
+    return data
+
+
+def _file_kind(paths: Sequence[str | Path]) -> str:
+    if not 1 <= len(paths) <= 2:
+        raise ConfigError(f"expected one or two data files, got {len(paths)}")
+    suffixes = {Path(p).suffix.lower() for p in paths}
+    if len(paths) == 2 and suffixes != {".npy"}:
+        raise ConfigError("two data files must both be .npy (inputs then targets)")
+    suffix = suffixes.pop()
+    if suffix in CSV_SUFFIXES:
+        return "csv"
+    if suffix in (".npz", ".npy"):
+        return suffix[1:]
+    raise ConfigError(
+        f"{paths[0]}: unknown file type {suffix or '(none)'!r}; use .csv, .tsv, .npz or .npy"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Bundled datasets
+
+
+def load_dataset(name: str) -> Dataset:
+    """A dataset that ships inside scikit-learn: ``digits``, ``diabetes`` or ``linnerud``.
+
+    (``random`` depends on sizes and a seed: use :func:`random_dataset`.)
+    """
+    loaders: dict[str, Callable[[], Any]] = {
+        "digits": lambda: _sklearn_datasets().load_digits(),
+        "diabetes": lambda: _sklearn_datasets().load_diabetes(),
+        "linnerud": lambda: _sklearn_datasets().load_linnerud(),
+    }
+    if name not in loaders:
+        raise choice_error("dataset", name, DATASETS)
+    bunch = loaders[name]()
+    x = np.asarray(bunch.data, dtype=np.float64)
+    task = DATASETS[name]
+    if task == "classification":
+        return Dataset(x, np.asarray(bunch.target), name, tuple(bunch.feature_names), ("digit",),
+                       task)  # fmt: skip
+    y = np.asarray(bunch.target, dtype=np.float64).reshape(len(x), -1)
+    names = getattr(bunch, "target_names", None)
+    targets = tuple(str(t) for t in names) if names is not None else ("progression",)
+    return Dataset(x, y, name, tuple(str(f) for f in bunch.feature_names), targets, task)
+
+
+def _sklearn_datasets() -> Any:
+    try:
+        import sklearn.datasets
+    except ImportError:
+        raise ConfigError(
+            "the bundled datasets come with scikit-learn: pip install 'twolayer[sklearn]'"
+        ) from None
+    return sklearn.datasets
+
+
+def random_dataset(
+    seed: int, n: int = 64, d_in: int = 1000, hidden: int = 100, d_out: int = 10
+) -> tuple[Dataset, Params]:
+    """The seed's draws: standard-normal ``x`` (N, D_in) and ``y`` (N, D_out), and its
+    standard-normal weights w1 (D_in, H), w2 (H, D_out), drawn as ``np.random.seed(seed)`` and
+    the notebook would."""
+    x, y, params = seed_draws(seed, SeedProblem(n, d_in, hidden, d_out))
+    features = tuple(f"x{j + 1}" for j in range(d_in))
+    targets = tuple(f"y{j + 1}" for j in range(d_out))
+    return Dataset(x, y, "random", features, targets), params
+
+
+def load_source(source: dict[str, Any]) -> tuple[Dataset, Params | None]:
+    """Load what a source description names; model files keep it so a run can be resumed.
+
+    ``source["kind"]`` is ``"file"`` (``paths``, ``target``, ``task``), ``"dataset"``
+    (``name``) or ``"random"`` (``seed``, ``n``, ``d_in``, ``hidden``, ``d_out``).  Returns the
+    dataset and, for ``random``, the seed's initial weights.
+    """
+    kind = source.get("kind")
+    if kind == "random":
+        sizes = [source[k] for k in ("seed", "n", "d_in", "hidden", "d_out")]
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in sizes):
+            raise DataError(f"the random dataset's sizes are not integers: {sizes}")
+        return random_dataset(*sizes)
+    if kind == "dataset":
+        return load_dataset(str(source["name"])), None
+    if kind == "file":
+        task = source.get("task", "regression")
+        if task not in ("regression", "classification"):
+            raise DataError(f"unknown task {task!r}")
+        return load_file(list(source["paths"]), source.get("target"), task=task), None
+    raise DataError(f"unknown kind of data source {kind!r}")
+
+
+__all__ = [
+    "DATASETS",
+    "Dataset",
+    "load_dataset",
+    "load_file",
+    "load_inputs",
+    "load_npy_pair",
+    "load_npz",
+    "load_source",
+    "random_dataset",
+]

@@ -1,0 +1,255 @@
+"""Data ready for the network: the dataset type, seeded splits, standardisation and labels.
+
+Nothing here reads a file: :mod:`twolayer.data.csv` and :mod:`twolayer.data.datasets` make the
+:class:`Dataset`; this module splits it into training and held-out (test or validation)
+samples, and turns its raw values into the network's inputs and targets and the network's
+outputs back into answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from twolayer.errors import ConfigError, DataError
+
+Task = Literal["regression", "classification"]
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class SplitStream:
+    """One kind of held-out set: the spawn key of its generator and the words of its messages.
+
+    Attributes
+    ----------
+    spawn_key : spawn key of the generator seeded from the run's seed; a key of its own keeps
+        the split independent of every other generator drawn from the same seed.
+    too_few : the message when the held-out share leaves no training samples
+        (``{fraction}`` and ``{n}`` are filled in).
+    parameter : the name under which the fraction is checked to lie in (0, 1); None when the
+        caller has checked it already.
+    """
+
+    spawn_key: int
+    too_few: str
+    parameter: str | None = None
+
+
+TEST_STREAM = SplitStream(
+    0x7E57,  # apart from the three generators train spawns from the seed
+    "a test fraction of {fraction} leaves no training samples of {n}",
+    "test_fraction",
+)
+"""The held-out test set of ``twolayer train --test-fraction`` and :meth:`Dataset.split`."""
+
+VALIDATION_STREAM = SplitStream(
+    1,  # train's second generator: SeedSequence(seed).spawn(3)[1], after "init"
+    "a validation fraction of {fraction} leaves no training samples out of {n}",
+)
+"""The validation set of ``TrainConfig.validation_fraction`` (checked by TrainConfig)."""
+
+
+def split_indices(
+    n: int, fraction: float, seed: int, stream: SplitStream = TEST_STREAM
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Seeded split of ``range(n)`` into sorted (train, held-out) index arrays.
+
+    ``round(n * fraction)`` samples (at least one) are held out.  The generator is
+    ``default_rng(SeedSequence(seed, spawn_key=(stream.spawn_key,)))``: the test split
+    (:data:`TEST_STREAM`, the default) is independent of the generators that
+    :func:`twolayer.train.train` draws from the same seed, and the validation split
+    (:data:`VALIDATION_STREAM`) is the one ``train`` itself holds out.
+    """
+    if stream.parameter is not None and not 0 < fraction < 1:
+        raise ConfigError(f"{stream.parameter} must be in (0, 1), got {fraction}")
+    n_held = max(1, round(n * fraction))
+    if n_held >= n:
+        raise DataError(stream.too_few.format(fraction=fraction, n=n))
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream.spawn_key,)))
+    order = rng.permutation(n)
+    return np.sort(order[n_held:]), np.sort(order[:n_held])
+
+
+def validation_split(
+    n: int, fraction: float, seed: int
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Seeded split of ``range(n)`` into sorted (train, validation) index arrays: the
+    validation samples :func:`twolayer.train.train` holds out for ``validation_fraction``."""
+    return split_indices(n, fraction, seed, VALIDATION_STREAM)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Inputs and targets, with the names of their columns.
+
+    Attributes
+    ----------
+    x : float64 array, shape (N, D_in)
+    y : array, shape (N, D_out) of float64 targets for regression, (N,) class labels for
+        classification, or None when the source holds no targets (data to predict on).
+    name : what the data came from (a file name or a dataset name), for messages.
+    feature_names : D_in names.
+    target_names : D_out names for regression; the one label column's name for classification.
+    task : "regression" or "classification".
+    """
+
+    x: FloatArray
+    y: NDArray[Any] | None
+    name: str
+    feature_names: tuple[str, ...]
+    target_names: tuple[str, ...] = ()
+    task: Task = "regression"
+
+    @property
+    def n_samples(self) -> int:
+        """N."""
+        return int(self.x.shape[0])
+
+    def subset(self, idx: NDArray[np.intp]) -> Dataset:
+        """The samples at ``idx``, in that order."""
+        y = None if self.y is None else self.y[idx]
+        return Dataset(self.x[idx], y, self.name, self.feature_names, self.target_names, self.task)
+
+    def split(self, test_fraction: float, seed: int) -> tuple[Dataset, Dataset | None]:
+        """``(train, test)`` by :func:`split_indices`; test is None when the fraction is 0."""
+        if test_fraction == 0:
+            return self, None
+        train_idx, test_idx = split_indices(self.n_samples, test_fraction, seed)
+        return self.subset(train_idx), self.subset(test_idx)
+
+    def targets(self) -> NDArray[Any]:
+        """``y``; a DataError when the source holds no targets."""
+        if self.y is None:
+            raise DataError(f"{self.name}: holds no targets")
+        return self.y
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the inputs and targets, to tell whether data changed since a checkpoint."""
+        digest = hashlib.sha256(np.ascontiguousarray(self.x).tobytes())
+        if self.y is not None:
+            digest.update(np.ascontiguousarray(self.y).tobytes())
+        return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Scaler:
+    """Per-column standardisation ``(a - mean) / scale``.
+
+    Attributes
+    ----------
+    mean : float64 array, shape (D,)
+    scale : float64 array, shape (D,); the standard deviation, or 1 for a constant column
+    """
+
+    mean: FloatArray
+    scale: FloatArray
+
+    @classmethod
+    def fit(cls, a: FloatArray) -> Scaler:
+        """Statistics of the columns of ``a`` (N, D)."""
+        mean = a.mean(axis=0)
+        std = a.std(axis=0)
+        # A (near) constant column would be divided by ~0: leave its spread alone, as
+        # scikit-learn's StandardScaler does.
+        tiny = 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0)
+        return cls(mean, np.where(std < tiny, 1.0, std))
+
+    def transform(self, a: FloatArray) -> FloatArray:
+        """(N, D) -> (N, D) standardised."""
+        return (a - self.mean) / self.scale
+
+    def inverse(self, a: FloatArray) -> FloatArray:
+        """(N, D) standardised -> (N, D) in the original units."""
+        return a * self.scale + self.mean
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """How raw data becomes the network's inputs and targets, and outputs become answers.
+
+    Attributes
+    ----------
+    x_scaler : standardisation of the inputs, or None.
+    y_scaler : standardisation of regression targets, or None.
+    classes : sorted class labels (C,) for classification, None for regression.
+    """
+
+    x_scaler: Scaler | None = None
+    y_scaler: Scaler | None = None
+    classes: NDArray[Any] | None = None
+
+    @property
+    def task(self) -> Task:
+        return "regression" if self.classes is None else "classification"
+
+    def inputs(self, x: FloatArray) -> FloatArray:
+        """Raw inputs (N, D_in) -> network inputs (N, D_in)."""
+        x = np.asarray(x, dtype=np.float64)
+        return x if self.x_scaler is None else self.x_scaler.transform(x)
+
+    def targets(self, y: NDArray[Any]) -> FloatArray:
+        """Raw targets -> network targets: standardised (N, D_out), or one-hot (N, C) rows."""
+        if self.classes is not None:
+            return one_hot(label_indices(y, self.classes), len(self.classes))
+        y = np.asarray(y, dtype=np.float64)
+        return y if self.y_scaler is None else self.y_scaler.transform(y)
+
+    def values(self, outputs: FloatArray) -> FloatArray:
+        """Regression outputs (N, D_out) back in the targets' units."""
+        return outputs if self.y_scaler is None else self.y_scaler.inverse(outputs)
+
+
+def fit_preprocessing(
+    x: FloatArray, y: NDArray[Any], task: Task = "regression", *, standardize: bool = True
+) -> Preprocessing:
+    """Statistics of the training data: input scaling, target scaling (regression) or the
+    class labels (classification)."""
+    x_scaler = Scaler.fit(x) if standardize else None
+    if task == "classification":
+        return Preprocessing(x_scaler, None, np.unique(y))
+    return Preprocessing(x_scaler, Scaler.fit(np.asarray(y, np.float64)) if standardize else None)
+
+
+def label_indices(y: NDArray[Any], classes: NDArray[Any]) -> NDArray[np.intp]:
+    """Position of each label of ``y`` (N,) in the sorted ``classes`` (C,); unknown labels are
+    a DataError."""
+    y = np.asarray(y)
+    if y.dtype.kind != classes.dtype.kind and not (
+        y.dtype.kind in "iuf" and classes.dtype.kind in "iuf"
+    ):
+        raise DataError(f"labels of type {y.dtype} do not match the classes {classes.tolist()}")
+    idx = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
+    unknown = classes[idx] != y
+    if np.any(unknown):
+        first = y[np.argmax(unknown)].item()
+        raise DataError(f"label {first!r} is not one of the classes {classes.tolist()}")
+    return idx
+
+
+def one_hot(idx: NDArray[np.intp], n_classes: int) -> FloatArray:
+    """Indices (N,) -> one-hot rows (N, C)."""
+    out = np.zeros((len(idx), n_classes))
+    out[np.arange(len(idx)), idx] = 1.0
+    return out
+
+
+__all__ = [
+    "TEST_STREAM",
+    "VALIDATION_STREAM",
+    "Dataset",
+    "FloatArray",
+    "Preprocessing",
+    "Scaler",
+    "SplitStream",
+    "Task",
+    "fit_preprocessing",
+    "label_indices",
+    "one_hot",
+    "split_indices",
+    "validation_split",
+]
