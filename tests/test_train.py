@@ -12,10 +12,11 @@ from reference import seed_loop
 from twolayer.cli import main
 from twolayer.config import TrainConfig
 from twolayer.data.classic import SeedProblem, seed_draws
+from twolayer.data.prep import validation_split
 from twolayer.errors import ConfigError, DataError, DivergenceError
 from twolayer.model import forward
 from twolayer.state import Callback, Record, TrainState
-from twolayer.train import train, validation_split
+from twolayer.train import train
 
 
 def tiny_data(

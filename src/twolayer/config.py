@@ -23,8 +23,11 @@ from twolayer.schedules import SCHEDULES
 
 DTYPES = ("float64", "float32")
 SOLVERS = ("direct", "dual", "auto")
-STREAMS = ("init", "split", "shuffle")
-"""The random streams a seed drives, each from its own child of ``SeedSequence(seed)``."""
+STREAMS: dict[str, int] = {"init": 0, "split": 1, "shuffle": 2, "test": 0x7E57}
+"""The random streams a seed drives, by the spawn key of their ``SeedSequence``: the weights'
+initialisation, the validation split, the minibatch shuffling, and the test split of
+``twolayer train --test-fraction`` (a key far from the others).  The first three are
+``SeedSequence(seed).spawn(3)``'s children, in order."""
 
 BUFFERED_OPTIMIZERS = ("gd", "momentum", "nesterov")
 """The optimizers that have an in-place twin (:func:`twolayer.optim.step_into`)."""
@@ -180,7 +183,6 @@ def dual_unsupported(config: TrainConfig) -> str | None:
 
 
 def generator(seed: int, stream: str) -> np.random.Generator:
-    """The generator of ``stream`` (initialisation, validation split or shuffling) for ``seed``:
-    independent of the other streams, and the same for the same seed in every run."""
-    children = np.random.SeedSequence(seed).spawn(len(STREAMS))
-    return np.random.default_rng(children[STREAMS.index(stream)])
+    """The generator of ``stream`` (a name in :data:`STREAMS`) for ``seed``: independent of the
+    other streams, and the same for the same seed in every run."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(STREAMS[stream],)))

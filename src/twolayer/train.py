@@ -20,12 +20,12 @@ import math
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
 from twolayer.backend import Array, namespace
 from twolayer.config import TrainConfig, generator
+from twolayer.data.prep import validation_split
 from twolayer.engines import Engine, Epoch, lbfgs, select
 from twolayer.engines.portable import evaluate_loss, norm, take
 from twolayer.errors import DataError, DivergenceError
@@ -33,19 +33,6 @@ from twolayer.model import Grads, Params, init_params
 from twolayer.optim import OptState, make_optimizer
 from twolayer.schedules import ReduceOnPlateau, Schedule, make_schedule
 from twolayer.state import Callback, Record, TrainResult, TrainState, run_manifest
-
-
-def validation_split(
-    n: int, fraction: float, seed: int
-) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Seeded split of ``range(n)`` into sorted (train, validation) index arrays."""
-    n_val = max(1, round(n * fraction))
-    if n_val >= n:
-        raise DataError(
-            f"a validation fraction of {fraction} leaves no training samples out of {n}"
-        )
-    order = generator(seed, "split").permutation(n)
-    return np.sort(order[n_val:]), np.sort(order[:n_val])
 
 
 def train(
@@ -269,4 +256,4 @@ def _initial_params(x: Array, y: Array, config: TrainConfig) -> Params:
     return params.map(lambda p: xp.asarray(p, device=array_api_compat.device(x)))
 
 
-__all__ = ["train", "validation_split"]
+__all__ = ["train"]

@@ -391,8 +391,8 @@ def report(
     import json
     import math
 
+    from twolayer.data.prep import validation_split
     from twolayer.metrics import format_metrics, score
-    from twolayer.train import validation_split
 
     config = model.config
     sets = {"train": train_set}

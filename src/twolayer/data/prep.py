@@ -15,6 +15,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from twolayer.config import generator
 from twolayer.errors import ConfigError, DataError
 
 Task = Literal["regression", "classification"]
@@ -27,28 +28,28 @@ class SplitStream:
 
     Attributes
     ----------
-    spawn_key : spawn key of the generator seeded from the run's seed; a key of its own keeps
-        the split independent of every other generator drawn from the same seed.
+    stream : the name of its random stream in :data:`twolayer.config.STREAMS`; a stream of its
+        own keeps the split independent of every other generator drawn from the same seed.
     too_few : the message when the held-out share leaves no training samples
         (``{fraction}`` and ``{n}`` are filled in).
     parameter : the name under which the fraction is checked to lie in (0, 1); None when the
         caller has checked it already.
     """
 
-    spawn_key: int
+    stream: str
     too_few: str
     parameter: str | None = None
 
 
 TEST_STREAM = SplitStream(
-    0x7E57,  # apart from the three generators train spawns from the seed
+    "test",
     "a test fraction of {fraction} leaves no training samples of {n}",
     "test_fraction",
 )
 """The held-out test set of ``twolayer train --test-fraction`` and :meth:`Dataset.split`."""
 
 VALIDATION_STREAM = SplitStream(
-    1,  # train's second generator: SeedSequence(seed).spawn(3)[1], after "init"
+    "split",
     "a validation fraction of {fraction} leaves no training samples out of {n}",
 )
 """The validation set of ``TrainConfig.validation_fraction`` (checked by TrainConfig)."""
@@ -59,19 +60,17 @@ def split_indices(
 ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """Seeded split of ``range(n)`` into sorted (train, held-out) index arrays.
 
-    ``round(n * fraction)`` samples (at least one) are held out.  The generator is
-    ``default_rng(SeedSequence(seed, spawn_key=(stream.spawn_key,)))``: the test split
-    (:data:`TEST_STREAM`, the default) is independent of the generators that
-    :func:`twolayer.train.train` draws from the same seed, and the validation split
-    (:data:`VALIDATION_STREAM`) is the one ``train`` itself holds out.
+    ``round(n * fraction)`` samples (at least one) are held out, drawn by the stream's generator
+    (:func:`twolayer.config.generator`): the test split (:data:`TEST_STREAM`, the default) is
+    independent of the generators that :func:`twolayer.train.train` draws from the same seed,
+    and the validation split (:data:`VALIDATION_STREAM`) is the one ``train`` holds out.
     """
     if stream.parameter is not None and not 0 < fraction < 1:
         raise ConfigError(f"{stream.parameter} must be in (0, 1), got {fraction}")
     n_held = max(1, round(n * fraction))
     if n_held >= n:
         raise DataError(stream.too_few.format(fraction=fraction, n=n))
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream.spawn_key,)))
-    order = rng.permutation(n)
+    order = generator(seed, stream.stream).permutation(n)
     return np.sort(order[n_held:]), np.sort(order[:n_held])
 
 
