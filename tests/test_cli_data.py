@@ -23,7 +23,7 @@ import pytest
 from helpers import run_cli
 from twolayer.checkpoint import FORMAT_VERSION, load_model, load_model_file
 from twolayer.cli import main
-from twolayer.metrics import regression_metrics
+from twolayer.outputs.metrics import regression_metrics
 from twolayer.progress import ProgressBar, around_bar, wants_bar
 from twolayer.state import Record
 

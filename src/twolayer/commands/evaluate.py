@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from twolayer.commands.predict import target_columns
     from twolayer.data import load_file
     from twolayer.errors import DataError
-    from twolayer.metrics import format_metrics, score
+    from twolayer.outputs.metrics import format_metrics, score
 
     model = load_model(args.model)
     data = load_file(args.data, target_columns(args, model), task=model.task)  # type: ignore[arg-type]

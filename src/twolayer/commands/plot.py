@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from twolayer.errors import DataError
     from twolayer.files import check_writable
     from twolayer.history import read_history
-    from twolayer.plot import check_image_path, plot_history, require_matplotlib
+    from twolayer.outputs.plot import check_image_path, plot_history, require_matplotlib
 
     source = Path(args.history)
     out = Path(args.out) if args.out else source.with_suffix(".png")

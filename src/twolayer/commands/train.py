@@ -203,7 +203,7 @@ def check_outputs(args: argparse.Namespace) -> None:
     from twolayer.errors import ConfigError
     from twolayer.files import check_writable
     from twolayer.history import history_format
-    from twolayer.plot import check_image_path, require_matplotlib
+    from twolayer.outputs.plot import check_image_path, require_matplotlib
 
     if args.out:
         check_writable(args.out, "--out", (".npz",))
@@ -368,7 +368,7 @@ def run(args: argparse.Namespace) -> int:
 def write_logs(args: argparse.Namespace, rows: list[dict[str, Any]]) -> None:
     """The ``--history`` file and the ``--plot`` image, when asked for."""
     from twolayer.history import write_history
-    from twolayer.plot import plot_history
+    from twolayer.outputs.plot import plot_history
 
     if args.history:
         write_history(rows, args.history)
@@ -391,7 +391,7 @@ def report(
     import json
     import math
 
-    from twolayer.metrics import format_metrics, score
+    from twolayer.outputs.metrics import format_metrics, score
     from twolayer.train import validation_split
 
     config = model.config

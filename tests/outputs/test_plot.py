@@ -12,7 +12,7 @@ from twolayer.history import history_format, history_text, read_history, summari
 
 pytest.importorskip("matplotlib", reason="plots are drawn with matplotlib")
 
-from twolayer.plot import draw_history, plot_history
+from twolayer.outputs.plot import draw_history, plot_history
 
 ROWS: list[dict[str, Any]] = [
     {"iteration": i, "loss": 100.0 / (i + 1), "val_loss": 120.0 / (i + 1), "lr": 0.1,
