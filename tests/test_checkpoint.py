@@ -28,8 +28,8 @@ from twolayer.config import TrainConfig
 from twolayer.data import fit_preprocessing
 from twolayer.errors import ModelFileError
 from twolayer.files import atomic_write
-from twolayer.history import HistoryLog
 from twolayer.model import Params
+from twolayer.outputs.history import HistoryLog
 from twolayer.seed import SeedProblem
 from twolayer.state import Callback, Record, TrainState
 from twolayer.train import train

@@ -41,9 +41,9 @@ from twolayer.config import TrainConfig
 from twolayer.data import FloatArray, Preprocessing, Scaler
 from twolayer.errors import ConfigError, DataError, ModelFileError, TwoLayerError
 from twolayer.files import atomic_write, read_npz
-from twolayer.history import HistoryLog, Row, summarize
 from twolayer.losses import LOSSES, softmax
 from twolayer.model import Params, predict
+from twolayer.outputs.history import HistoryLog, Row, history_columns, summarize
 from twolayer.state import Callback, EarlyStopping, Record, TrainState
 
 FORMAT = "twolayer-model"
@@ -148,7 +148,7 @@ def save_model(
         arrays.update(_state_arrays(state))
         meta["state"] = _state_meta(state)
     if history:
-        columns = _history_columns(history)
+        columns = history_columns(history)
         arrays["history"] = np.asarray(
             [[_number(row.get(c)) for c in columns] for row in history], dtype=np.float64
         )
@@ -232,13 +232,6 @@ def _state_meta(state: TrainState) -> dict[str, Any]:
         "first_loss": state.first_loss,
         "optimizer_buffers": sorted(state.opt_state),
     }
-
-
-def _history_columns(history: Sequence[Row]) -> list[str]:
-    columns: list[str] = []
-    for row in history:
-        columns.extend(k for k in row if k not in columns)
-    return columns
 
 
 def _number(value: Any) -> float:

@@ -50,7 +50,7 @@ from sklearn.utils.validation import check_is_fitted
 from twolayer.checkpoint import Model
 from twolayer.config import TrainConfig
 from twolayer.data import Task, fit_preprocessing
-from twolayer.history import summarize
+from twolayer.outputs.history import summarize
 from twolayer.train import train
 
 try:  # scikit-learn >= 1.6

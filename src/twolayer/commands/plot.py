@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from twolayer.checkpoint import load_model_file
     from twolayer.errors import DataError
     from twolayer.files import check_writable
-    from twolayer.history import read_history
+    from twolayer.outputs.history import read_history
     from twolayer.outputs.plot import check_image_path, plot_history, require_matplotlib
 
     source = Path(args.history)

@@ -202,7 +202,7 @@ def check_outputs(args: argparse.Namespace) -> None:
     """Refuse bad output options before any work is done or any file is touched."""
     from twolayer.errors import ConfigError
     from twolayer.files import check_writable
-    from twolayer.history import history_format
+    from twolayer.outputs.history import history_format
     from twolayer.outputs.plot import check_image_path, require_matplotlib
 
     if args.out:
@@ -296,7 +296,7 @@ def run(args: argparse.Namespace) -> int:
     from twolayer.checkpoint import Checkpoint, Model, StopOnInterrupt
     from twolayer.data import fit_preprocessing, load_source
     from twolayer.errors import DataError, ModelFileError
-    from twolayer.history import HistoryLog
+    from twolayer.outputs.history import HistoryLog
     from twolayer.progress import ProgressBar, around_bar, wants_bar
 
     if (chunks := check_backend(args)) is not None:
@@ -367,7 +367,7 @@ def run(args: argparse.Namespace) -> int:
 
 def write_logs(args: argparse.Namespace, rows: list[dict[str, Any]]) -> None:
     """The ``--history`` file and the ``--plot`` image, when asked for."""
-    from twolayer.history import write_history
+    from twolayer.outputs.history import write_history
     from twolayer.outputs.plot import plot_history
 
     if args.history:
@@ -490,7 +490,7 @@ def run_chunked(args: argparse.Namespace, path: str) -> int:
     from twolayer.checkpoint import Model, save_model
     from twolayer.distributed import open_data, train_on_cluster
     from twolayer.errors import ConfigError
-    from twolayer.history import HistoryLog, summarize
+    from twolayer.outputs.history import HistoryLog, summarize
 
     in_memory = {"--target": args.target, "--test-fraction": args.test_fraction,
                  "--standardize": args.standardize, "--resume": args.resume,

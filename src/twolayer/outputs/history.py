@@ -67,7 +67,8 @@ def summarize(rows: Sequence[Row], **extra: Any) -> Row:
     }
 
 
-def _columns(rows: Sequence[Row]) -> list[str]:
+def history_columns(rows: Sequence[Row]) -> list[str]:
+    """Every key of ``rows``, in the order they first appear: the columns of a history table."""
     columns: list[str] = []
     for row in rows:
         columns.extend(k for k in row if k not in columns)
@@ -79,7 +80,7 @@ def history_text(rows: Sequence[Row], fmt: str) -> str:
     if fmt == "jsonl":
         return "".join(json.dumps(_finite(row), allow_nan=False) + "\n" for row in rows)
     out = io.StringIO()
-    columns = _columns(rows)
+    columns = history_columns(rows)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
@@ -165,4 +166,11 @@ def _read_csv(path: str | Path, text: str) -> list[Row]:
     return rows
 
 
-__all__ = ["HistoryLog", "history_format", "read_history", "summarize", "write_history"]
+__all__ = [
+    "HistoryLog",
+    "history_columns",
+    "history_format",
+    "read_history",
+    "summarize",
+    "write_history",
+]
