@@ -29,7 +29,7 @@ from twolayer.data import fit_preprocessing
 from twolayer.errors import ModelFileError
 from twolayer.files import atomic_write
 from twolayer.model import Params
-from twolayer.outputs.history import HistoryLog
+from twolayer.outputs.callbacks import HistoryLog
 from twolayer.seed import SeedProblem
 from twolayer.state import Callback, Record, TrainState
 from twolayer.train import train
@@ -182,12 +182,6 @@ def test_checkpoint_callback_saves_every_k_iterations(tmp_path: Path) -> None:
     assert saved.state is not None and saved.state.iteration == 6
     assert [r["iteration"] for r in saved.history] == [0, 1, 2, 3, 4, 5]
     assert saved.model.summary["iterations"] == 6
-
-
-def test_history_log_continues_elapsed_time_after_a_resume() -> None:
-    log = HistoryLog([{"iteration": 0, "loss": 1.0, "elapsed": 2.5}])
-    log.on_iteration_end(Record(1, 0.5, 0.1, 0.25), TrainState(Params(np.ones(1), np.ones(1)), {}))
-    assert [r["elapsed"] for r in log.rows] == [2.5, 2.75]
 
 
 def test_ctrl_c_stops_at_the_end_of_the_iteration() -> None:

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from twolayer import dual, fast
-from twolayer.callbacks import PrintLosses
 from twolayer.cli import main
 from twolayer.config import TrainConfig
 from twolayer.errors import ConfigError, DivergenceError
 from twolayer.model import Params
+from twolayer.outputs.callbacks import PrintLosses
 from twolayer.seed import SeedProblem, seed_draws
 from twolayer.state import Callback, Record, TrainResult, TrainState
 from twolayer.train import train

@@ -12,11 +12,11 @@ import pytest
 
 from reference import seed_loop as plain_seed_loop
 from twolayer import fast
-from twolayer.callbacks import PrintLosses
 from twolayer.cli import main
 from twolayer.config import TrainConfig
 from twolayer.errors import DivergenceError
 from twolayer.model import Params
+from twolayer.outputs.callbacks import PrintLosses
 from twolayer.seed import SeedProblem, seed_draws
 from twolayer.state import Callback, Record, TrainResult, TrainState
 from twolayer.train import train

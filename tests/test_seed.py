@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from reference import seed_loop
-from twolayer.callbacks import PrintLosses, record_line
 from twolayer.cli import main
+from twolayer.outputs.callbacks import PrintLosses, record_line
 from twolayer.seed import SeedProblem, format_line, seed_draws
 from twolayer.train import train
 

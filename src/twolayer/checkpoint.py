@@ -43,7 +43,8 @@ from twolayer.errors import ConfigError, DataError, ModelFileError, TwoLayerErro
 from twolayer.files import atomic_write, read_npz
 from twolayer.losses import LOSSES, softmax
 from twolayer.model import Params, predict
-from twolayer.outputs.history import HistoryLog, Row, history_columns, summarize
+from twolayer.outputs.callbacks import HistoryLog
+from twolayer.outputs.history import Row, history_columns, summarize
 from twolayer.state import Callback, EarlyStopping, Record, TrainState
 
 FORMAT = "twolayer-model"

@@ -90,7 +90,7 @@ def add_solver_argument(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from twolayer.backend import get_backend
-    from twolayer.callbacks import PrintLosses
+    from twolayer.outputs.callbacks import PrintLosses
     from twolayer.seed import SeedProblem, seed_draws
     from twolayer.train import train
 

@@ -292,12 +292,16 @@ def run(args: argparse.Namespace) -> int:
     import sys
     import time
 
-    from twolayer.callbacks import PrintLosses
     from twolayer.checkpoint import Checkpoint, Model, StopOnInterrupt
     from twolayer.data import fit_preprocessing, load_source
     from twolayer.errors import DataError, ModelFileError
-    from twolayer.outputs.history import HistoryLog
-    from twolayer.progress import ProgressBar, around_bar, wants_bar
+    from twolayer.outputs.callbacks import (
+        HistoryLog,
+        PrintLosses,
+        ProgressBar,
+        around_bar,
+        wants_bar,
+    )
 
     if (chunks := check_backend(args)) is not None:
         return run_chunked(args, chunks)
@@ -486,11 +490,11 @@ def run_chunked(args: argparse.Namespace, path: str) -> int:
     import json
     import time
 
-    from twolayer.callbacks import PrintLosses
     from twolayer.checkpoint import Model, save_model
     from twolayer.distributed import open_data, train_on_cluster
     from twolayer.errors import ConfigError
-    from twolayer.outputs.history import HistoryLog, summarize
+    from twolayer.outputs.callbacks import HistoryLog, PrintLosses
+    from twolayer.outputs.history import summarize
 
     in_memory = {"--target": args.target, "--test-fraction": args.test_fraction,
                  "--standardize": args.standardize, "--resume": args.resume,
