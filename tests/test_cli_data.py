@@ -21,9 +21,10 @@ import numpy as np
 import pytest
 
 from helpers import run_cli
-from twolayer.checkpoint import FORMAT_VERSION, load_model, load_model_file
 from twolayer.cli import main
 from twolayer.outputs.metrics import regression_metrics
+from twolayer.outputs.modelfile import FORMAT_VERSION
+from twolayer.outputs.modelfile_reader import load_model, load_model_file
 
 FAST = ["--optimizer", "adam", "--lr", "1e-2", "--bias", "--init", "he"]
 

@@ -25,10 +25,10 @@ import dask.array as da
 
 from twolayer import distributed
 from twolayer.backend import kind_of, to_numpy
-from twolayer.checkpoint import load_model
 from twolayer.cli import main
 from twolayer.config import TrainConfig
 from twolayer.errors import ConfigError, DataError
+from twolayer.outputs.modelfile_reader import load_model
 from twolayer.state import TrainResult
 from twolayer.train import train
 

@@ -24,10 +24,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from twolayer.checkpoint import load_model_file
     from twolayer.errors import DataError
     from twolayer.files import check_writable
     from twolayer.outputs.history import read_history
+    from twolayer.outputs.modelfile_reader import load_model_file
     from twolayer.outputs.plot import check_image_path, plot_history, require_matplotlib
 
     source = Path(args.history)

@@ -250,8 +250,8 @@ def source_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
 def resumed_run(args: argparse.Namespace) -> Any:
     """The model file ``--resume`` names, checked to hold a run that can go on."""
-    from twolayer.checkpoint import load_model_file
     from twolayer.errors import ConfigError, ModelFileError
+    from twolayer.outputs.modelfile_reader import load_model_file
 
     changed = [
         f"--{dest.replace('_', '-')}"
@@ -292,16 +292,18 @@ def run(args: argparse.Namespace) -> int:
     import sys
     import time
 
-    from twolayer.checkpoint import Checkpoint, Model, StopOnInterrupt
     from twolayer.data import fit_preprocessing, load_source
     from twolayer.errors import DataError, ModelFileError
     from twolayer.outputs.callbacks import (
+        Checkpoint,
         HistoryLog,
         PrintLosses,
         ProgressBar,
+        StopOnInterrupt,
         around_bar,
         wants_bar,
     )
+    from twolayer.outputs.trained import Model
 
     if (chunks := check_backend(args)) is not None:
         return run_chunked(args, chunks)
@@ -490,11 +492,12 @@ def run_chunked(args: argparse.Namespace, path: str) -> int:
     import json
     import time
 
-    from twolayer.checkpoint import Model, save_model
     from twolayer.distributed import open_data, train_on_cluster
     from twolayer.errors import ConfigError
     from twolayer.outputs.callbacks import HistoryLog, PrintLosses
     from twolayer.outputs.history import summarize
+    from twolayer.outputs.modelfile import save_model
+    from twolayer.outputs.trained import Model
 
     in_memory = {"--target": args.target, "--test-fraction": args.test_fraction,
                  "--standardize": args.standardize, "--resume": args.resume,

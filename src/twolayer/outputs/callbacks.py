@@ -2,6 +2,8 @@
 
 * :class:`PrintLosses` writes the seed's ``iteration loss`` lines (:func:`record_line`);
 * :class:`HistoryLog` keeps one history row per iteration;
+* :class:`Checkpoint` saves a resumable model file every K iterations, and
+  :class:`StopOnInterrupt` turns Ctrl-C into a clean stop that can be saved;
 * :class:`ProgressBar` draws a bar on a terminal (tqdm, an optional extra:
   ``pip install 'twolayer[progress]'``), only where a person is watching: when the stream it
   would use is a terminal and the run is not ``--quiet`` (:func:`wants_bar`).  It appears after
@@ -12,16 +14,24 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
+from twolayer.model import Params
 from twolayer.seed import format_line
 from twolayer.state import Callback, Record, TrainResult, TrainState
 
-if TYPE_CHECKING:  # printing the seed's lines needs none of the history files' code
+if TYPE_CHECKING:
+    # Printing the seed's lines needs none of the file-writing code (nor the data code the
+    # model file uses): Checkpoint imports it on its first save.
     from twolayer.outputs.history import Row
+    from twolayer.outputs.trained import Model
 
 
 def record_line(record: Record) -> str:
@@ -64,6 +74,74 @@ class HistoryLog(Callback):
         row["elapsed"] = self.offset + record.elapsed
         self.rows.append(row)
         return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Periodic checkpoints and a clean stop on Ctrl-C
+
+
+class Checkpoint(Callback):
+    """Save a resumable model file every ``every`` iterations (never, when None).
+
+    ``make_model(params, summary)`` builds the model around the current weights; ``log`` must
+    run before this callback so the history saved includes the iteration just finished.  The
+    file is written at once, so nothing is kept across iterations.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        make_model: Callable[[Params, dict[str, Any]], Model],
+        log: HistoryLog,
+        every: int | None = None,
+    ) -> None:
+        self.path, self.make_model, self.log, self.every = path, make_model, log, every
+
+    def on_iteration_end(self, record: Record, state: TrainState) -> bool | None:
+        if self.every and state.iteration % self.every == 0:
+            self.save(state)
+        return None
+
+    def save(self, state: TrainState, **summary: Any) -> Model:
+        """Write the checkpoint for ``state`` now; ``summary`` adds to the history summary."""
+        from twolayer.outputs.history import summarize
+        from twolayer.outputs.modelfile import save_model
+
+        model = self.make_model(state.params, summarize(self.log.rows, **summary))
+        save_model(self.path, model, state=state, history=self.log.rows)
+        return model
+
+
+class StopOnInterrupt(Callback):
+    """Turn Ctrl-C (SIGINT) into a clean stop at the end of the current iteration.
+
+    Inside :meth:`catching`, the first SIGINT only sets :attr:`requested`; the next
+    ``on_iteration_end`` then asks the loop to stop, so ``train`` returns with a consistent
+    state that can be saved.  A second SIGINT raises ``KeyboardInterrupt`` as usual.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def on_iteration_end(self, record: Record, state: TrainState) -> bool | None:
+        return True if self.requested else None
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    @contextlib.contextmanager
+    def catching(self) -> Iterator[StopOnInterrupt]:
+        """Install the handler for the duration (only possible in the main thread)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        previous = signal.signal(signal.SIGINT, self._handle)
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,9 +235,11 @@ def around_bar(stream: TextIO) -> TextIO:
 
 __all__ = [
     "DELAY",
+    "Checkpoint",
     "HistoryLog",
     "PrintLosses",
     "ProgressBar",
+    "StopOnInterrupt",
     "around_bar",
     "record_line",
     "wants_bar",
