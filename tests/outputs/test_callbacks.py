@@ -17,9 +17,11 @@ from twolayer.model import Params
 from twolayer.outputs.callbacks import (
     Checkpoint,
     HistoryLog,
+    PrintLosses,
     ProgressBar,
     StopOnInterrupt,
     around_bar,
+    record_line,
     wants_bar,
 )
 from twolayer.outputs.modelfile_reader import load_model_file
@@ -73,6 +75,19 @@ def test_ctrl_c_stops_at_the_end_of_the_iteration() -> None:
     assert result.state.iteration == 4 and len(result.history) == 4  # the same iteration
     with stop.catching(), pytest.raises(KeyboardInterrupt):
         os.kill(os.getpid(), signal.SIGINT)  # a second Ctrl-C gives up at once
+
+
+def test_printed_lines_are_the_seeds_with_the_validation_loss_after() -> None:
+    out = io.StringIO()
+    printer = PrintLosses(out)
+    printer.on_iteration_end(Record(0, 1.5, 0.1, 0.0), None)  # type: ignore[arg-type]
+    printer.on_iteration_end(Record(1, 0.25, 0.1, 0.0, val_loss=0.5), None)  # type: ignore[arg-type]
+    assert out.getvalue() == "0 1.5\n1 0.25 0.5\n"
+    quiet = io.StringIO()
+    x, y = data()
+    config = TrainConfig(iterations=3, lr=1e-3, hidden=4, bias=True, init="he", loss="mse")
+    result = train(x, y, config, callbacks=[PrintLosses(quiet, quiet=True)])
+    assert quiet.getvalue() == record_line(result.history[-1]) + "\n"  # only the last line
 
 
 def test_history_log_continues_elapsed_time_after_a_resume() -> None:
