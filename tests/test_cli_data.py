@@ -21,11 +21,10 @@ import numpy as np
 import pytest
 
 from helpers import run_cli
-from twolayer.checkpoint import FORMAT_VERSION, load_model, load_model_file
 from twolayer.cli import main
-from twolayer.metrics import regression_metrics
-from twolayer.progress import ProgressBar, around_bar, wants_bar
-from twolayer.state import Record
+from twolayer.outputs.metrics import regression_metrics
+from twolayer.outputs.modelfile import FORMAT_VERSION
+from twolayer.outputs.modelfile_reader import load_model, load_model_file
 
 FAST = ["--optimizer", "adam", "--lr", "1e-2", "--bias", "--init", "he"]
 
@@ -213,25 +212,6 @@ def test_progress_bar_on_a_terminal_never_reaches_piped_stdout(in_tmp: Path) -> 
     assert [line.split()[0] for line in out.splitlines()[:25]] == [str(i) for i in range(25)]
     assert out.splitlines()[25].startswith("train: mse=") and "it/s" not in out
     assert b"/25 [" in terminal and b"loss=" in terminal  # tqdm's bar, on the terminal only
-
-
-class FakeTerminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def test_progress_bar_only_on_a_terminal_and_not_quiet() -> None:
-    pytest.importorskip("tqdm", reason="the progress bar is drawn by tqdm")
-    assert wants_bar(FakeTerminal(), quiet=False)
-    assert not wants_bar(FakeTerminal(), quiet=True)
-    assert not wants_bar(io.StringIO(), quiet=False)
-    terminal = FakeTerminal()
-    with ProgressBar(10, initial=2, stream=terminal, delay=0) as bar:
-        bar.on_iteration_end(Record(2, 0.5, 0.1, 0.0), None)  # type: ignore[arg-type]
-        bar.bar.refresh()  # drawn at once, not after tqdm's minimum interval
-    assert "3/10" in terminal.getvalue() and "loss=0.5" in terminal.getvalue()
-    plain = io.StringIO()
-    assert around_bar(plain) is plain and around_bar(terminal) is not terminal
 
 
 # --- bad input: one error line, exit 2, nothing written ---------------------------------------

@@ -20,9 +20,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from twolayer.checkpoint import load_model, save_model
 from twolayer.data import split_indices
 from twolayer.estimators import TwoLayerClassifier, TwoLayerRegressor
+from twolayer.outputs.modelfile import save_model
+from twolayer.outputs.modelfile_reader import load_model
 
 # Few epochs at a larger rate keep scikit-learn's ~55 checks per estimator fast; the checks'
 # score thresholds (R² > 0.5, accuracy > 0.83) still have to be met.

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from reference import seed_loop
-from twolayer.callbacks import PrintLosses, record_line
 from twolayer.cli import main
 from twolayer.data.classic import SeedProblem, seed_draws
+from twolayer.outputs.callbacks import PrintLosses, record_line
 from twolayer.train import train
 
 

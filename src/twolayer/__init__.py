@@ -22,17 +22,19 @@ from twolayer.state import Callback, Record, TrainResult, TrainState
 from twolayer.train import train
 
 if TYPE_CHECKING:
-    from twolayer.checkpoint import Model, load_model, save_model
     from twolayer.estimators import TwoLayerClassifier, TwoLayerRegressor
+    from twolayer.outputs.modelfile import save_model
+    from twolayer.outputs.modelfile_reader import load_model
+    from twolayer.outputs.trained import Model
 
 # Imported on first use: the estimators need scikit-learn, an optional extra, and model files
 # are not needed to train; ``import twolayer`` needs NumPy only.
 _LAZY = {
     "TwoLayerRegressor": "twolayer.estimators",
     "TwoLayerClassifier": "twolayer.estimators",
-    "Model": "twolayer.checkpoint",
-    "load_model": "twolayer.checkpoint",
-    "save_model": "twolayer.checkpoint",
+    "Model": "twolayer.outputs.trained",
+    "load_model": "twolayer.outputs.modelfile_reader",
+    "save_model": "twolayer.outputs.modelfile",
 }
 
 

@@ -3,9 +3,10 @@
 Both follow scikit-learn's estimator contract (``fit``/``predict``/``score``, ``get_params``,
 ``n_features_in_``, validation with scikit-learn's own helpers) so they work in ``Pipeline``,
 ``GridSearchCV`` and ``cross_val_score``, and pass ``check_estimator``.  They train with
-:func:`twolayer.train.train` and predict through :class:`twolayer.checkpoint.Model`, the same
-code the command line uses; ``model_`` can be saved with :func:`twolayer.checkpoint.save_model`
-(numeric class labels) and used by ``twolayer predict``.
+:func:`twolayer.train.train` and predict through :class:`twolayer.outputs.trained.Model`, the
+same code the command line uses; ``model_`` can be saved with
+:func:`twolayer.outputs.modelfile.save_model` (numeric class labels) and used by
+``twolayer predict``.
 
 Why the defaults differ from the seed's recipe
 ----------------------------------------------
@@ -48,10 +49,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from twolayer.checkpoint import Model
 from twolayer.config import TrainConfig
 from twolayer.data import Task, fit_preprocessing
-from twolayer.history import summarize
+from twolayer.outputs.history import summarize
+from twolayer.outputs.trained import Model
 from twolayer.train import train
 
 try:  # scikit-learn >= 1.6
@@ -211,7 +212,7 @@ class TwoLayerRegressor(RegressorMixin, _TwoLayer):  # type: ignore[misc]
 
     Attributes
     ----------
-    model_ : twolayer.checkpoint.Model, the trained network with its scaling statistics.
+    model_ : twolayer.outputs.trained.Model, the trained network with its scaling statistics.
     n_features_in_ : int
     loss_curve_ : list of float, the training loss of each epoch.
     validation_loss_curve_ : list of float, or None without early stopping.
@@ -254,7 +255,7 @@ class TwoLayerClassifier(ClassifierMixin, _TwoLayer):  # type: ignore[misc]
     Attributes
     ----------
     classes_ : array (C,), the sorted labels seen in ``fit``.
-    model_ : twolayer.checkpoint.Model
+    model_ : twolayer.outputs.trained.Model
     n_features_in_ : int
     loss_curve_, validation_loss_curve_, n_iter_, stop_reason_ : as for TwoLayerRegressor.
     """

@@ -25,12 +25,12 @@ import dask.array as da
 
 from helpers import blocks
 from twolayer.backend import kind_of, to_numpy
-from twolayer.checkpoint import load_model
 from twolayer.cli import main
 from twolayer.config import TrainConfig
 from twolayer.data.chunks import open_data, save_chunks, save_zarr
 from twolayer.engines import dask as dask_engine
 from twolayer.errors import ConfigError, DataError
+from twolayer.outputs.modelfile_reader import load_model
 from twolayer.state import TrainResult
 from twolayer.train import train
 

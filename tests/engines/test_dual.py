@@ -8,13 +8,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from twolayer.callbacks import PrintLosses
 from twolayer.cli import main
 from twolayer.config import TrainConfig
 from twolayer.data.classic import SeedProblem, seed_draws
 from twolayer.engines import dual, inplace
 from twolayer.errors import ConfigError, DivergenceError
 from twolayer.model import Params
+from twolayer.outputs.callbacks import PrintLosses
 from twolayer.state import Callback, Record, TrainResult, TrainState
 from twolayer.train import train
 

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 
 from reference import seed_loop as plain_seed_loop
-from twolayer.callbacks import PrintLosses
 from twolayer.cli import main
 from twolayer.config import TrainConfig, inplace_unsupported
 from twolayer.data.classic import SeedProblem, seed_draws
 from twolayer.engines import inplace
 from twolayer.errors import DivergenceError
 from twolayer.model import Params
+from twolayer.outputs.callbacks import PrintLosses
 from twolayer.state import Callback, Record, TrainResult, TrainState
 from twolayer.train import train
 

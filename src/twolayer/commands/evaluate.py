@@ -23,11 +23,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from twolayer.checkpoint import load_model
     from twolayer.commands.predict import target_columns
     from twolayer.data import load_file
     from twolayer.errors import DataError
-    from twolayer.metrics import format_metrics, score
+    from twolayer.outputs.metrics import format_metrics, score
+    from twolayer.outputs.modelfile_reader import load_model
 
     model = load_model(args.model)
     data = load_file(args.data, target_columns(args, model), task=model.task)  # type: ignore[arg-type]

@@ -24,11 +24,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from twolayer.checkpoint import load_model_file
     from twolayer.errors import DataError
     from twolayer.files import check_writable
-    from twolayer.history import read_history
-    from twolayer.plot import check_image_path, plot_history, require_matplotlib
+    from twolayer.outputs.history import read_history
+    from twolayer.outputs.modelfile_reader import load_model_file
+    from twolayer.outputs.plot import check_image_path, plot_history, require_matplotlib
 
     source = Path(args.history)
     out = Path(args.out) if args.out else source.with_suffix(".png")

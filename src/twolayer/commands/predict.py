@@ -83,10 +83,10 @@ def predictions_text(model: Any, x: Any, *, proba: bool = False) -> str:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from twolayer.checkpoint import load_model
     from twolayer.data import load_inputs
     from twolayer.errors import ConfigError
     from twolayer.files import atomic_write, check_writable
+    from twolayer.outputs.modelfile_reader import load_model
 
     if args.out:
         check_writable(args.out, "--out", (".csv",))

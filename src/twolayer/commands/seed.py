@@ -90,8 +90,8 @@ def add_solver_argument(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from twolayer.backend import get_backend
-    from twolayer.callbacks import PrintLosses
     from twolayer.data.classic import SeedProblem, seed_draws
+    from twolayer.outputs.callbacks import PrintLosses
     from twolayer.train import train
 
     on = get_backend(args.backend, args.device)

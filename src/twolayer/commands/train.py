@@ -202,8 +202,8 @@ def check_outputs(args: argparse.Namespace) -> None:
     """Refuse bad output options before any work is done or any file is touched."""
     from twolayer.errors import ConfigError
     from twolayer.files import check_writable
-    from twolayer.history import history_format
-    from twolayer.plot import check_image_path, require_matplotlib
+    from twolayer.outputs.history import history_format
+    from twolayer.outputs.plot import check_image_path, require_matplotlib
 
     if args.out:
         check_writable(args.out, "--out", (".npz",))
@@ -250,8 +250,8 @@ def source_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
 def resumed_run(args: argparse.Namespace) -> Any:
     """The model file ``--resume`` names, checked to hold a run that can go on."""
-    from twolayer.checkpoint import load_model_file
     from twolayer.errors import ConfigError, ModelFileError
+    from twolayer.outputs.modelfile_reader import load_model_file
 
     changed = [
         f"--{dest.replace('_', '-')}"
@@ -292,12 +292,18 @@ def run(args: argparse.Namespace) -> int:
     import sys
     import time
 
-    from twolayer.callbacks import PrintLosses
-    from twolayer.checkpoint import Checkpoint, Model, StopOnInterrupt
     from twolayer.data import fit_preprocessing, load_source
     from twolayer.errors import DataError, ModelFileError
-    from twolayer.history import HistoryLog
-    from twolayer.progress import ProgressBar, around_bar, wants_bar
+    from twolayer.outputs.callbacks import (
+        Checkpoint,
+        HistoryLog,
+        PrintLosses,
+        ProgressBar,
+        StopOnInterrupt,
+        around_bar,
+        wants_bar,
+    )
+    from twolayer.outputs.trained import Model
 
     if (chunks := check_backend(args)) is not None:
         return run_chunked(args, chunks)
@@ -367,8 +373,8 @@ def run(args: argparse.Namespace) -> int:
 
 def write_logs(args: argparse.Namespace, rows: list[dict[str, Any]]) -> None:
     """The ``--history`` file and the ``--plot`` image, when asked for."""
-    from twolayer.history import write_history
-    from twolayer.plot import plot_history
+    from twolayer.outputs.history import write_history
+    from twolayer.outputs.plot import plot_history
 
     if args.history:
         write_history(rows, args.history)
@@ -392,7 +398,7 @@ def report(
     import math
 
     from twolayer.data.prep import validation_split
-    from twolayer.metrics import format_metrics, score
+    from twolayer.outputs.metrics import format_metrics, score
 
     config = model.config
     sets = {"train": train_set}
@@ -486,12 +492,13 @@ def run_chunked(args: argparse.Namespace, path: str) -> int:
     import json
     import time
 
-    from twolayer.callbacks import PrintLosses
-    from twolayer.checkpoint import Model, save_model
     from twolayer.data.chunks import open_data
     from twolayer.distributed import train_on_cluster
     from twolayer.errors import ConfigError
-    from twolayer.history import HistoryLog, summarize
+    from twolayer.outputs.callbacks import HistoryLog, PrintLosses
+    from twolayer.outputs.history import summarize
+    from twolayer.outputs.modelfile import save_model
+    from twolayer.outputs.trained import Model
 
     in_memory = {"--target": args.target, "--test-fraction": args.test_fraction,
                  "--standardize": args.standardize, "--resume": args.resume,

@@ -1,12 +1,10 @@
-"""Model files: exact round trips, bit-identical resume, atomic writes, and every bad file."""
+"""Model files: exact round trips, bit-identical resume, safe writing, and every bad file."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import math
-import os
-import signal
 from pathlib import Path
 from typing import Any
 
@@ -15,22 +13,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from twolayer.checkpoint import (
-    FORMAT_VERSION,
-    Checkpoint,
-    Model,
-    StopOnInterrupt,
-    load_model,
-    load_model_file,
-    save_model,
-)
 from twolayer.config import TrainConfig
 from twolayer.data import fit_preprocessing
 from twolayer.data.classic import SeedProblem
 from twolayer.errors import ModelFileError
-from twolayer.files import atomic_write
-from twolayer.history import HistoryLog
 from twolayer.model import Params
+from twolayer.outputs.modelfile import FORMAT_VERSION, save_model
+from twolayer.outputs.modelfile_reader import load_model, load_model_file
+from twolayer.outputs.trained import Model
 from twolayer.state import Callback, Record, TrainState
 from twolayer.train import train
 
@@ -165,72 +155,7 @@ def test_stopped_and_resumed_run_equals_an_uninterrupted_one(
     assert [r.val_loss for r in rest.history] == [r.val_loss for r in whole.history[11:]]
 
 
-def test_checkpoint_callback_saves_every_k_iterations(tmp_path: Path) -> None:
-    x, y = problem()
-    config = TrainConfig(iterations=7, lr=1e-3, hidden=4, bias=True, init="he",
-                         optimizer="adam", batch_size=10, loss="mse")  # fmt: skip
-    log = HistoryLog()
-    saves: list[int] = []
-
-    def make_model(params: Params, summary: dict[str, Any]) -> Model:
-        saves.append(summary["iterations"])
-        return Model(params, config=config, summary=summary)
-
-    train(x, y, config, callbacks=[log, Checkpoint(tmp_path / "c.npz", make_model, log, 3)])
-    assert saves == [3, 6]
-    saved = load_model_file(tmp_path / "c.npz")
-    assert saved.state is not None and saved.state.iteration == 6
-    assert [r["iteration"] for r in saved.history] == [0, 1, 2, 3, 4, 5]
-    assert saved.model.summary["iterations"] == 6
-
-
-def test_history_log_continues_elapsed_time_after_a_resume() -> None:
-    log = HistoryLog([{"iteration": 0, "loss": 1.0, "elapsed": 2.5}])
-    log.on_iteration_end(Record(1, 0.5, 0.1, 0.25), TrainState(Params(np.ones(1), np.ones(1)), {}))
-    assert [r["elapsed"] for r in log.rows] == [2.5, 2.75]
-
-
-def test_ctrl_c_stops_at_the_end_of_the_iteration() -> None:
-    x, y = problem()
-    config = TrainConfig(iterations=50, lr=1e-3, hidden=4, bias=True, init="he", loss="mse")
-    stop = StopOnInterrupt()
-
-    class Interrupt(Callback):
-        def on_iteration_end(self, record: Record, state: TrainState) -> bool | None:
-            if state.iteration == 4:
-                os.kill(os.getpid(), signal.SIGINT)
-            return None
-
-    before = signal.getsignal(signal.SIGINT)
-    with stop.catching():
-        result = train(x, y, config, callbacks=[Interrupt(), stop])
-    assert signal.getsignal(signal.SIGINT) is before
-    assert stop.requested and result.stop_reason == "callback"
-    assert result.state.iteration == 4 and len(result.history) == 4  # the same iteration
-    with stop.catching(), pytest.raises(KeyboardInterrupt):
-        os.kill(os.getpid(), signal.SIGINT)  # a second Ctrl-C gives up at once
-
-
 # --- safe writing ------------------------------------------------------------------------------
-
-
-def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Path) -> None:
-    target = tmp_path / "m.npz"
-    target.write_bytes(b"old model")
-
-    def half_then_crash(f: Any) -> None:
-        f.write(b"half a new mo")
-        raise RuntimeError("disk died")
-
-    with pytest.raises(RuntimeError, match="disk died"):
-        atomic_write(target, half_then_crash)
-    assert target.read_bytes() == b"old model"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"]
-
-
-def test_write_into_a_missing_directory_is_a_clean_error(tmp_path: Path) -> None:
-    with pytest.raises(ModelFileError, match=r"cannot write .*: No such file or directory"):
-        atomic_write(tmp_path / "nope" / "m.npz", lambda f: None, error=ModelFileError)
 
 
 def test_non_finite_weights_are_never_saved(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """Training history out and back in: one row per iteration, as CSV or JSON Lines.
 
-A row is :meth:`twolayer.train.Record.to_dict`: ``iteration, loss, val_loss, lr, dead_fraction,
+A row is :meth:`twolayer.state.Record.to_dict` (collected during training by
+:class:`twolayer.outputs.callbacks.HistoryLog`): ``iteration, loss, val_loss, lr, dead_fraction,
 elapsed`` and one ``grad_norm_<name>`` per parameter.  The format follows the file's
 extension: ``.csv`` (missing values are empty cells) or ``.jsonl`` / ``.ndjson`` (one JSON
 object a line; missing or non-finite values are ``null``).
@@ -17,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from twolayer.errors import ConfigError, DataError
-from twolayer.state import Callback, Record, TrainState
 
 Row = dict[str, Any]
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -31,24 +31,6 @@ def history_format(path: str | Path) -> str:
             f"history file {str(path)!r} must end in .csv, .jsonl or .ndjson, got {suffix!r}"
         )
     return FORMATS[suffix]
-
-
-class HistoryLog(Callback):
-    """Collects one row per iteration, after the rows of the run it continues.
-
-    When a run resumes from a checkpoint, ``before`` holds the checkpoint's rows; new rows'
-    ``elapsed`` continue from the last of them, so the whole log reads as one run.
-    """
-
-    def __init__(self, before: Sequence[Row] = ()) -> None:
-        self.rows: list[Row] = [dict(r) for r in before]
-        self.offset = float(self.rows[-1].get("elapsed") or 0.0) if self.rows else 0.0
-
-    def on_iteration_end(self, record: Record, state: TrainState) -> bool | None:
-        row = record.to_dict()
-        row["elapsed"] = self.offset + record.elapsed
-        self.rows.append(row)
-        return None
 
 
 def summarize(rows: Sequence[Row], **extra: Any) -> Row:
@@ -67,7 +49,8 @@ def summarize(rows: Sequence[Row], **extra: Any) -> Row:
     }
 
 
-def _columns(rows: Sequence[Row]) -> list[str]:
+def history_columns(rows: Sequence[Row]) -> list[str]:
+    """Every key of ``rows``, in the order they first appear: the columns of a history table."""
     columns: list[str] = []
     for row in rows:
         columns.extend(k for k in row if k not in columns)
@@ -79,7 +62,7 @@ def history_text(rows: Sequence[Row], fmt: str) -> str:
     if fmt == "jsonl":
         return "".join(json.dumps(_finite(row), allow_nan=False) + "\n" for row in rows)
     out = io.StringIO()
-    columns = _columns(rows)
+    columns = history_columns(rows)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
@@ -165,4 +148,10 @@ def _read_csv(path: str | Path, text: str) -> list[Row]:
     return rows
 
 
-__all__ = ["HistoryLog", "history_format", "read_history", "summarize", "write_history"]
+__all__ = [
+    "history_columns",
+    "history_format",
+    "read_history",
+    "summarize",
+    "write_history",
+]

@@ -48,7 +48,9 @@ def r2(y_true: Any, y_pred: Any) -> float:
     t, p = _pair(y_true, y_pred)
     ss_res = np.sum(np.square(t - p), axis=0)  # (D_out,)
     ss_tot = np.sum(np.square(t - t.mean(axis=0)), axis=0)  # (D_out,)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # Targets equal but for rounding leave a subnormal SS_tot: the quotient overflows to inf and
+    # the score is -inf, as scikit-learn's is.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         scores = np.where(ss_tot > 0, 1.0 - ss_res / ss_tot, np.where(ss_res == 0, 1.0, 0.0))
     return float(np.mean(scores))
 

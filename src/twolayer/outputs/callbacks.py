@@ -1,0 +1,246 @@
+"""Ready-made callbacks: what a run prints, logs and shows while it trains.
+
+* :class:`PrintLosses` writes the seed's ``iteration loss`` lines (:func:`record_line`);
+* :class:`HistoryLog` keeps one history row per iteration;
+* :class:`Checkpoint` saves a resumable model file every K iterations, and
+  :class:`StopOnInterrupt` turns Ctrl-C into a clean stop that can be saved;
+* :class:`ProgressBar` draws a bar on a terminal (tqdm, an optional extra:
+  ``pip install 'twolayer[progress]'``), only where a person is watching: when the stream it
+  would use is a terminal and the run is not ``--quiet`` (:func:`wants_bar`).  It appears after
+  the run has lasted :data:`DELAY` seconds, so short runs never show one, and never goes to a
+  pipe or a file, so piped output stays exactly the printed lines.  When the printed lines go
+  to the same terminal, :func:`around_bar` lets them pass without tearing the bar.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TextIO, cast
+
+from twolayer.data.classic import format_line
+from twolayer.model import Params
+from twolayer.state import Callback, Record, TrainResult, TrainState
+
+if TYPE_CHECKING:
+    # Printing the seed's lines needs none of the file-writing code (nor the data code the
+    # model file uses): Checkpoint imports it on its first save.
+    from twolayer.outputs.history import Row
+    from twolayer.outputs.trained import Model
+
+
+def record_line(record: Record) -> str:
+    """``iteration loss`` as the seed prints it, plus `` val_loss`` when there is validation."""
+    line = format_line(record.iteration, record.loss)
+    return line if record.val_loss is None else f"{line} {record.val_loss!r}"
+
+
+class PrintLosses(Callback):
+    """Write one :func:`record_line` per iteration to ``stream``; with ``quiet``, only the last."""
+
+    def __init__(self, stream: TextIO | None = None, *, quiet: bool = False) -> None:
+        self.stream = stream if stream is not None else sys.stdout
+        self.quiet = quiet
+
+    def on_iteration_end(self, record: Record, state: TrainState) -> bool | None:
+        if not self.quiet:
+            self.stream.write(record_line(record) + "\n")
+        return None
+
+    def on_train_end(self, result: TrainResult) -> None:
+        if self.quiet and result.history:
+            self.stream.write(record_line(result.history[-1]) + "\n")
+        self.stream.flush()
+
+
+class HistoryLog(Callback):
+    """Collects one row per iteration, after the rows of the run it continues.
+
+    When a run resumes from a checkpoint, ``before`` holds the checkpoint's rows; new rows'
+    ``elapsed`` continue from the last of them, so the whole log reads as one run.
+    """
+
+    def __init__(self, before: Sequence[Row] = ()) -> None:
+        self.rows: list[Row] = [dict(r) for r in before]
+        self.offset = float(self.rows[-1].get("elapsed") or 0.0) if self.rows else 0.0
+
+    def on_iteration_end(self, record: Record, state: TrainState) -> bool | None:
+        row = record.to_dict()
+        row["elapsed"] = self.offset + record.elapsed
+        self.rows.append(row)
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Periodic checkpoints and a clean stop on Ctrl-C
+
+
+class Checkpoint(Callback):
+    """Save a resumable model file every ``every`` iterations (never, when None).
+
+    ``make_model(params, summary)`` builds the model around the current weights; ``log`` must
+    run before this callback so the history saved includes the iteration just finished.  The
+    file is written at once, so nothing is kept across iterations.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        make_model: Callable[[Params, dict[str, Any]], Model],
+        log: HistoryLog,
+        every: int | None = None,
+    ) -> None:
+        self.path, self.make_model, self.log, self.every = path, make_model, log, every
+
+    def on_iteration_end(self, record: Record, state: TrainState) -> bool | None:
+        if self.every and state.iteration % self.every == 0:
+            self.save(state)
+        return None
+
+    def save(self, state: TrainState, **summary: Any) -> Model:
+        """Write the checkpoint for ``state`` now; ``summary`` adds to the history summary."""
+        from twolayer.outputs.history import summarize
+        from twolayer.outputs.modelfile import save_model
+
+        model = self.make_model(state.params, summarize(self.log.rows, **summary))
+        save_model(self.path, model, state=state, history=self.log.rows)
+        return model
+
+
+class StopOnInterrupt(Callback):
+    """Turn Ctrl-C (SIGINT) into a clean stop at the end of the current iteration.
+
+    Inside :meth:`catching`, the first SIGINT only sets :attr:`requested`; the next
+    ``on_iteration_end`` then asks the loop to stop, so ``train`` returns with a consistent
+    state that can be saved.  A second SIGINT raises ``KeyboardInterrupt`` as usual.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def on_iteration_end(self, record: Record, state: TrainState) -> bool | None:
+        return True if self.requested else None
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    @contextlib.contextmanager
+    def catching(self) -> Iterator[StopOnInterrupt]:
+        """Install the handler for the duration (only possible in the main thread)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        previous = signal.signal(signal.SIGINT, self._handle)
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+# ---------------------------------------------------------------------------------------------
+# The progress bar
+
+DELAY = 0.5
+"""Seconds before the bar first appears."""
+
+
+def wants_bar(stream: TextIO, *, quiet: bool) -> bool:
+    """Whether a bar belongs on ``stream``: a terminal, not quiet, and tqdm installed."""
+    if quiet or not _isatty(stream):
+        return False
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
+
+
+class ProgressBar(Callback):
+    """One tick per iteration, showing the latest loss; use it as a context manager so the bar
+    is closed even when training fails."""
+
+    def __init__(
+        self, total: int, *, initial: int = 0, stream: TextIO | None = None, delay: float = DELAY
+    ) -> None:
+        from tqdm import tqdm
+
+        self.bar: Any = tqdm(
+            total=total,
+            initial=initial,
+            file=stream if stream is not None else sys.stderr,
+            unit="it",
+            delay=delay,
+            dynamic_ncols=True,
+            leave=False,
+        )
+
+    def on_iteration_end(self, record: Record, state: TrainState) -> bool | None:
+        self.bar.set_postfix_str(f"loss={record.loss:.4g}", refresh=False)
+        self.bar.update(1)
+        return None
+
+    def on_train_end(self, result: TrainResult) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.bar.close()
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class _AroundBar:
+    """A text stream that lifts the bar off the terminal while a line is written."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        from tqdm import tqdm
+
+        with tqdm.external_write_mode(file=self.stream):
+            return self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def around_bar(stream: TextIO) -> TextIO:
+    """``stream`` itself, or, when it is a terminal too, a wrapper that keeps lines and bar
+    apart."""
+    return cast(TextIO, _AroundBar(stream)) if _isatty(stream) else stream
+
+
+__all__ = [
+    "DELAY",
+    "Checkpoint",
+    "HistoryLog",
+    "PrintLosses",
+    "ProgressBar",
+    "StopOnInterrupt",
+    "around_bar",
+    "record_line",
+    "wants_bar",
+]

@@ -1,0 +1,283 @@
+"""Reading a model file back, checking everything before it is trusted.
+
+Loading never unpickles (object arrays are refused before anything of them is read, by
+:func:`twolayer.files.read_npz`), checks every shape against the metadata and reports a
+truncated, corrupted or newer-format file as a :class:`~twolayer.errors.ModelFileError` that
+names the file.  The layout is :mod:`twolayer.outputs.modelfile`'s.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from twolayer.activations import ACTIVATIONS
+from twolayer.config import TrainConfig
+from twolayer.data import Preprocessing, Scaler
+from twolayer.errors import ConfigError, ModelFileError, TwoLayerError
+from twolayer.files import read_npz
+from twolayer.losses import LOSSES
+from twolayer.model import Params
+from twolayer.outputs.history import Row
+from twolayer.outputs.modelfile import (
+    CLASS_KINDS,
+    FORMAT,
+    FORMAT_VERSION,
+    PARAM_NAMES,
+    ModelFile,
+    decode_float,
+)
+from twolayer.outputs.trained import Model
+from twolayer.state import EarlyStopping, TrainState
+
+
+def load_model(path: str | Path) -> Model:
+    """The model in a model file (see :func:`load_model_file`)."""
+    return load_model_file(path).model
+
+
+def load_model_file(path: str | Path) -> ModelFile:
+    """Read and check a model file; any problem is a :class:`ModelFileError` naming it."""
+    arrays = read_npz(path, ModelFileError, kinds={"metadata": "U"})
+    return _Reader(str(path), arrays).read()
+
+
+class _Reader:
+    """Checks a model file's metadata and arrays against each other while rebuilding it."""
+
+    def __init__(self, path: str, arrays: dict[str, NDArray[Any]]) -> None:
+        self.path, self.arrays = path, arrays
+        self.meta = self._metadata()
+
+    def fail(self, message: str) -> ModelFileError:
+        return ModelFileError(f"{self.path}: {message}")
+
+    def _metadata(self) -> dict[str, Any]:
+        raw = self.arrays.get("metadata")
+        if raw is None:
+            raise self.fail("not a twolayer model file (no metadata)")
+        if raw.shape != ():
+            raise self.fail(f"metadata must be one text, got shape {raw.shape}")
+        try:
+            meta = json.loads(str(raw))
+        except (ValueError, RecursionError):  # also too-long integers, not only bad syntax
+            raise self.fail("the metadata is not valid JSON") from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise self.fail("not a twolayer model file (unknown metadata format)")
+        version: Any = meta.get("format_version")
+        if not _is_int(version) or version < 1:
+            raise self.fail(f"invalid format version {version!r}")
+        if version > FORMAT_VERSION:
+            raise self.fail(
+                f"written in model format version {version}, newer than this twolayer "
+                f"reads ({FORMAT_VERSION}); upgrade twolayer to load it"
+            )
+        return meta
+
+    def get(self, key: str, kind: type | tuple[type, ...], what: str) -> Any:
+        value = self.meta.get(key)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.fail(f"metadata field '{key}' is missing or not {what}")
+        return value
+
+    def array(self, name: str, shape: tuple[int, ...], kinds: str = "f") -> NDArray[Any]:
+        a = self.arrays.get(name)
+        if a is None:
+            raise self.fail(f"array '{name}' is missing")
+        if a.shape != shape:
+            raise self.fail(f"array '{name}' has shape {a.shape}, expected {shape}")
+        if a.dtype.kind not in kinds:
+            raise self.fail(f"array '{name}' has data type {a.dtype}, expected floats")
+        if not np.all(np.isfinite(a)):
+            raise self.fail(f"array '{name}' holds NaN or infinite values")
+        return a
+
+    def read(self) -> ModelFile:
+        sizes = self.get("sizes", list, "a list of three sizes")
+        if len(sizes) != 3 or not all(_is_int(s) and s > 0 for s in sizes):
+            raise self.fail(f"metadata field 'sizes' must be three positive integers: {sizes}")
+        d_in, hidden, d_out = sizes
+        bias = self.get("bias", bool, "true or false")
+        shapes = {"w1": (d_in, hidden), "w2": (hidden, d_out), "b1": (hidden,), "b2": (d_out,)}
+        names = PARAM_NAMES if bias else PARAM_NAMES[:2]
+        params = Params(**{n: self.array(n, shapes[n]) for n in names})
+        activation = self.get("activation", str, "text")
+        loss = self.get("loss", str, "text")
+        if activation not in ACTIVATIONS or loss not in LOSSES:
+            raise self.fail(f"unknown activation {activation!r} or loss {loss!r}")
+        model = Model(
+            params,
+            activation,
+            loss,
+            self._preprocessing(d_in, d_out),
+            self._config(),
+            self._names("feature_names", d_in),
+            self._names("target_names", None),
+            self._dict("summary") or {},
+            self._dict("source"),
+        )
+        state = self._state(params, shapes)
+        return ModelFile(model, state, self._history())
+
+    def _preprocessing(self, d_in: int, d_out: int) -> Preprocessing:
+        flags = self._dict("standardized") or {}
+        x_scaler = self._scaler("x", d_in) if flags.get("x") is True else None
+        task = self.get("task", str, "text")
+        if task == "classification":
+            classes = self._classes(d_out)
+            return Preprocessing(x_scaler, None, classes)
+        if task != "regression":
+            raise self.fail(f"unknown task {task!r}")
+        y_scaler = self._scaler("y", d_out) if flags.get("y") is True else None
+        return Preprocessing(x_scaler, y_scaler, None)
+
+    def _scaler(self, prefix: str, size: int) -> Scaler:
+        mean = self.array(f"{prefix}_mean", (size,))
+        scale = self.array(f"{prefix}_scale", (size,))
+        if np.any(scale <= 0):
+            raise self.fail(f"array '{prefix}_scale' holds a scale that is not positive")
+        return Scaler(mean.astype(np.float64), scale.astype(np.float64))
+
+    def _classes(self, d_out: int) -> NDArray[Any]:
+        values = self.get("classes", list, "a list of class labels")
+        kind = self.meta.get("classes_kind")
+        if not isinstance(kind, str) or kind not in CLASS_KINDS:
+            raise self.fail(f"unknown kind of class labels {kind!r}")
+        if len(values) != d_out:
+            raise self.fail(f"{len(values)} class labels for {d_out} outputs")
+        allowed = {"int": int, "float": float | int, "str": str, "bool": bool}[kind]
+        if not all(isinstance(v, allowed) for v in values):
+            raise self.fail(f"class labels are not all of kind {kind}")
+        try:
+            classes = np.asarray(values, dtype=CLASS_KINDS[kind])
+        except (OverflowError, ValueError):
+            raise self.fail(f"class labels do not fit kind {kind}") from None
+        if len(np.unique(classes)) != len(classes) or not np.array_equal(
+            np.unique(classes), classes
+        ):
+            raise self.fail("class labels must be sorted and distinct")
+        return classes
+
+    def _config(self) -> TrainConfig | None:
+        data = self.meta.get("config")
+        if data is None:
+            return None
+        if not isinstance(data, dict):
+            raise self.fail("metadata field 'config' is not an object")
+        try:
+            return TrainConfig.from_dict({k: decode_float(v) for k, v in data.items()})
+        except (ConfigError, TypeError, ValueError) as exc:
+            raise self.fail(f"the training configuration is invalid: {exc}") from None
+
+    def _names(self, key: str, size: int | None) -> tuple[str, ...]:
+        names = self.meta.get(key, [])
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise self.fail(f"metadata field '{key}' is not a list of names")
+        if size is not None and names and len(names) != size:
+            raise self.fail(f"metadata field '{key}' has {len(names)} names for {size} columns")
+        return tuple(names)
+
+    def _dict(self, key: str) -> dict[str, Any] | None:
+        value = self.meta.get(key)
+        if value is not None and not isinstance(value, dict):
+            raise self.fail(f"metadata field '{key}' is not an object")
+        return value
+
+    def _state(self, params: Params, shapes: dict[str, tuple[int, ...]]) -> TrainState | None:
+        meta = self._dict("state")
+        if meta is None:
+            return None
+        try:
+            return self._state_from(meta, params, shapes)
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, TwoLayerError):
+                raise
+            raise self.fail(f"the training state is invalid ({_describe(exc)})") from None
+
+    def _state_from(
+        self, meta: dict[str, Any], params: Params, shapes: dict[str, tuple[int, ...]]
+    ) -> TrainState:
+        names = list(params.named())
+
+        def like_params(prefix: str) -> Params:
+            return Params(**{n: self.array(f"{prefix}.{n}", shapes[n]) for n in names})
+
+        buffers = meta["optimizer_buffers"]
+        if not isinstance(buffers, list) or not all(isinstance(b, str) for b in buffers):
+            raise self.fail("the training state's optimizer buffers are not a list of names")
+        early_meta = meta["early"]
+        early = EarlyStopping(
+            best_loss=decode_float(early_meta["best_loss"], strict=True),
+            best_iteration=_int(early_meta["best_iteration"], -1),
+            best_params=like_params("early") if early_meta["has_params"] is True else None,
+            wait=_int(early_meta["wait"]),
+        )
+        rng_state = meta["rng_state"]
+        if rng_state is not None:
+            _check_rng_state(rng_state)
+        first = meta["first_loss"]
+        schedule = meta["schedule_state"]
+        if not isinstance(schedule, dict):
+            raise TypeError("schedule_state is not an object")
+        return TrainState(
+            params=params,
+            opt_state={b: like_params(f"opt.{b}") for b in buffers},
+            iteration=_int(meta["iteration"]),
+            step=_int(meta["step"]),
+            rng_state=rng_state,
+            schedule_state={k: decode_float(v, strict=True) for k, v in schedule.items()},
+            early=early,
+            first_loss=None if first is None else decode_float(first, strict=True),
+        )
+
+    def _history(self) -> list[Row]:
+        columns = self.meta.get("history_columns")
+        if columns is None:
+            return []
+        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+            raise self.fail("metadata field 'history_columns' is not a list of names")
+        table = self.arrays.get("history")
+        if table is None:
+            raise self.fail("array 'history' is missing")
+        if table.ndim != 2 or table.shape[1] != len(columns) or table.dtype.kind != "f":
+            raise self.fail(f"array 'history' has shape {table.shape} for {len(columns)} columns")
+        rows = [
+            {c: (None if math.isnan(v) else v) for c, v in zip(columns, r, strict=True)}
+            for r in table.tolist()
+        ]
+        for row in rows:
+            iteration: Any = row.get("iteration")
+            if iteration is not None:
+                row["iteration"] = int(iteration)
+        return rows
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _int(value: Any, smallest: int = 0) -> int:
+    if not _is_int(value) or value < smallest:
+        raise TypeError(f"{value!r} is not a count from {smallest}")
+    return int(value)
+
+
+def _check_rng_state(rng_state: Any) -> None:
+    if not isinstance(rng_state, dict):
+        raise TypeError("rng_state is not an object")
+    try:
+        np.random.default_rng().bit_generator.state = rng_state
+    except (TypeError, ValueError, KeyError, OverflowError) as exc:
+        raise TypeError(f"the shuffling generator's state is invalid: {_describe(exc)}") from None
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if isinstance(exc, KeyError) else str(exc)
+
+
+__all__ = ["load_model", "load_model_file"]
