@@ -31,7 +31,8 @@ from typing import Any
 
 import numpy as np
 
-START, END = "<!-- quality:start -->", "<!-- quality:end -->"
+from report import write_section
+
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 
@@ -156,19 +157,6 @@ def blas_threads() -> str:
     return f"{blas[0].get('internal_api', 'BLAS')} (threads: {blas[0].get('num_threads')})"
 
 
-def write_section(section: str, path: Path = DOCS) -> None:
-    """Replace the text between the quality markers of ``path`` (creating what is missing)."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if START not in text or END not in text:
-        text = text.rstrip("\n") + f"\n\n{START}\n{END}\n"
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(f"{head}{START}\n{section}\n{END}{tail}")
-    os.replace(tmp, path)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5, help="random states per model")
@@ -177,7 +165,7 @@ def main() -> None:
     section = table(measure(args.seeds), args.seeds)
     print(section)
     if not args.no_write:
-        write_section(section)
+        write_section(DOCS, section, "quality")
 
 
 if __name__ == "__main__":

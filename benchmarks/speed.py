@@ -1,31 +1,103 @@
-"""Run the default speed benchmark and record it: docs/benchmarks.md and a raw JSON file.
+"""The speed benchmark: the seed's loop, twolayer's solvers and peer libraries, side by side.
 
-Usage, from the repository root (a few minutes on 2 cores; pass ``--full`` for the issue's
-iteration counts, ``--quick`` for a smoke run):
+Usage, from the repository root (a few minutes on 2 cores; ``--full`` for the workloads' full
+iteration counts, ``--quick`` for a smoke run of seconds)::
 
-    python benchmarks/speed.py [twolayer bench options]
+    python benchmarks/speed.py [--quick | --full] [--workloads seed,wide,tall] [--rounds R]
+        [--no-peers] [--no-checks] [--markdown FILE] [--json FILE] [--no-write]
+        [--keep-blas-env]
 
-The tables replace the text between the speed markers of ``docs/benchmarks.md``; every timing
-goes to ``benchmarks/results/speed-YYYY-MM-DD.json``.  ``twolayer bench`` reruns itself without
-OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE when they are set (see docs/performance.md).
+It prints the tables and replaces the text between the speed markers of ``docs/benchmarks.md``
+(or ``--markdown FILE``); every timing goes to ``benchmarks/results/speed-YYYY-MM-DD.json`` (or
+``--json FILE``); ``--no-write`` only prints.  ``twolayer bench`` takes the same timing options
+and times twolayer's rows only.  Where OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set the run
+restarts without them (see docs/performance.md).
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
-from twolayer.cli import main
+import harness
+import report
+from twolayer.commands.bench import add_timing_arguments, plan, rerun_without_blas_env, write_json
+from twolayer.errors import ConfigError
+from twolayer.files import check_writable
 
 ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs" / "benchmarks.md"
+RESULTS = ROOT / "benchmarks" / "results"
 
 
-def run(extra: list[str]) -> int:
-    raw = ROOT / "benchmarks" / "results" / f"speed-{time.strftime('%Y-%m-%d')}.json"
-    markdown = ROOT / "docs" / "benchmarks.md"
-    return main(["bench", *extra, "--markdown", str(markdown), "--json", str(raw)])
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="benchmarks/speed.py", description=__doc__.split("\n")[0])
+    add_timing_arguments(parser)
+    parser.add_argument(
+        "--no-peers", action="store_true", help="only the seed's loop and twolayer's rows"
+    )
+    parser.add_argument(
+        "--no-checks",
+        action="store_true",
+        help="skip the allocation, printing and whole-process checks",
+    )
+    parser.add_argument(
+        "--markdown",
+        type=Path,
+        metavar="FILE",
+        help=f"write the tables into FILE between its speed markers (default {DOCS.name})",
+    )
+    parser.add_argument(
+        "--no-write", action="store_true", help="print only: no docs section, no JSON by default"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    today = time.strftime("%Y-%m-%d")
+    markdown = args.markdown or (None if args.no_write else DOCS)
+    raw = args.json or (None if args.no_write else RESULTS / f"speed-{today}.json")
+    try:
+        for path, what in ((markdown, "markdown file"), (raw, "JSON file")):
+            if path is not None:
+                check_writable(path, what)
+    except ConfigError as exc:
+        parser.error(str(exc))
+    if not args.keep_blas_env:
+        command = [sys.executable, str(Path(__file__).resolve()), "--keep-blas-env", *argv]
+        code = rerun_without_blas_env(parser.prog, command)
+        if code is not None:
+            return code
+    pairs, rounds = plan(args)
+    implementations = None
+    if args.no_peers:
+        from twolayer.timing import SOLVERS
+
+        implementations = SOLVERS
+    result = harness.run_bench(
+        [w for w, _ in pairs],
+        iterations={w.name: n for w, n in pairs},
+        rounds=rounds,
+        peak_size=512 if args.quick else 2048,
+        implementations=implementations,
+        checks=not args.no_checks,
+        process_iterations=500 if args.quick else 10_000,
+        log=lambda line: print(line, file=sys.stderr, flush=True),
+    )
+    text = report.markdown(result)
+    print(text, end="")
+    if markdown is not None:
+        report.write_section(markdown, text)
+    if raw is not None:
+        write_json(raw, report.to_json(result))
+    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(run(sys.argv[1:]))
+    sys.exit(main())

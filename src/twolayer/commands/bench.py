@@ -1,4 +1,11 @@
-"""``twolayer bench``: twolayer against the seed's loop and peer libraries, side by side."""
+"""``twolayer bench``: this machine's solvers against the seed's loop, side by side.
+
+It times the seed's loop and twolayer's direct and dual solvers in float64 and float32
+(:data:`twolayer.timing.SOLVERS`) and prints one markdown table per workload.  Peer libraries,
+the memory and peak columns, the allocation, printing and whole-process checks, the targets
+and the tables recorded in docs/benchmarks.md belong to the repository's benchmarks:
+``python benchmarks/speed.py`` takes this command's options, shared from here, and adds those.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +13,26 @@ import argparse
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from twolayer.cli import add_command, positive_int
+
+if TYPE_CHECKING:
+    from twolayer.workloads import Workload
+
+BLAS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+"""Set on some machines for older OpenBLAS builds; they slow a current NumPy (see the docs)."""
+
+SPEED_SCRIPT = "python benchmarks/speed.py"
+"""Where the full benchmark runs, from a checkout of the repository."""
 
 
 def workload_names(text: str) -> list[str]:
     """argparse type: comma-separated names of workloads."""
-    from twolayer.bench import WORKLOADS
+    from twolayer.workloads import WORKLOADS
 
     names = [name.strip() for name in text.split(",") if name.strip()]
     unknown = [name for name in names if name not in WORKLOADS]
@@ -25,13 +44,8 @@ def workload_names(text: str) -> list[str]:
     return names
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = add_command(
-        subparsers,
-        "bench",
-        "Time the seed's loop, twolayer's solvers and PyTorch, JAX and scikit-learn (when "
-        "installed) alternately on the same work; print a markdown table.",
-    )
+def add_timing_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options this command shares with ``benchmarks/speed.py``."""
     size = parser.add_mutually_exclusive_group()
     size.add_argument(
         "--quick", action="store_true", help="seconds: the seed workload only, short runs"
@@ -39,7 +53,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     size.add_argument(
         "--full",
         action="store_true",
-        help="the issue's iteration counts (wide and tall 20): tens of minutes on 2 cores",
+        help="the workloads' full iteration counts (wide and tall 20): tens of minutes on 2 cores",
     )
     parser.add_argument(
         "--workloads",
@@ -48,20 +62,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="comma-separated: seed, wide, tall (default all three; seed with --quick)",
     )
     parser.add_argument("--rounds", type=positive_int, default=None, help="default 3 (2 quick)")
-    parser.add_argument(
-        "--no-peers", action="store_true", help="only the seed's loop and twolayer's rows"
-    )
-    parser.add_argument(
-        "--no-checks",
-        action="store_true",
-        help="skip the allocation, printing and whole-process checks",
-    )
-    parser.add_argument(
-        "--markdown",
-        type=Path,
-        metavar="FILE",
-        help="also write the tables into FILE between its speed markers (docs/benchmarks.md)",
-    )
     parser.add_argument("--json", type=Path, metavar="FILE", help="write every timing as JSON")
     parser.add_argument(
         "--keep-blas-env",
@@ -69,69 +69,118 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="run even where OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE are set (by default the "
         "benchmark reruns itself without them: they slow a current NumPy)",
     )
+
+
+class _Moved(argparse.Action):
+    """An option whose work moved to ``benchmarks/speed.py``: one error line, exit code 2."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        parser.exit(
+            2,
+            f"{parser.prog}: error: {self.option_strings[0]} moved to the repository's "
+            f"benchmarks: run {SPEED_SCRIPT} {self.option_strings[0]} {self.metavar} from a "
+            "checkout (docs/performance.md)\n",
+        )
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = add_command(
+        subparsers,
+        "bench",
+        "Time the seed's loop and twolayer's direct and dual solvers (float64, float32) "
+        f"alternately on the same work; print a markdown table. Peer libraries, checks and "
+        f"targets: {SPEED_SCRIPT}.",
+    )
+    add_timing_arguments(parser)
+    for flag in ("--no-peers", "--no-checks"):
+        parser.add_argument(
+            flag, action="store_true", help="no effect: this command runs no peers or checks"
+        )
+    parser.add_argument(
+        "--markdown",
+        action=_Moved,
+        metavar="FILE",
+        help=f"moved: the tables of docs/benchmarks.md are written by {SPEED_SCRIPT}",
+    )
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def plan(args: argparse.Namespace) -> tuple[list[tuple[Workload, int]], int]:
+    """The (workload, iterations) pairs and the rounds that the shared options ask for."""
+    from twolayer import workloads
+
+    names = args.workloads or (["seed"] if args.quick else list(workloads.WORKLOADS))
+    counts = workloads.QUICK_ITERATIONS if args.quick else workloads.DEFAULT_ITERATIONS
+    chosen = [workloads.WORKLOADS[name] for name in names]
+    pairs = [(w, w.iterations if args.full else counts[w.name]) for w in chosen]
+    return pairs, args.rounds or (2 if args.quick else 3)
+
+
+def rerun_without_blas_env(prog: str, command: Sequence[str]) -> int | None:
+    """Where a BLAS variable is set, run ``command`` (which must pass ``--keep-blas-env``) in a
+    child process whose environment lacks them and return its exit code; else None."""
+    found = [v for v in BLAS_ENV if v in os.environ]
+    if not found:
+        return None
+    print(f"{prog}: rerunning without {', '.join(found)}", file=sys.stderr)
+    env = {k: v for k, v in os.environ.items() if k not in BLAS_ENV}
+    return subprocess.run(list(command), env=env, check=False).returncode
+
+
+def write_json(path: Path, data: object) -> None:
+    """Write ``data`` to ``path`` as indented JSON, all at once."""
     import json
 
-    from twolayer import bench
-    from twolayer.errors import ConfigError
+    from twolayer.files import atomic_write
 
-    for path in (args.markdown, args.json):
-        if path is not None and not path.parent.is_dir():
-            raise ConfigError(f"cannot write {path}: no directory {path.parent}")
-    if not args.keep_blas_env and any(v in os.environ for v in bench.BLAS_ENV):
-        return _rerun_without_blas_env(args)
-    names = args.workloads or (["seed"] if args.quick else list(bench.WORKLOADS))
-    counts = bench.QUICK_ITERATIONS if args.quick else bench.DEFAULT_ITERATIONS
-    iterations = None if args.full else counts
-    implementations = bench.IMPLEMENTATIONS
-    if args.no_peers:
-        implementations = [i for i in implementations if i.name.startswith(("seed", "twolayer"))]
-    result = bench.run_bench(
-        [bench.WORKLOADS[name] for name in names],
-        iterations=iterations,
-        rounds=args.rounds or (2 if args.quick else 3),
-        peak_size=512 if args.quick else 2048,
-        implementations=implementations,
-        checks=not args.no_checks,
-        process_iterations=500 if args.quick else 10_000,
-        log=lambda line: print(line, file=sys.stderr, flush=True),
-    )
-    text = bench.markdown(result)
-    print(text, end="")
-    if args.markdown is not None:
-        bench.write_section(args.markdown, text)
+    atomic_write(path, lambda f: f.write((json.dumps(data, indent=1) + "\n").encode()))
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from twolayer.files import check_writable
+    from twolayer.timing import time_workload
+    from twolayer.timing_table import table, to_json
+    from twolayer.workloads import make_problem
+
     if args.json is not None:
-        temporary = args.json.with_name(args.json.name + ".tmp")
-        temporary.write_text(json.dumps(bench.to_json(result), indent=1) + "\n")
-        temporary.replace(args.json)
+        check_writable(args.json, "JSON file")
+    if not args.keep_blas_env:
+        argv = [sys.executable, "-m", "twolayer", "bench", "--keep-blas-env", *_options(args)]
+        code = rerun_without_blas_env("twolayer bench", argv)
+        if code is not None:
+            return code
+    pairs, rounds = plan(args)
+    log = _stderr
+    log(f"twolayer bench: no peers, checks or targets here; for those run {SPEED_SCRIPT}")
+    results = []
+    for workload, iterations in pairs:
+        log(f"{workload.name}: {workload.describe()}; timing {iterations} iterations")
+        results.append(time_workload(make_problem(workload), iterations, rounds, log=log))
+    date = time.strftime("%Y-%m-%d")
+    print(
+        "## Speed: twolayer's solvers against the seed's loop\n\n"
+        f"Measured {date} with `twolayer bench` ({rounds} rounds, medians), "
+        f"NumPy {np.__version__}.\n"
+    )
+    print("\n".join(table(result) for result in results), end="")
+    if args.json is not None:
+        settings = {"rounds": rounds, "date": date}
+        write_json(args.json, {"settings": settings, "workloads": [to_json(r) for r in results]})
     return 0
 
 
-def _rerun_without_blas_env(args: argparse.Namespace) -> int:
-    """Run the same benchmark in a child process whose environment lacks the BLAS variables."""
-    from twolayer.bench import BLAS_ENV
-
-    print(
-        f"twolayer bench: rerunning without {', '.join(v for v in BLAS_ENV if v in os.environ)}",
-        file=sys.stderr,
-    )
-    env = {k: v for k, v in os.environ.items() if k not in BLAS_ENV}
-    argv = [sys.executable, "-m", "twolayer", "bench", "--keep-blas-env", *_options(args)]
-    return subprocess.run(argv, env=env, check=False).returncode
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def _options(args: argparse.Namespace) -> list[str]:
-    """The command-line options that ``args`` came from."""
-    argv = [
-        f"--{flag}" for flag in ("quick", "full", "no_peers", "no_checks") if getattr(args, flag)
-    ]
-    argv = [a.replace("_", "-") for a in argv]
+    """The timing options that ``args`` came from."""
+    argv = [f"--{flag}" for flag in ("quick", "full") if getattr(args, flag)]
     if args.workloads:
         argv += ["--workloads", ",".join(args.workloads)]
-    for flag in ("rounds", "markdown", "json"):
+    for flag in ("rounds", "json"):
         if getattr(args, flag) is not None:
             argv += [f"--{flag}", str(getattr(args, flag))]
     return argv

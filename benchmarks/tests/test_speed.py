@@ -1,0 +1,63 @@
+"""`python benchmarks/speed.py` at tiny sizes: the docs section, the JSON and its options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import report
+import speed
+from twolayer import workloads
+
+FAST = ["--quick", "--rounds", "1", "--keep-blas-env", "--no-peers", "--no-checks"]
+
+
+@pytest.fixture(autouse=True)
+def _tiny(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Two iterations of the seed workload, and defaults that write into ``tmp_path``."""
+    monkeypatch.setattr(workloads, "QUICK_ITERATIONS", {"seed": 2})
+    monkeypatch.setattr(speed, "DOCS", tmp_path / "docs.md")
+    monkeypatch.setattr(speed, "RESULTS", tmp_path)
+
+
+def test_writes_the_section_and_the_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, raw = tmp_path / "benchmarks.md", tmp_path / "speed.json"
+    assert speed.main([*FAST, "--markdown", str(path), "--json", str(raw)]) == 0
+    out = capsys.readouterr().out
+    assert "### seed:" in out and "2 iterations timed" in out and "### Targets" in out
+    assert report.START_MARKER in path.read_text() and "| twolayer dual |" in path.read_text()
+    assert "PyTorch" not in out  # --no-peers
+    assert '"workloads"' in raw.read_text() and '"targets"' in raw.read_text()
+
+
+def test_defaults_write_the_docs_and_a_dated_json(tmp_path: Path) -> None:
+    assert speed.main(FAST) == 0
+    assert report.START_MARKER in (tmp_path / "docs.md").read_text()
+    assert len(list(tmp_path.glob("speed-*.json"))) == 1
+
+
+def test_no_write_only_prints(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert speed.main([*FAST, "--no-write"]) == 0
+    assert "### seed:" in capsys.readouterr().out and list(tmp_path.iterdir()) == []
+
+
+def test_refuses_bad_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "no" / "such" / "dir" / "b.md"
+    with pytest.raises(SystemExit) as exit_info:
+        speed.main(["--quick", "--markdown", str(missing)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.strip().endswith(
+        f"error: markdown file {str(missing)!r}: the directory {str(missing.parent)!r} "
+        "does not exist"
+    )
+    assert not missing.parent.exists()
+    with pytest.raises(SystemExit) as exit_info:
+        speed.main(["--workloads", "seed,huge"])
+    assert exit_info.value.code == 2
+    assert "unknown workload huge; valid workloads are: seed, wide, tall" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        speed.main(["--quick", "--full"])
