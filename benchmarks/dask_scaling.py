@@ -75,7 +75,7 @@ def run_dask(args: argparse.Namespace, config: Any, workers: int) -> tuple[float
     import dask
     import dask.array as da
 
-    from twolayer.distributed import cluster
+    from twolayer.engines.dask import cluster
     from twolayer.train import train
 
     rows = chunk_rows(args.n, args.chunks)

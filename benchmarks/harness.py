@@ -5,7 +5,7 @@
 and the peak memory of one extra run of each row, then runs three checks: no per-iteration
 allocation in the NumPy loop, the cost of ``twolayer seed`` printing its lines, and whole
 processes of ``twolayer seed --quiet`` against the seed's script
-(:func:`twolayer.seed_loop.script`).  :mod:`report` turns the result into tables and targets.
+(:func:`twolayer.timing.seed_loop.script`).  :mod:`report` turns the result into tables and targets.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from typing import Any
 import numpy as np
 
 from peers import IMPLEMENTATIONS, blas_pools
-from twolayer.commands.bench import BLAS_ENV
+from twolayer.cli.bench import BLAS_ENV
 from twolayer.data.classic import seed_draws
 from twolayer.timing import Implementation, WorkloadResult, time_workload
-from twolayer.workloads import Workload, make_problem
+from twolayer.timing.workloads import Workload, make_problem
 
 
 @dataclass
@@ -171,7 +171,7 @@ def printing_check(rounds: int, iterations: int = 500) -> dict[str, float]:
 def process_check(rounds: int, iterations: int) -> dict[str, float]:
     """Whole processes, start-up subtracted: (T(iterations) - T(1)) of ``twolayer seed --quiet``
     against the same for the seed's script, both writing to /dev/null."""
-    from twolayer.seed_loop import script
+    from twolayer.timing.seed_loop import script
 
     def timed(command: list[str]) -> float:
         start = time.perf_counter()

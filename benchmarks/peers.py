@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from twolayer.timing import SOLVERS, Implementation, Runner
-from twolayer.workloads import Problem
+from twolayer.timing.workloads import Problem
 
 
 def blas_pools() -> list[dict[str, Any]]:

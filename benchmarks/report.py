@@ -2,7 +2,7 @@
 
 :func:`targets` judges a :class:`harness.BenchResult` against the acceptance targets;
 :func:`markdown` renders the machine, one table per workload (twolayer's own table,
-:func:`twolayer.timing_table.table`, with the peak and memory columns added) and the targets;
+:func:`twolayer.timing.table.table`, with the peak and memory columns added) and the targets;
 :func:`write_section` puts a section in a markdown file between its markers, leaving the rest
 of that file alone; :func:`to_json` keeps every timing.
 """
@@ -16,8 +16,8 @@ from typing import Any
 from harness import BenchResult
 from twolayer.files import atomic_write
 from twolayer.timing import Row, WorkloadResult
-from twolayer.timing_table import Column, gflops, table
-from twolayer.timing_table import to_json as workload_json
+from twolayer.timing.table import Column, gflops, table
+from twolayer.timing.table import to_json as workload_json
 
 SECTION = "speed"
 """The markers of the speed section: ``<!-- speed:start -->`` and ``<!-- speed:end -->``."""

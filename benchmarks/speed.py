@@ -24,7 +24,7 @@ from pathlib import Path
 
 import harness
 import report
-from twolayer.commands.bench import add_timing_arguments, plan, rerun_without_blas_env, write_json
+from twolayer.cli.bench import add_timing_arguments, plan, rerun_without_blas_env, write_json
 from twolayer.errors import ConfigError
 from twolayer.files import check_writable
 

@@ -13,13 +13,16 @@ settings.register_profile(
 settings.load_profile("default")
 
 
+_SESSION_ENVIRONMENT = dict(os.environ)
+
+
 @pytest.fixture(autouse=True)
 def _restore_environment() -> Iterator[None]:
-    """Undo what a test leaves in ``os.environ``: starting a Dask cluster sets
-    OMP_NUM_THREADS=1 and friends in this process, which would make later subprocesses use
-    another BLAS thread count (and so round differently) from the test process itself."""
-    saved = dict(os.environ)
-    yield
-    if os.environ != saved:
+    """Give every test the environment the session started with: starting a Dask cluster sets
+    OMP_NUM_THREADS=1 and friends in this process (a module-scoped fixture does it before any
+    single test begins), which would make later subprocesses use another BLAS thread count,
+    and so round differently, from the test process itself."""
+    if os.environ != _SESSION_ENVIRONMENT:
         os.environ.clear()
-        os.environ.update(saved)
+        os.environ.update(_SESSION_ENVIRONMENT)
+    yield

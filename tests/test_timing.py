@@ -13,10 +13,10 @@ import pytest
 
 from reference import seed_loop as plain_seed_loop
 from twolayer.data.classic import seed_draws
-from twolayer.seed_loop import script, seed_loop
 from twolayer.timing import SOLVERS, Implementation, Runner, WorkloadResult, time_workload
-from twolayer.timing_table import losses_note, table, to_json
-from twolayer.workloads import Problem, Workload, make_problem
+from twolayer.timing.seed_loop import script, seed_loop
+from twolayer.timing.table import losses_note, table, to_json
+from twolayer.timing.workloads import Problem, Workload, make_problem
 
 TINY = Workload("tiny", 8, 20, 6, 2, 5, 1e-4)
 
@@ -140,7 +140,7 @@ def test_seed_script_is_the_seeds_loop() -> None:
     environment, so that they use the same BLAS threads (and so round alike)."""
     function = (
         "from twolayer.data.classic import seed_draws\n"
-        "from twolayer.seed_loop import seed_loop\n"
+        "from twolayer.timing.seed_loop import seed_loop\n"
         "x, y, p = seed_draws(0)\n"
         "for i, loss in enumerate(seed_loop(x, y, p.w1, p.w2, 1e-6, 3)): print(i, repr(loss))\n"
     )

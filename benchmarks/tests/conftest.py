@@ -6,7 +6,7 @@ import pytest
 
 from harness import BenchResult, run_bench
 from twolayer.timing import SOLVERS, Implementation
-from twolayer.workloads import Problem, Workload
+from twolayer.timing.workloads import Problem, Workload
 
 TINY = Workload("tiny", 8, 20, 6, 2, 5, 1e-4)
 

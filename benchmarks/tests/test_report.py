@@ -10,7 +10,7 @@ import numpy as np
 import report
 from harness import BenchResult
 from twolayer.timing import Row, WorkloadResult
-from twolayer.workloads import WORKLOADS
+from twolayer.timing.workloads import WORKLOADS
 
 
 def test_markdown_tables_have_one_row_per_implementation(tiny_result: BenchResult) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 import report
 import speed
-from twolayer import workloads
+from twolayer.timing import workloads
 
 FAST = ["--quick", "--rounds", "1", "--keep-blas-env", "--no-peers", "--no-checks"]
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from helpers import run_cli
-from twolayer import workloads
-from twolayer.commands import bench
+from twolayer.cli import bench
+from twolayer.timing import workloads
 
 FAST = ["--quick", "--rounds", "1", "--keep-blas-env"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from twolayer.cli import add_command
+from twolayer.cli.options import add_command
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

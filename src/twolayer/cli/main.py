@@ -1,6 +1,6 @@
 """The ``twolayer`` command: a thin layer that parses arguments and calls the library.
 
-Every subcommand lives in :mod:`twolayer.commands` as a module with ``add_parser(subparsers)``
+Every subcommand is a module of this package with ``add_parser(subparsers)``
 (which sets ``handler``); heavy optional imports happen inside the handler that needs them.
 Errors twolayer raises on purpose become one ``twolayer CMD: error: ...`` line on stderr:
 exit code 2 for bad input, 1 for a run that failed (such as a diverging one), no traceback.
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import math
 import os
 import sys
 from collections.abc import Sequence
@@ -18,45 +17,6 @@ from collections.abc import Sequence
 from twolayer.errors import ConfigError, TwoLayerError
 
 COMMANDS = ("seed", "train", "predict", "evaluate", "plot", "gradcheck", "bench")
-
-
-def positive_int(text: str) -> int:
-    """argparse type: an integer > 0."""
-    value = int(_number(text, int, "an integer"))
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be an integer > 0, got {text}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    """argparse type: an integer >= 0."""
-    value = int(_number(text, int, "an integer"))
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    """argparse type: a finite number > 0."""
-    value = _number(text, float, "a number")
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
-    return value
-
-
-def finite_float(text: str) -> float:
-    """argparse type: a finite number (ranges are checked by the configuration)."""
-    value = _number(text, float, "a number")
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
-    return value
-
-
-def _number(text: str, kind: type[int] | type[float], what: str) -> int | float:
-    try:
-        return kind(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
 
 
 class _VersionAction(argparse.Action):
@@ -80,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
-        importlib.import_module(f"twolayer.commands.{name}").add_parser(subparsers)
+        importlib.import_module(f"twolayer.cli.{name}").add_parser(subparsers)
     return parser
 
 
@@ -103,12 +63,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     return 2  # pragma: no cover - parser.error exits
-
-
-def add_command(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str
-) -> argparse.ArgumentParser:
-    """Create a subcommand's parser; it remembers itself so errors can print its usage."""
-    parser = subparsers.add_parser(name, help=help_text, description=help_text)
-    parser.set_defaults(subparser=parser)
-    return parser

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from twolayer.cli import add_command
-from twolayer.commands.predict import add_model_arguments
+from twolayer.cli.options import add_command
+from twolayer.cli.predict import add_model_arguments
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,7 +23,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from twolayer.commands.predict import target_columns
+    from twolayer.cli.predict import target_columns
     from twolayer.data import load_file
     from twolayer.errors import DataError
     from twolayer.outputs.metrics import format_metrics, score

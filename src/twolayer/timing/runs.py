@@ -1,7 +1,7 @@
 """Time this machine's solvers against the seed's loop: the library behind ``twolayer bench``.
 
 :func:`time_workload` gives every :class:`Implementation` the same starting arrays of a
-:class:`~twolayer.workloads.Workload`, warms each up, then runs them alternately for several
+:class:`~twolayer.timing.workloads.Workload`, warms each up, then runs them alternately for several
 rounds, in reversed order every other round to spread slow drifts; a :class:`Row` keeps every
 time and the losses of the last run.  :data:`SOLVERS` are the seed's loop (the reference) and
 twolayer's direct and dual solvers in float64 and float32.  The repository's ``benchmarks/``
@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from twolayer.workloads import Problem, Workload
+from twolayer.timing.workloads import Problem, Workload
 
 Runner = Callable[[int], list[float]]
 """Runs an implementation for the given number of iterations; returns its losses."""
@@ -37,7 +37,7 @@ class Implementation:
 
 def _seed_loop(problem: Problem, dtype: str) -> Runner:
     """The seed notebook's loop as written, collecting the losses instead of printing them."""
-    from twolayer.seed_loop import seed_loop
+    from twolayer.timing.seed_loop import seed_loop
 
     def run(iterations: int) -> list[float]:
         w1, w2 = problem.params.w1.copy(), problem.params.w2.copy()

@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from twolayer.timing import Row, WorkloadResult
+from twolayer.timing.runs import Row, WorkloadResult
 
 
 def losses_note(row: Row, reference: Row) -> str:

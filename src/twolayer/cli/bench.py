@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from twolayer.cli import add_command, positive_int
+from twolayer.cli.options import add_command, positive_int
 
 if TYPE_CHECKING:
-    from twolayer.workloads import Workload
+    from twolayer.timing.workloads import Workload
 
 BLAS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 """Set on some machines for older OpenBLAS builds; they slow a current NumPy (see the docs)."""
@@ -32,7 +32,7 @@ SPEED_SCRIPT = "python benchmarks/speed.py"
 
 def workload_names(text: str) -> list[str]:
     """argparse type: comma-separated names of workloads."""
-    from twolayer.workloads import WORKLOADS
+    from twolayer.timing.workloads import WORKLOADS
 
     names = [name.strip() for name in text.split(",") if name.strip()]
     unknown = [name for name in names if name not in WORKLOADS]
@@ -107,7 +107,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def plan(args: argparse.Namespace) -> tuple[list[tuple[Workload, int]], int]:
     """The (workload, iterations) pairs and the rounds that the shared options ask for."""
-    from twolayer import workloads
+    from twolayer.timing import workloads
 
     names = args.workloads or (["seed"] if args.quick else list(workloads.WORKLOADS))
     counts = workloads.QUICK_ITERATIONS if args.quick else workloads.DEFAULT_ITERATIONS
@@ -141,8 +141,8 @@ def run(args: argparse.Namespace) -> int:
 
     from twolayer.files import check_writable
     from twolayer.timing import time_workload
-    from twolayer.timing_table import table, to_json
-    from twolayer.workloads import make_problem
+    from twolayer.timing.table import table, to_json
+    from twolayer.timing.workloads import make_problem
 
     if args.json is not None:
         check_writable(args.json, "JSON file")

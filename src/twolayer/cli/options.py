@@ -1,0 +1,270 @@
+"""What the subcommands share: argparse types, their common option groups, and the table of
+training options that becomes :class:`~twolayer.config.TrainConfig` fields."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import Any
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer > 0."""
+    value = int(_number(text, int, "an integer"))
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be an integer > 0, got {text}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0."""
+    value = int(_number(text, int, "an integer"))
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    value = _number(text, float, "a number")
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return value
+
+
+def finite_float(text: str) -> float:
+    """argparse type: a finite number (ranges are checked by the configuration)."""
+    value = _number(text, float, "a number")
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
+    return value
+
+
+def _number(text: str, kind: type[int] | type[float], what: str) -> int | float:
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
+
+
+def add_command(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str
+) -> argparse.ArgumentParser:
+    """Create a subcommand's parser; it remembers itself so errors can print its usage."""
+    parser = subparsers.add_parser(name, help=help_text, description=help_text)
+    parser.set_defaults(subparser=parser)
+    return parser
+
+
+MAX_SEED = 2**32 - 1  # the range np.random.seed / RandomState accept
+
+
+def seed_value(text: str) -> int:
+    """argparse type: a NumPy legacy seed, 0 <= S < 2**32."""
+    value = non_negative_int(text)
+    if value > MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_SEED}, got {text}")
+    return value
+
+
+def add_problem_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--seed --n --d-in --hidden --d-out --iterations --lr``, defaulting to the seed's values."""
+    parser.add_argument(
+        "--seed", type=seed_value, default=0, help="draw as np.random.seed(S) would (default 0)"
+    )
+    parser.add_argument("--n", type=positive_int, default=64, help="samples N (default 64)")
+    parser.add_argument(
+        "--d-in", type=positive_int, default=1000, help="input size D_in (default 1000)"
+    )
+    parser.add_argument(
+        "--hidden", type=positive_int, default=100, help="hidden units H (default 100)"
+    )
+    parser.add_argument(
+        "--d-out", type=positive_int, default=10, help="output size D_out (default 10)"
+    )
+    parser.add_argument(
+        "--iterations", type=non_negative_int, default=500, help="steps (default 500)"
+    )
+    parser.add_argument(
+        "--lr", type=positive_float, default=1e-6, help="learning rate (default 1e-6)"
+    )
+
+
+def add_backend_arguments(parser: argparse.ArgumentParser, *, cluster: bool = False) -> None:
+    """``--backend`` and ``--device``: which array library the math runs on, and where; with
+    ``cluster``, also ``--scheduler`` for the dask backend."""
+    from twolayer.backend import BACKENDS, DEVICES
+
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="numpy",
+        help="array library to compute with (default numpy); the others are extras, "
+        "see docs/backends.md",
+    )
+    parser.add_argument(
+        "--device", choices=DEVICES, default=None, help="default: cuda for cupy, else cpu"
+    )
+    if cluster:
+        parser.add_argument(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="dask backend: join the dask.distributed scheduler at ADDRESS "
+            "(default: start a local cluster for the run)",
+        )
+
+
+def add_solver_argument(parser: argparse.ArgumentParser) -> None:
+    """``--solver``; ``direct`` by default, which reproduces the seed bit for bit."""
+    parser.add_argument(
+        "--solver",
+        choices=("direct", "dual", "auto"),
+        default="direct",
+        help="direct (default: the seed's arithmetic, bit for bit), dual (w1 kept as x.T @ P: "
+        "much faster when N < D_in, equal up to ~1e-11), auto (dual when it applies and N < D_in)",
+    )
+
+
+# (flag, TrainConfig field, argparse type, help); ranges are checked by TrainConfig itself.
+OPTIONS: list[tuple[str, str, Any, str]] = [
+    ("--momentum", "momentum", finite_float, "mass of momentum/nesterov (default 0.9)"),
+    ("--beta1", "beta1", finite_float, "Adam's first-moment decay (default 0.9)"),
+    ("--beta2", "beta2", finite_float, "Adam's second-moment decay (default 0.999)"),
+    ("--epsilon", "epsilon", positive_float, "Adam's denominator guard (default 1e-8)"),
+    ("--power-t", "power_t", finite_float, "invscaling exponent (default 0.5)"),
+    (
+        "--step-size",
+        "step_size",
+        positive_int,
+        "step schedule: epochs between decays (default 100)",
+    ),
+    ("--gamma", "gamma", finite_float, "step schedule: decay factor (default 0.1)"),
+    ("--lr-min", "lr_min", finite_float, "cosine's final rate, plateau's floor (default 0)"),
+    (
+        "--plateau-patience",
+        "plateau_patience",
+        positive_int,
+        "plateau: epochs before a drop (default 10)",
+    ),
+    ("--plateau-factor", "plateau_factor", finite_float, "plateau: factor per drop (default 0.5)"),
+    (
+        "--batch-size",
+        "batch_size",
+        positive_int,
+        "minibatch size (default: full batch, the seed's)",
+    ),
+    (
+        "--validation-fraction",
+        "validation_fraction",
+        finite_float,
+        "share held out for validation (default 0)",
+    ),
+    (
+        "--patience",
+        "patience",
+        positive_int,
+        "early stopping: epochs without progress (default 10)",
+    ),
+    (
+        "--tol",
+        "tol",
+        finite_float,
+        "early stopping: relative improvement that counts (default 1e-4)",
+    ),
+    (
+        "--divergence-factor",
+        "divergence_factor",
+        positive_float,
+        "stop when loss > this x first loss (default 1e8)",
+    ),
+]
+
+
+def config_from_args(args: argparse.Namespace, task: str = "regression") -> Any:
+    """The :class:`TrainConfig` the arguments describe (unset options keep their defaults)."""
+    from twolayer.config import TrainConfig
+
+    chosen = {
+        name: getattr(args, name) for _, name, _, _ in OPTIONS if getattr(args, name) is not None
+    }
+    return TrainConfig(
+        iterations=args.iterations,
+        lr=args.lr,
+        hidden=args.hidden,
+        activation=args.activation,
+        loss=args.loss or ("cross_entropy" if task == "classification" else "sse"),
+        bias=args.bias,
+        init=args.init,
+        dtype=args.dtype,
+        solver=args.solver,
+        optimizer=args.optimizer,
+        schedule=args.schedule,
+        early_stopping=args.early_stopping,
+        seed=args.seed,
+        **chosen,
+    )
+
+
+# Options that come from the checkpoint when resuming (only --iterations may change: the total).
+RESUME_FIXED = (
+    "data", "target", "dataset", "test_fraction", "standardize", "n", "d_in", "d_out", "hidden",
+    "lr", "seed", "activation", "loss", "optimizer", "schedule", "init", "dtype", "bias",
+    "early_stopping", "solver", *(name for _, name, _, _ in OPTIONS),
+)  # fmt: skip
+
+
+def add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--data | --dataset``, ``--target``, ``--test-fraction``, ``--standardize``."""
+    from twolayer.data import DATASETS
+
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--data",
+        nargs="+",
+        metavar="FILE",
+        help="a CSV file, an .npz holding arrays x and y, or two .npy files (inputs, targets)",
+    )
+    source.add_argument(
+        "--dataset",
+        choices=sorted(DATASETS),
+        default=None,
+        help="digits, diabetes, linnerud (shipped with scikit-learn) or random: the seed's "
+        "draws (the default)",
+    )
+    parser.add_argument(
+        "--target",
+        action="append",
+        metavar="COLUMNS",
+        help="CSV target columns by name or number (from 1; -1 is the last, the default); "
+        "comma-separated or repeated",
+    )
+    parser.add_argument(
+        "--test-fraction",
+        type=finite_float,
+        default=0.0,
+        help="share of samples held out as a seeded test set (default 0)",
+    )
+    parser.add_argument(
+        "--standardize",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="scale inputs and regression targets to mean 0, std 1 with training statistics "
+        "kept in the model (default: on, except for random)",
+    )
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--out --checkpoint-every --resume --history --plot --json``."""
+    parser.add_argument("--out", metavar="MODEL.npz", help="write the trained model here")
+    parser.add_argument(
+        "--checkpoint-every",
+        type=positive_int,
+        metavar="K",
+        help="also save the model file (a resumable checkpoint) every K iterations",
+    )
+    parser.add_argument(
+        "--resume", metavar="MODEL.npz", help="continue the run saved in a model file"
+    )
+    parser.add_argument("--history", metavar="FILE", help="one row per iteration: .csv or .jsonl")
+    parser.add_argument("--plot", metavar="IMAGE", help="loss curves as .png, .svg or .pdf")
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of results")

@@ -1,0 +1,179 @@
+"""``twolayer train``: every training option of :class:`~twolayer.config.TrainConfig` on the
+command line, printing the seed-style ``iteration loss [val_loss]`` lines.
+
+This module only reads the options: what data, which configuration, which files; the session
+itself is :func:`twolayer.run.run`."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+from pathlib import Path
+from typing import Any
+
+from twolayer.cli.options import (
+    OPTIONS,
+    RESUME_FIXED,
+    add_backend_arguments,
+    add_command,
+    add_data_arguments,
+    add_output_arguments,
+    add_problem_arguments,
+    add_solver_argument,
+    config_from_args,
+)
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from twolayer.activations import ACTIVATIONS
+    from twolayer.losses import LOSSES
+    from twolayer.model import INITS
+    from twolayer.optim import OPTIMIZERS
+    from twolayer.schedules import SCHEDULES
+
+    parser = add_command(
+        subparsers, "train", "Train a two-layer network and print 'iteration loss' lines."
+    )
+    add_data_arguments(parser)
+    add_problem_arguments(parser)
+    add_backend_arguments(parser, cluster=True)
+    parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu")
+    parser.add_argument(
+        "--loss",
+        choices=sorted(LOSSES),
+        default=None,
+        help="default: cross_entropy for a classification dataset, else sse (the seed's)",
+    )
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, default="gd")
+    parser.add_argument("--schedule", choices=SCHEDULES, default="constant")
+    parser.add_argument(
+        "--init", choices=INITS, default="normal", help="normal (the seed's), he, glorot"
+    )
+    parser.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    add_solver_argument(parser)
+    parser.add_argument("--bias", action="store_true", help="add biases b1, b2 (the seed has none)")
+    parser.add_argument(
+        "--early-stopping", action="store_true", help="stop on a stall, keep the best weights"
+    )
+    for flag, name, kind, help_text in OPTIONS:
+        parser.add_argument(flag, dest=name, type=kind, default=None, help=help_text)
+    parser.add_argument("--quiet", action="store_true", help="print only the final line")
+    add_output_arguments(parser)
+    parser.set_defaults(handler=run)
+
+
+def source_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """What data the options name, as a description a model file can keep."""
+    from twolayer.data import DATASETS
+    from twolayer.errors import ConfigError
+
+    name = args.dataset or ("random" if not args.data else None)
+    misplaced = [
+        f"--{dest.replace('_', '-')}"
+        for dest in ("n", "d_in", "d_out")
+        if name != "random" and getattr(args, dest) != args.subparser.get_default(dest)
+    ]
+    if misplaced:
+        raise ConfigError(f"{', '.join(misplaced)} only size the random dataset")
+    if args.target and not args.data:
+        raise ConfigError("--target chooses columns of a --data file")
+    source: dict[str, Any]
+    if args.data:
+        targets = [t for item in args.target or () for t in item.split(",") if t]
+        task = "classification" if args.loss == "cross_entropy" else "regression"
+        source = {"kind": "file", "paths": list(args.data), "target": targets or None,
+                  "task": task}  # fmt: skip
+    elif name == "random":
+        source = {"kind": "random", "seed": args.seed, "n": args.n, "d_in": args.d_in,
+                  "hidden": args.hidden, "d_out": args.d_out, "task": "regression"}  # fmt: skip
+    else:
+        source = {"kind": "dataset", "name": name, "task": DATASETS[str(name)]}
+    standardize = args.standardize if args.standardize is not None else name != "random"
+    return {**source, "test_fraction": args.test_fraction, "standardize": standardize}
+
+
+def resumed_run(args: argparse.Namespace) -> Any:
+    """The model file ``--resume`` names, checked to hold a run that can go on."""
+    from twolayer.errors import ConfigError, ModelFileError
+    from twolayer.outputs.modelfile_reader import load_model_file
+
+    changed = [
+        f"--{dest.replace('_', '-')}"
+        for dest in RESUME_FIXED
+        if getattr(args, dest) != args.subparser.get_default(dest)
+    ]
+    if changed:
+        raise ConfigError(
+            "--resume continues the saved run with its own data and settings; "
+            f"leave out {', '.join(changed)}"
+        )
+    saved = load_model_file(args.resume)
+    if saved.state is None or saved.model.config is None or saved.model.source is None:
+        raise ModelFileError(
+            f"{args.resume}: holds no training state to continue (not written by twolayer train)"
+        )
+    return saved
+
+
+def check_backend(args: argparse.Namespace) -> str | None:
+    """Refuse backend options that do not go together, before any work; return the chunk
+    directory or Zarr store that ``--data`` names for the dask backend, if it names one."""
+    from twolayer.backend import get_backend
+    from twolayer.errors import ConfigError
+
+    on = get_backend(args.backend, args.device)
+    on.check()
+    if args.scheduler and on.name != "dask":
+        raise ConfigError("--scheduler chooses the cluster of --backend dask")
+    if on.device == "cuda" and args.checkpoint_every:
+        raise ConfigError("--checkpoint-every saves from host memory: leave it out with cuda")
+    chunked = [str(p) for p in args.data or () if Path(p).is_dir() or "://" in p]
+    if not chunked:
+        return None
+    if on.name != "dask" or len(args.data) != 1:
+        raise ConfigError(
+            f"{chunked[0]}: a directory of .npy chunks or a Zarr store is read lazily by "
+            "--backend dask, as the only --data"
+        )
+    return chunked[0]
+
+
+def chunked_source(args: argparse.Namespace, path: str) -> dict[str, Any]:
+    """The source of a directory of .npy chunks or a Zarr store, read as it is by Dask."""
+    from twolayer.errors import ConfigError
+
+    in_memory = {"--target": args.target, "--test-fraction": args.test_fraction,
+                 "--standardize": args.standardize, "--resume": args.resume,
+                 "--checkpoint-every": args.checkpoint_every}  # fmt: skip
+    refused = [flag for flag, value in in_memory.items() if value]
+    if refused:
+        raise ConfigError(f"{', '.join(refused)}: not available for chunked data, read as it is")
+    if args.loss == "cross_entropy":
+        raise ConfigError("chunked data hold regression targets: use sse, mse or half_mse")
+    where = path if "://" in path else str(Path(path).resolve())
+    return {"kind": "chunks", "path": where, "task": "regression", "test_fraction": 0.0,
+            "standardize": False}  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    from twolayer.run import Session
+    from twolayer.run import run as run_session
+
+    chunks = check_backend(args)
+    saved = resumed_run(args) if args.resume else None
+    if saved is not None:
+        assert saved.model.source is not None
+        source = saved.model.source
+    elif chunks is not None:
+        source = chunked_source(args, chunks)
+    else:
+        source = source_from_args(args)
+    given = args.iterations != args.subparser.get_default("iterations")
+    session = Session(
+        source, functools.partial(config_from_args, args), saved, args.resume,
+        iterations=args.iterations if saved and given else None, backend=args.backend,
+        device=args.device, scheduler=args.scheduler, out=args.out,
+        checkpoint_every=args.checkpoint_every, history=args.history, plot=args.plot,
+        json=args.json, quiet=args.quiet, prog=args.subparser.prog,
+    )  # fmt: skip
+    return run_session(session)

@@ -1,1 +1,0 @@
-"""One module per ``twolayer`` subcommand, each with ``add_parser(subparsers)``."""

@@ -1,0 +1,305 @@
+"""One training session, as ``twolayer train`` runs it: data in, a run on a backend, files out.
+
+:func:`run` takes a :class:`Session` (what the command line asked for, already parsed) through
+one pipeline: load the data source (a file, a bundled dataset, the seed's draws, or chunks
+read lazily by Dask), split off the test set, fit the scaling, set up the callbacks (printed
+lines, history, checkpoints, Ctrl-C, a progress bar), train on the chosen backend, then write
+the model file, the history and the plot together and report the metrics.
+
+:func:`train_on_cluster` is the same from Python for data too large for one machine: open it,
+start or join a Dask cluster, train there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from twolayer.backend import get_backend, is_dask_array, to_numpy
+from twolayer.config import TrainConfig
+from twolayer.data.chunks import open_data
+from twolayer.data.datasets import load_source
+from twolayer.data.prep import Dataset, Preprocessing, fit_preprocessing, validation_split
+from twolayer.engines.dask import cluster
+from twolayer.errors import ConfigError, DataError, ModelFileError
+from twolayer.files import check_writable
+from twolayer.model import Params
+from twolayer.outputs.callbacks import (
+    Checkpoint,
+    HistoryLog,
+    PrintLosses,
+    ProgressBar,
+    StopOnInterrupt,
+    around_bar,
+    wants_bar,
+)
+from twolayer.outputs.history import history_format, write_history
+from twolayer.outputs.metrics import format_metrics, score
+from twolayer.outputs.modelfile import ModelFile
+from twolayer.outputs.plot import check_image_path, plot_history, require_matplotlib
+from twolayer.outputs.trained import Model
+from twolayer.state import Callback, TrainResult, TrainState
+from twolayer.train import train
+
+INTERRUPT_CHECKPOINT = "twolayer-checkpoint.npz"  # where Ctrl-C saves a run that has no --out
+
+
+@dataclass(frozen=True)
+class Session:
+    """What one training session is asked to do.
+
+    Attributes
+    ----------
+    source : the data, as a description a model file keeps (``kind``: file, dataset, random
+        or chunks; ``test_fraction``, ``standardize``; see ``twolayer.data.datasets.load_source``)
+    configure : the training configuration for the data's task (``"regression"`` or
+        ``"classification"``); not called when resuming
+    saved, resume : the checkpoint a resumed session continues and its file, or None
+    iterations : a resumed session's new total of iterations, or None to keep the saved one
+    backend, device, scheduler : where to compute (``twolayer.backend``; Dask's scheduler)
+    out, checkpoint_every, history, plot : files to write (None: not asked for)
+    json, quiet : end with one JSON line; print only the final loss line
+    prog : the command's name, for messages
+    """
+
+    source: dict[str, Any]
+    configure: Callable[[str], TrainConfig]
+    saved: ModelFile | None = None
+    resume: str | None = None
+    iterations: int | None = None
+    backend: str = "numpy"
+    device: str | None = None
+    scheduler: str | None = None
+    out: str | None = None
+    checkpoint_every: int | None = None
+    history: str | None = None
+    plot: str | None = None
+    json: bool = False
+    quiet: bool = False
+    prog: str = "twolayer train"
+
+
+def check_outputs(session: Session) -> None:
+    """Refuse bad output options before any work is done or any file is touched."""
+    if session.out:
+        check_writable(session.out, "--out", (".npz",))
+    if session.checkpoint_every and not (session.out or session.saved):
+        raise ConfigError("--checkpoint-every needs --out: checkpoints are written to that file")
+    if session.history:
+        history_format(session.history)
+        check_writable(session.history, "--history")
+    if session.plot:
+        check_image_path(session.plot)
+        require_matplotlib()
+        check_writable(session.plot, "--plot")
+
+
+@dataclass
+class _Data:
+    """The training arrays of a session and what describes them."""
+
+    x: Any  # (N, D_in), scaled: NumPy, or Dask for chunks
+    y: Any  # (N, D_out), scaled
+    prep: Preprocessing
+    config: TrainConfig
+    train_set: Dataset | None  # in memory only: the metrics need it
+    test_set: Dataset | None
+    names: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+    seed_params: Params | None = None
+
+
+def load(session: Session) -> _Data:
+    """The session's data source, split and scaled (chunks: opened lazily, as they are)."""
+    source, saved = session.source, session.saved
+    if source["kind"] == "chunks":
+        x, y = open_data(source["path"])
+        config = session.configure("regression")
+        return _Data(x, y, Preprocessing(), config, None, None)
+    try:
+        dataset, seed_params = load_source(source)
+    except (KeyError, TypeError) as exc:
+        raise ModelFileError(f"{session.resume}: the data source is invalid ({exc})") from None
+    if saved is None:
+        source["fingerprint"] = dataset.fingerprint()
+        if source["kind"] == "file":  # kept absolute, so a resume works from anywhere
+            source["paths"] = [str(Path(p).resolve()) for p in source["paths"]]
+        config = session.configure(dataset.task)
+    else:
+        if dataset.fingerprint() != source.get("fingerprint"):
+            raise DataError(f"{session.resume}: the training data changed since it was saved")
+        assert saved.model.config is not None
+        config = saved.model.config
+        if session.iterations is not None:
+            config = config.replace(iterations=session.iterations)
+    train_set, test_set = dataset.split(source["test_fraction"], config.seed)
+    prep = saved.model.preprocessing if saved else fit_preprocessing(
+        train_set.x, train_set.targets(), dataset.task, standardize=source["standardize"]
+    )  # fmt: skip
+    x, y = prep.inputs(train_set.x), prep.targets(train_set.targets())
+    names = (dataset.feature_names, dataset.target_names)
+    return _Data(x, y, prep, config, train_set, test_set, names, seed_params)
+
+
+def initial_params(seed_params: Params | None, config: TrainConfig) -> Params | None:
+    """The seed's own standard-normal weights when ``init`` is the seed's (zero biases added),
+    else None so ``train`` draws them."""
+    if seed_params is None or config.init != "normal":
+        return None
+    params = seed_params
+    if config.bias:
+        hidden, d_out = params.w2.shape
+        params = Params(params.w1, params.w2, np.zeros(hidden), np.zeros(d_out))
+    return params.map(lambda p: p.astype(config.dtype))
+
+
+def train_on_backend(
+    session: Session,
+    x: Any,
+    y: Any,
+    config: TrainConfig,
+    params: Params | None,
+    *,
+    callbacks: list[Callback],
+    state: TrainState | None,
+) -> TrainResult:
+    """:func:`twolayer.train.train` on the session's backend and device: NumPy arrays moved
+    there first (for dask, into the cluster of ``scheduler`` or a local one started for the
+    run), the result brought back as NumPy arrays."""
+    on = get_backend(session.backend, session.device)
+    if on.name == "numpy":
+        return train(x, y, config, params, callbacks=callbacks, state=state)
+    with contextlib.ExitStack() as stack:
+        if on.name == "dask":
+            stack.enter_context(cluster(session.scheduler))
+        if not is_dask_array(x):
+            x, y = on.data(x), on.data(y)
+        result = train(
+            x, y, config, on.params(params), callbacks=callbacks,
+            state=None if state is None else state.map_arrays(on.asarray),
+        )  # fmt: skip
+    return result.to_numpy()
+
+
+def run(session: Session) -> int:
+    """Run the session; return the exit code (0, or 130 when Ctrl-C stopped it)."""
+    check_outputs(session)
+    saved, source = session.saved, session.source
+    data = load(session)
+    config = data.config
+
+    def make_model(params: Params, summary: dict[str, Any]) -> Model:
+        return Model(params, config.activation, config.loss, data.prep, config,
+                     *data.names, summary, source)  # fmt: skip
+
+    out = session.out or session.resume
+    log = HistoryLog(saved.history if saved else ())
+    saver = Checkpoint(out or INTERRUPT_CHECKPOINT, make_model, log, session.checkpoint_every)
+    stop = StopOnInterrupt()
+    bar = wants_bar(sys.stderr, quiet=session.quiet)
+    printer = PrintLosses(around_bar(sys.stdout) if bar else None, quiet=session.quiet)
+    start = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        callbacks: list[Callback] = [printer, log, saver, stack.enter_context(stop.catching())]
+        if bar:
+            done = saved.state.iteration if saved and saved.state else 0
+            callbacks.append(stack.enter_context(ProgressBar(config.iterations, initial=done)))
+        result = train_on_backend(
+            session, data.x, data.y, config,
+            None if saved else initial_params(data.seed_params, config),
+            callbacks=callbacks, state=saved.state if saved else None,
+        )  # fmt: skip
+    seconds = time.perf_counter() - start
+    if stop.requested:
+        saver.save(result.state, stop_reason="interrupted")
+        write_logs(session, log.rows)
+        print(
+            f"{session.prog}: interrupted after iteration {result.state.iteration - 1}; "
+            f"checkpoint saved to {saver.path}; continue with: twolayer train --resume "
+            f"{saver.path}",
+            file=sys.stderr,
+        )
+        return 130
+    model = saver.save(result.state, stop_reason=result.stop_reason) if out else make_model(
+        result.params, {}
+    )  # fmt: skip
+    write_logs(session, log.rows)
+    report(session, model, result, data, seconds, out)
+    return 0
+
+
+def write_logs(session: Session, rows: list[dict[str, Any]]) -> None:
+    """The ``--history`` file and the ``--plot`` image, when asked for."""
+    if session.history:
+        write_history(rows, session.history)
+    if session.plot:
+        plot_history(rows, session.plot)
+
+
+def report(
+    session: Session, model: Model, result: TrainResult, data: _Data, seconds: float,
+    out: str | None,
+) -> None:  # fmt: skip
+    """Metrics on the training, validation and test sets held in memory: printed lines (except
+    on the seed's random draws, whose output stays the seed's), and with ``json`` one JSON
+    line."""
+    config, train_set = data.config, data.train_set
+    sets: dict[str, Dataset] = {}
+    if train_set is not None:
+        sets = {"train": train_set}
+        if config.validation_fraction > 0:
+            fit_idx, val_idx = validation_split(
+                train_set.n_samples, config.validation_fraction, config.seed
+            )
+            sets = {"train": train_set.subset(fit_idx), "validation": train_set.subset(val_idx)}
+        if data.test_set is not None:
+            sets["test"] = data.test_set
+    metrics = {name: score(model.task, s.y, model.predict(s.x)) for name, s in sets.items()}
+    if session.source["kind"] != "random":
+        for name, values in metrics.items():
+            print(format_metrics(name, values))
+    if session.json:
+        last = result.history[-1] if result.history else None
+
+        def finite(v: float | None) -> float | None:
+            return v if v is not None and math.isfinite(v) else None
+
+        summary = {
+            "iterations": result.state.iteration,
+            "iterations_run": len(result.history),
+            "stop_reason": result.stop_reason,
+            "final_loss": finite(last.loss) if last else None,
+            "final_val_loss": finite(last.val_loss) if last else None,
+            "seconds": seconds,
+            "metrics": metrics,
+            "model": out,
+        }
+        print(json.dumps(summary))
+
+
+def train_on_cluster(
+    data: str | Path | tuple[Any, Any],
+    config: TrainConfig | None = None,
+    params: Params | None = None,
+    *,
+    scheduler: str | None = None,
+    callbacks: Sequence[Callback] = (),
+    **local: Any,
+) -> TrainResult:
+    """Train on data too large for one machine: open ``data`` (a path for
+    :func:`twolayer.data.chunks.open_data`, or Dask arrays ``(x, y)``), start or join a cluster
+    (:func:`twolayer.engines.dask.cluster`, which takes ``local``'s options) and run
+    :func:`twolayer.train.train` there.  The result's weights are NumPy arrays."""
+    x, y = data if isinstance(data, tuple) else open_data(data)
+    with cluster(scheduler, **local):
+        result = train(x, y, config, params, callbacks=callbacks)
+    return dataclasses.replace(result, params=result.params.map(to_numpy))
