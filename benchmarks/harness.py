@@ -124,7 +124,7 @@ def peak_memory(impl: Implementation, run: Callable[[], object]) -> float | None
 
 def allocation_check(iterations: int = 100) -> dict[str, float]:
     """Net and transient bytes traced by ``tracemalloc`` over ``iterations`` steady-state
-    iterations of the direct fast loop on the seed's problem."""
+    iterations of the in-place engine on the seed's problem."""
     from twolayer.engines.inplace import Workspace
 
     x, y, params = seed_draws(0)

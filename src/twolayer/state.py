@@ -155,9 +155,10 @@ class Callback:
 
     ``on_iteration_end`` returns True to stop training after this iteration.
 
-    ``state.params`` always holds the current weights, but the fast loops keep them in place:
-    the direct fast loop (:mod:`twolayer.fast`) updates the same arrays every iteration, and the
-    dual solver (:mod:`twolayer.dual`) forms ``w1`` only when ``state.params`` is read, at the
+    ``state.params`` always holds the current weights, but two engines keep them their own way:
+    the in-place engine (:mod:`twolayer.engines.inplace`) updates the same arrays every iteration,
+    and the dual engine (:mod:`twolayer.engines.dual`) forms ``w1`` only when ``state.params`` is
+    read, at the
     cost of one (D_in, N) @ (N, H) product.  A callback that keeps weights across iterations
     must copy them; one that needs only the record should not read ``state.params``.
     """
