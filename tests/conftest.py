@@ -2,7 +2,6 @@
 and an environment that no test can leak into the next."""
 
 import os
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -17,7 +16,7 @@ _SESSION_ENVIRONMENT = dict(os.environ)
 
 
 @pytest.fixture(autouse=True)
-def _restore_environment() -> Iterator[None]:
+def _restore_environment() -> None:
     """Give every test the environment the session started with: starting a Dask cluster sets
     OMP_NUM_THREADS=1 and friends in this process (a module-scoped fixture does it before any
     single test begins), which would make later subprocesses use another BLAS thread count,
@@ -25,4 +24,3 @@ def _restore_environment() -> Iterator[None]:
     if os.environ != _SESSION_ENVIRONMENT:
         os.environ.clear()
         os.environ.update(_SESSION_ENVIRONMENT)
-    yield

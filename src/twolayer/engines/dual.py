@@ -28,10 +28,10 @@ multiple: ``v1 = m v1_0 + x.T @ V`` and ``w1 = w1_0 + c v1_0 + x.T @ P``.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
-from twolayer.config import TrainConfig
 from twolayer.engines.base import Epoch, Guard
 from twolayer.engines.inplace import FloatArray, HiddenPass, InplaceEngine
 from twolayer.engines.portable import norm
@@ -155,14 +155,9 @@ class DualEngine(InplaceEngine):
     epoch; ``w1`` and momentum's velocity are formed only when :meth:`params` or
     :meth:`opt_state` is called."""
 
-    def __init__(self, config: TrainConfig, x: FloatArray, y: FloatArray, state: TrainState):
-        self.config, self.x, self.y = config, x, y
-        self.track = config.track == "full"
-        self.dual = DualSolver(
-            x, y, state.params, loss=config.loss, optimizer=config.optimizer, mu=config.momentum,
-            velocity=state.opt_state.get("velocity"), alive=self.track,
-        )  # fmt: skip
-        self._rng_state = state.rng_state
+    def start(self, state: TrainState, **options: Any) -> None:
+        """Form the dual variables of the run from ``state``."""
+        self.dual = DualSolver(self.x, self.y, state.params, **options)
 
     def epoch(self, lr: float, guard: Guard) -> Epoch:
         loss = self.dual.loss_and_grads()

@@ -261,11 +261,13 @@ class InplaceEngine:
     def __init__(self, config: TrainConfig, x: FloatArray, y: FloatArray, state: TrainState):
         self.config, self.x, self.y = config, x, y
         self.track = config.track == "full"
-        self.ws = Workspace(
-            x, y, state.params, loss=config.loss, optimizer=config.optimizer,
-            mu=config.momentum, velocity=state.opt_state.get("velocity"), alive=self.track,
-        )  # fmt: skip
         self._rng_state = state.rng_state
+        self.start(state, loss=config.loss, optimizer=config.optimizer, mu=config.momentum,
+                   velocity=state.opt_state.get("velocity"), alive=self.track)  # fmt: skip
+
+    def start(self, state: TrainState, **options: Any) -> None:
+        """Allocate the buffers of the run from ``state``."""
+        self.ws = Workspace(self.x, self.y, state.params, **options)
 
     def epoch(self, lr: float, guard: Guard) -> Epoch:
         loss = self.ws.loss_and_grads()
