@@ -20,7 +20,7 @@ PyTorch and CuPy, and ``array-api-compat`` carried along as a wheel.  Sections:
            ``torch.compile``), as a share of that peak.  Target: >= 90% in every type.
 
 ``--cpu-smoke`` runs every code path on PyTorch's CPU with tiny sizes (the CUDA graph is then
-the plain function, the fused kernel its NumPy model): ``tests/test_backends.py`` runs it.
+the plain function, the fused kernel its NumPy model): ``tests/test_backend.py`` runs it.
 
     PYTHONPATH=src python3 benchmarks/gpu_check.py --json gpu.json      # on the GPU machine
     python benchmarks/gpu_check.py --cpu-smoke                          # anywhere with torch

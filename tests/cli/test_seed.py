@@ -97,11 +97,11 @@ def test_print_losses_quiet_with_no_history_prints_nothing() -> None:
 def test_classic_example_prints_the_seed_lines() -> None:
     from pathlib import Path
 
-    script = Path(__file__).resolve().parents[1] / "examples" / "classic.py"
+    script = Path(__file__).resolve().parents[2] / "examples" / "classic.py"
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
     # The reference runs in a process of its own too, so both use the BLAS thread count a fresh
     # process gets (another count rounds the products differently).
-    tests = Path(__file__).resolve().parent
+    tests = Path(__file__).resolve().parents[1]
     reference = "from reference import seed_loop\nprint(*seed_loop(0)[0], sep='\\n')"
     expected = subprocess.run(
         [sys.executable, "-c", reference], cwd=tests, capture_output=True, text=True, check=True
