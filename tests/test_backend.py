@@ -407,3 +407,24 @@ def test_gpu_check_cpu_smoke_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     sections = {row["section"] for row in report["rows"]}
     assert sections == {"check", "seed", "wide", "peak"}
     assert (tmp_path / "gpu.json").is_file()
+
+
+def test_every_missing_extra_is_named_in_one_spelling(monkeypatch: pytest.MonkeyPatch) -> None:
+    from twolayer.data.datasets import load_dataset
+    from twolayer.outputs.plot import require_matplotlib
+
+    x = np.ones((4, 2))
+    cases = [
+        ("scipy.optimize", "SciPy", "lbfgs",
+         lambda: train(x, x[:, :1], TrainConfig(iterations=1, hidden=2, optimizer="lbfgs"))),
+        ("matplotlib", "matplotlib", "plot", require_matplotlib),
+        ("sklearn.datasets", "scikit-learn", "sklearn", lambda: load_dataset("digits")),
+    ]  # fmt: skip
+    for module, library, extra, use in cases:
+        with monkeypatch.context() as m:
+            m.setitem(sys.modules, module, None)  # importing it now raises ImportError
+            with pytest.raises(ConfigError) as exc:
+                use()
+        assert str(exc.value) == (
+            f"{library} is not installed; install it with: pip install 'twolayer[{extra}]'"
+        )

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from twolayer.backend import import_optional
 from twolayer.data.classic import SeedProblem, seed_draws
 from twolayer.data.csv import CSV_SUFFIXES, load_csv, load_csv_inputs
 from twolayer.data.prep import Dataset, FloatArray, Task
@@ -185,13 +186,7 @@ def load_dataset(name: str) -> Dataset:
 
 
 def _sklearn_datasets() -> Any:
-    try:
-        import sklearn.datasets
-    except ImportError:
-        raise ConfigError(
-            "the bundled datasets come with scikit-learn: pip install 'twolayer[sklearn]'"
-        ) from None
-    return sklearn.datasets
+    return import_optional("sklearn.datasets", "scikit-learn", "sklearn")
 
 
 def random_dataset(

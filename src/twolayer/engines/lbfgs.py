@@ -16,8 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from twolayer.backend import as_like, to_numpy
-from twolayer.errors import ConfigError
+from twolayer.backend import as_like, import_optional, to_numpy
 from twolayer.model import Grads, Params
 
 Vector = np.ndarray[Any, np.dtype[np.float64]]
@@ -51,12 +50,7 @@ def minimize(objective: Objective, start: Params, remaining: int, on_iterate: On
     Returns the stop reason: ``on_iterate``'s, ``"completed"`` when the iterations ran out, or
     ``"converged"`` when SciPy stopped earlier.
     """
-    try:
-        from scipy.optimize import minimize as scipy_minimize
-    except ImportError:
-        raise ConfigError(
-            "the lbfgs optimizer needs SciPy: pip install 'twolayer[lbfgs]'"
-        ) from None
+    scipy_minimize = import_optional("scipy.optimize", "SciPy", "lbfgs").minimize
     if remaining <= 0:
         return "completed"
     last: dict[str, Any] = {}

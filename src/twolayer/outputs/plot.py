@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from twolayer.backend import import_optional
 from twolayer.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
@@ -22,10 +23,7 @@ IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
 
 def require_matplotlib() -> None:
     """Raise a ConfigError naming the extra to install when matplotlib is missing."""
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise ConfigError("plots need matplotlib: pip install 'twolayer[plot]'") from None
+    import_optional("matplotlib", "matplotlib", "plot")
 
 
 def check_image_path(path: str | Path) -> None:
