@@ -50,7 +50,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from twolayer.config import TrainConfig
-from twolayer.data import Task, fit_preprocessing
+from twolayer.data.prep import Task, fit_preprocessing
 from twolayer.outputs.history import summarize
 from twolayer.outputs.trained import Model
 from twolayer.train import train

@@ -215,7 +215,7 @@ RESUME_FIXED = (
 
 def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     """``--data | --dataset``, ``--target``, ``--test-fraction``, ``--standardize``."""
-    from twolayer.data import DATASETS
+    from twolayer.data.datasets import DATASETS
 
     source = parser.add_mutually_exclusive_group()
     source.add_argument(

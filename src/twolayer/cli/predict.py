@@ -83,7 +83,7 @@ def predictions_text(model: Any, x: Any, *, proba: bool = False) -> str:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from twolayer.data import load_inputs
+    from twolayer.data.datasets import load_inputs
     from twolayer.errors import ConfigError
     from twolayer.files import atomic_write, check_writable
     from twolayer.outputs.modelfile_reader import load_model

@@ -64,7 +64,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def source_from_args(args: argparse.Namespace) -> dict[str, Any]:
     """What data the options name, as a description a model file can keep."""
-    from twolayer.data import DATASETS
+    from twolayer.data.datasets import DATASETS
     from twolayer.errors import ConfigError
 
     name = args.dataset or ("random" if not args.data else None)

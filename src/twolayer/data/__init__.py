@@ -21,40 +21,88 @@ Sources (``docs/data.md`` shows each from the command line):
 splits, standardisation and class labels.
 """
 
-from twolayer.data.chunks import open_data, save_chunks, save_zarr
-from twolayer.data.classic import SeedProblem, seed_draws
-from twolayer.data.csv import (
-    CSV_SUFFIXES,
-    labels_from_text,
-    load_csv,
-    load_csv_inputs,
-    read_csv_table,
-)
-from twolayer.data.datasets import (
-    DATASETS,
-    load_dataset,
-    load_file,
-    load_inputs,
-    load_npy_pair,
-    load_npz,
-    load_source,
-    random_dataset,
-)
-from twolayer.data.prep import (
-    TEST_STREAM,
-    VALIDATION_STREAM,
-    Dataset,
-    FloatArray,
-    Preprocessing,
-    Scaler,
-    SplitStream,
-    Task,
-    fit_preprocessing,
-    label_indices,
-    one_hot,
-    split_indices,
-    validation_split,
-)
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from twolayer.data.chunks import open_data, save_chunks, save_zarr
+    from twolayer.data.classic import SeedProblem, seed_draws
+    from twolayer.data.csv import (
+        CSV_SUFFIXES,
+        labels_from_text,
+        load_csv,
+        load_csv_inputs,
+        read_csv_table,
+    )
+    from twolayer.data.datasets import (
+        DATASETS,
+        load_dataset,
+        load_file,
+        load_inputs,
+        load_npy_pair,
+        load_npz,
+        load_source,
+        random_dataset,
+    )
+    from twolayer.data.prep import (
+        TEST_STREAM,
+        VALIDATION_STREAM,
+        Dataset,
+        FloatArray,
+        Preprocessing,
+        Scaler,
+        SplitStream,
+        Task,
+        fit_preprocessing,
+        label_indices,
+        one_hot,
+        split_indices,
+        validation_split,
+    )
+
+# Imported on first use, as the package root does: ``twolayer.data.classic`` (the seed's draws,
+# all ``twolayer seed`` needs) must not pull in the CSV and file loaders at start-up.
+_LAZY = {
+    "open_data": "chunks",
+    "save_chunks": "chunks",
+    "save_zarr": "chunks",
+    "SeedProblem": "classic",
+    "seed_draws": "classic",
+    "CSV_SUFFIXES": "csv",
+    "labels_from_text": "csv",
+    "load_csv": "csv",
+    "load_csv_inputs": "csv",
+    "read_csv_table": "csv",
+    "DATASETS": "datasets",
+    "load_dataset": "datasets",
+    "load_file": "datasets",
+    "load_inputs": "datasets",
+    "load_npy_pair": "datasets",
+    "load_npz": "datasets",
+    "load_source": "datasets",
+    "random_dataset": "datasets",
+    "TEST_STREAM": "prep",
+    "VALIDATION_STREAM": "prep",
+    "Dataset": "prep",
+    "FloatArray": "prep",
+    "Preprocessing": "prep",
+    "Scaler": "prep",
+    "SplitStream": "prep",
+    "Task": "prep",
+    "fit_preprocessing": "prep",
+    "label_indices": "prep",
+    "one_hot": "prep",
+    "split_indices": "prep",
+    "validation_split": "prep",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"twolayer.data.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'twolayer.data' has no attribute {name!r}")
+
 
 __all__ = [
     "CSV_SUFFIXES",

@@ -8,7 +8,6 @@ outputs back into answers.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -129,6 +128,8 @@ class Dataset:
 
     def fingerprint(self) -> str:
         """SHA-256 of the inputs and targets, to tell whether data changed since a checkpoint."""
+        import hashlib  # on first use: it costs ~4 ms of start-up
+
         digest = hashlib.sha256(np.ascontiguousarray(self.x).tobytes())
         if self.y is not None:
             digest.update(np.ascontiguousarray(self.y).tobytes())

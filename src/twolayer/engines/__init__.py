@@ -30,7 +30,6 @@ import numpy as np
 from twolayer.backend import Array, is_dask_array
 from twolayer.config import TrainConfig, inplace_unsupported
 from twolayer.engines.base import Engine, Epoch, Guard
-from twolayer.engines.dask import DaskEngine
 from twolayer.engines.dual import DualEngine
 from twolayer.engines.inplace import InplaceEngine
 from twolayer.engines.portable import PortableEngine
@@ -63,6 +62,8 @@ def select(
     engine runs what it covers and the portable engine the rest.
     """
     if is_dask_array(x):
+        from twolayer.engines.dask import DaskEngine  # on first use: start-up stays light
+
         return DaskEngine(config, x, y, state)
     fits = not validating and buffered(config, x, y, state)
     if config.solver == "dual" and not fits:
@@ -78,7 +79,6 @@ def select(
 
 
 __all__ = [
-    "DaskEngine",
     "DualEngine",
     "Engine",
     "Epoch",

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from twolayer.activations import ACTIVATIONS
 from twolayer.config import TrainConfig
-from twolayer.data import Preprocessing, Scaler
+from twolayer.data.prep import Preprocessing, Scaler
 from twolayer.errors import ConfigError, ModelFileError, TwoLayerError
 from twolayer.files import read_npz
 from twolayer.losses import LOSSES

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from twolayer.config import TrainConfig
-from twolayer.data import FloatArray, Preprocessing
+from twolayer.data.prep import FloatArray, Preprocessing
 from twolayer.errors import DataError
 from twolayer.losses import softmax
 from twolayer.model import Params, predict
