@@ -181,28 +181,20 @@ OPTIONS: list[tuple[str, str, Any, str]] = [
 
 
 def config_from_args(args: argparse.Namespace, task: str = "regression") -> Any:
-    """The :class:`TrainConfig` the arguments describe (unset options keep their defaults)."""
+    """The :class:`TrainConfig` the arguments describe: every option named as a field of it,
+    unset ones (None) keeping the field's default; the loss defaults by the data's task."""
+    import dataclasses
+
     from twolayer.config import TrainConfig
 
+    given = vars(args)
     chosen = {
-        name: getattr(args, name) for _, name, _, _ in OPTIONS if getattr(args, name) is not None
+        f.name: given[f.name]
+        for f in dataclasses.fields(TrainConfig)
+        if given.get(f.name) is not None
     }
-    return TrainConfig(
-        iterations=args.iterations,
-        lr=args.lr,
-        hidden=args.hidden,
-        activation=args.activation,
-        loss=args.loss or ("cross_entropy" if task == "classification" else "sse"),
-        bias=args.bias,
-        init=args.init,
-        dtype=args.dtype,
-        solver=args.solver,
-        optimizer=args.optimizer,
-        schedule=args.schedule,
-        early_stopping=args.early_stopping,
-        seed=args.seed,
-        **chosen,
-    )
+    chosen["loss"] = args.loss or ("cross_entropy" if task == "classification" else "sse")
+    return TrainConfig(**chosen)
 
 
 # Options that come from the checkpoint when resuming (only --iterations may change: the total).
