@@ -27,7 +27,7 @@ from twolayer.backend import Array, namespace
 from twolayer.config import TrainConfig, generator
 from twolayer.data.prep import validation_split
 from twolayer.engines import Engine, Epoch, lbfgs, select
-from twolayer.engines.portable import evaluate_loss, norm, take
+from twolayer.engines.portable import PortableEngine, evaluate_loss, norm, take
 from twolayer.errors import DataError, DivergenceError
 from twolayer.model import Grads, Params, init_params
 from twolayer.optim import OptState, make_optimizer
@@ -128,9 +128,10 @@ def _minimize(engine: Engine, book: _Book) -> str:
         norms = {k: norm(g) for k, g in grads.named().items()}
         return book.finish(t, lr, Epoch(loss, 1, norms if book.tracking else None), params)
 
+    assert isinstance(engine, PortableEngine), "select gives lbfgs a portable (or Dask) engine"
     remaining = book.config.iterations - state.iteration
     reason = lbfgs.minimize(engine.objective, engine.params(), remaining, on_iterate)
-    engine.set_params(state.params)  # type: ignore[attr-defined]  # the portable engines
+    engine.set_params(state.params)
     return reason
 
 
