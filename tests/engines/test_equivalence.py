@@ -25,6 +25,7 @@ from twolayer.train import train
 
 SEED = SeedProblem(iterations=60)
 SMALL = SeedProblem(40, 30, 12, 3, 1e-4, 30)
+TINY = SeedProblem(20, 12, 9, 3, 1e-4, 25)
 ENGINE_CONFIG = {"inplace": {"solver": "direct"}, "dual": {"solver": "dual"}, "dask": {}}
 
 TABLE: list[tuple[str, SeedProblem, dict[str, Any], float]] = [
@@ -34,6 +35,18 @@ TABLE: list[tuple[str, SeedProblem, dict[str, Any], float]] = [
     ("inplace", SEED, {"optimizer": "nesterov", "lr": 2e-7, "schedule": "cosine"}, 0),
     ("inplace", SMALL, {"loss": "mse", "lr": 0.05, "track": "full"}, 0),
     ("inplace", SMALL, {"loss": "half_mse", "lr": 0.01, "schedule": "plateau"}, 0),
+    *(
+        ("inplace", TINY, {"track": track, **changes}, 0)
+        for track in ("full", "loss")
+        for changes in (
+            {"optimizer": "momentum", "momentum": 0.8},
+            {"optimizer": "nesterov", "schedule": "step", "step_size": 3, "gamma": 0.5},
+            {"loss": "mse", "lr": 0.05, "schedule": "plateau", "plateau_patience": 2},
+            {"loss": "half_mse", "lr": 0.02, "optimizer": "momentum", "schedule": "cosine"},
+            {"dtype": "float32", "optimizer": "nesterov"},
+            {"dtype": "float32", "loss": "mse", "lr": 0.05},
+        )
+    ),
     ("dual", SEED, {}, 1e-9),
     ("dual", SEED, {"optimizer": "momentum", "lr": 2e-7}, 1e-9),
     ("dual", SMALL, {"optimizer": "nesterov", "loss": "mse", "lr": 0.02, "track": "full"}, 1e-9),
@@ -48,8 +61,7 @@ def run(
 ) -> TrainResult:
     x, y, params = seed_draws(3, problem)
     config = problem.config(**{"track": "loss", **ENGINE_CONFIG[engine], **changes})
-    if config.bias:
-        params = None  # drawn by train, with biases
+    params = None if config.bias else params.map(lambda p: p.astype(config.dtype))  # bias: drawn
     if engine == "dask":
         da = pytest.importorskip("dask.array")
         pytest.importorskip("array_api_compat")
@@ -67,7 +79,8 @@ def test_every_engine_follows_the_portable_engine(
     ours = run(engine, problem, changes, paths)
     x, y, params = seed_draws(3, problem)
     config = problem.config(**{"track": "loss", **changes})
-    reference = portable(x, y, config, None if config.bias else params)
+    start = None if config.bias else params.map(lambda p: p.astype(config.dtype))
+    reference = portable(x, y, config, start)
     assert len(ours.history) == len(reference.history) == problem.iterations
     for a, b in zip(reference.history, ours.history, strict=True):
         assert (a.iteration, a.lr, a.dead_fraction) == (b.iteration, b.lr, b.dead_fraction)
@@ -76,6 +89,12 @@ def test_every_engine_follows_the_portable_engine(
         else:
             assert b.loss == pytest.approx(a.loss, rel=rel, abs=0)
             assert b.grad_norms == pytest.approx(a.grad_norms, rel=max(rel, 1e-12))
+    assert ours.state.opt_state.keys() == reference.state.opt_state.keys()
+    for buffers in ours.state.opt_state:
+        for p, q in zip(
+            reference.state.opt_state[buffers], ours.state.opt_state[buffers], strict=True
+        ):
+            assert np.array_equal(q, p) if rel == 0 else np.allclose(q, p, rtol=rel, atol=rel)
     for name, p in reference.params.named().items():
         q = np.asarray(getattr(ours.params, name))
         if rel == 0:

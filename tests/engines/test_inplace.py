@@ -68,41 +68,6 @@ def test_the_callers_weights_are_not_modified() -> None:
     assert not np.array_equal(result.params.w1, before.w1)
 
 
-CONFIGS = [
-    {"optimizer": "momentum", "momentum": 0.8},
-    {"optimizer": "nesterov", "schedule": "step", "step_size": 3, "gamma": 0.5},
-    {"loss": "mse", "lr": 0.05, "schedule": "plateau", "plateau_patience": 2},
-    {"loss": "half_mse", "lr": 0.02, "optimizer": "momentum", "schedule": "cosine"},
-    {"dtype": "float32", "optimizer": "nesterov", "lr": 1e-4},
-    {"dtype": "float32", "loss": "mse", "lr": 0.05},
-]
-
-
-@pytest.mark.parametrize("changes", CONFIGS)
-@pytest.mark.parametrize("track", ["full", "loss"])
-def test_records_and_weights_equal_the_portable_loop(
-    changes: dict[str, Any], track: str, paths: list[str],
-    portable: Callable[..., TrainResult],
-) -> None:  # fmt: skip
-    x, y, params = seed_draws(11, SeedProblem(20, 12, 9, 3))
-    config = TrainConfig(**{"iterations": 25, "lr": 1e-4, "hidden": 9, "track": track, **changes})
-    params = params.map(lambda p: p.astype(config.dtype))
-    x, y = x.astype(config.dtype), y.astype(config.dtype)
-    ours = train(x, y, config, params)
-    reference = portable(x, y, config, params)
-    assert paths == ["inplace"]
-    assert [_plain(r) for r in ours.history] == [_plain(r) for r in reference.history]
-    assert _same_params(ours.params, reference.params)
-    assert ours.state.step == reference.state.step == 25
-    for name in ours.state.opt_state:
-        assert _same_params(ours.state.opt_state[name], reference.state.opt_state[name])
-
-
-def _plain(record: Record) -> tuple[Any, ...]:
-    return (record.iteration, record.loss, record.lr, record.val_loss, record.grad_norms,
-            record.dead_fraction)  # fmt: skip
-
-
 def _same_params(a: Params, b: Params) -> bool:
     return all(np.array_equal(p, q) for p, q in zip(a, b, strict=True))
 
