@@ -67,6 +67,7 @@ class TrainConfig:
     patience: int = 10  # early stopping: epochs without improvement before stopping
     tol: float = 1e-4  # early stopping: relative improvement that counts as progress
     divergence_factor: float = 1e8  # stop when the loss exceeds this multiple of the first loss
+    alpha: float = 0.0  # L2 penalty on w1 and w2, scaled like the loss (twolayer.objective)
     track: Literal["full", "loss"] = "full"  # history detail: full stats, or only losses and lr
     solver: str = "direct"  # direct | dual | auto: how full-batch steps run (performance.md)
     seed: int = 0  # seeds initialisation, the validation split and the shuffling
@@ -132,6 +133,7 @@ def _check_ranges(c: TrainConfig) -> None:
         ("patience", c.patience, c.patience > 0),
         ("tol", c.tol, 0 <= c.tol < 1),
         ("divergence_factor", c.divergence_factor, c.divergence_factor > 1),
+        ("alpha", c.alpha, math.isfinite(c.alpha) and c.alpha >= 0),
     ]
     allowed = {
         "iterations": ">= 0",
@@ -142,6 +144,7 @@ def _check_ranges(c: TrainConfig) -> None:
         "validation_fraction": "in [0, 1)",
         "tol": "in [0, 1)",
         "divergence_factor": "> 1",
+        "alpha": "a finite number >= 0",
     }
     for name, value, ok in rules:
         if not ok:
@@ -169,6 +172,7 @@ def inplace_unsupported(config: TrainConfig) -> str | None:
         (not config.bias, "needs a network without biases"),
         (config.validation_fraction == 0, "cannot hold out validation data"),
         (not config.early_stopping, "cannot keep early stopping's best weights"),
+        (config.alpha == 0, "has no L2 penalty (alpha)"),
     ]  # fmt: skip
     return next((why for ok, why in checks if not ok), None)
 

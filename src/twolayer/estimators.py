@@ -27,7 +27,11 @@ to work on many problems:
 * ``standardize=True``: inputs (and regression targets) scaled to mean 0 and standard deviation
   1 with the training data's statistics, which Adam's single rate needs to suit every column;
 * early stopping off (``early_stopping=True`` holds out ``validation_fraction`` of the samples,
-  stops after ``patience`` epochs without progress and keeps the best weights).
+  stops after ``patience`` epochs without progress and keeps the best weights);
+* ``alpha=0``: no L2 penalty.  scikit-learn's default is 1e-4 (scaled the same way, see
+  :mod:`twolayer.objective`); 0 keeps every fit of the earlier versions, and the recorded quality
+  figures in ``docs/benchmarks.md``, exactly as they were.  Pass ``alpha=1e-4`` for
+  scikit-learn's.
 
 The seed's recipe is one parameter set away::
 
@@ -101,6 +105,7 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
         patience: int = 10,
         tol: float = 1e-4,
         divergence_factor: float = 1e8,
+        alpha: float = 0.0,
         dtype: str = "float64",
         standardize: bool = True,
         random_state: int | np.random.Generator | np.random.RandomState | None = None,
@@ -130,6 +135,7 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
         self.patience = patience
         self.tol = tol
         self.divergence_factor = divergence_factor
+        self.alpha = alpha
         self.dtype = dtype
         self.standardize = standardize
         self.random_state = random_state

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from twolayer.errors import ConfigError
-from twolayer.losses import get_loss
-from twolayer.model import Params, backward, forward, init_params
+from twolayer.model import Params, init_params
+from twolayer.objective import loss_and_grads
 
 NDArray = np.ndarray[Any, np.dtype[np.float64]]
 TOLERANCE = 1e-7
@@ -74,9 +74,11 @@ def check_gradients(
     *,
     activation: str = "relu",
     loss: str = "sse",
+    alpha: float = 0.0,
     eps: float = 1e-6,
 ) -> list[ParamError]:
-    """Compare :func:`~twolayer.model.backward` with central differences for every parameter.
+    """Compare :func:`~twolayer.model.backward` (with the gradient of the L2 penalty ``alpha``,
+    :mod:`twolayer.objective`) with central differences for every parameter.
 
     Parameters
     ----------
@@ -88,17 +90,15 @@ def check_gradients(
     -------
     One :class:`ParamError` per parameter, in the order w1, w2, b1, b2.
     """
-    loss_fn = get_loss(loss).fn
 
-    def objective() -> float:
-        return float(loss_fn(forward(params, x, activation)[0], y)[0])
+    def value() -> float:
+        return float(loss_and_grads(params, x, y, activation=activation, loss=loss, alpha=alpha)[0])
 
-    y_pred, cache = forward(params, x, activation)
-    grads = backward(params, cache, loss_fn(y_pred, y)[1], activation).named()
+    grads = loss_and_grads(params, x, y, activation=activation, loss=loss, alpha=alpha)[1].named()
     errors = []
     for name, array in params.named().items():
         analytic = np.asarray(grads[name])
-        numeric = numerical_gradient(objective, array, eps)
+        numeric = numerical_gradient(value, array, eps)
         where = np.unravel_index(int(np.argmax(np.abs(analytic - numeric))), analytic.shape)
         index = tuple(int(i) for i in where)
         errors.append(

@@ -53,6 +53,7 @@ TABLE: list[tuple[str, SeedProblem, dict[str, Any], float]] = [
     ("dask", SMALL, {"track": "full"}, 1e-15),
     ("dask", SMALL, {"optimizer": "adam", "lr": 1e-3, "loss": "mse"}, 1e-15),
     ("dask", SMALL, {"bias": True, "activation": "tanh", "init": "glorot", "lr": 1e-3}, 1e-15),
+    ("dask", SMALL, {"loss": "mse", "lr": 0.05, "alpha": 0.5, "track": "full"}, 1e-15),
 ]
 
 

@@ -126,6 +126,7 @@ def test_divergence_guard_stops_before_the_bad_update(
         ({"bias": True}, "needs a network without biases"),
         ({"validation_fraction": 0.2}, "cannot hold out validation data"),
         ({"early_stopping": True}, "cannot keep early stopping's best weights"),
+        ({"alpha": 0.1}, "has no L2 penalty (alpha)"),
     ],
 )
 def test_other_runs_take_the_portable_engine(

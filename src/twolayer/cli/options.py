@@ -171,6 +171,7 @@ OPTIONS: list[tuple[str, str, Any, str]] = [
         finite_float,
         "early stopping: relative improvement that counts (default 1e-4)",
     ),
+    ("--alpha", "alpha", finite_float, "L2 penalty on w1 and w2, scaled like the loss (default 0)"),
     (
         "--divergence-factor",
         "divergence_factor",

@@ -49,6 +49,7 @@ from twolayer.engines.portable import Evaluation, PortableEngine, loss_and_grads
 from twolayer.errors import ConfigError, DataError
 from twolayer.losses import get_loss
 from twolayer.model import Grads, Params
+from twolayer.objective import add_penalty, penalty_factor
 from twolayer.state import TrainState
 
 CONNECT_TIMEOUT = "10s"  # how long to wait for a scheduler given by address
@@ -218,7 +219,11 @@ class DaskEngine(PortableEngine):
         super().__init__(config, x, y, state.map_arrays(to_numpy))
 
     def evaluate(self, params: Params, batch: tuple[Any, Any]) -> Evaluation:
-        return self.data.loss_and_grads(params, self.config)
+        # The chunks sum the data's loss; the L2 penalty is added once, for all N samples.
+        loss, grads, alive = self.data.loss_and_grads(params, self.config.replace(alpha=0.0))
+        factor = penalty_factor(self.config.loss, self.data.n_samples)
+        loss, grads = add_penalty(params, loss, grads, self.config.alpha, factor)
+        return float(loss), grads, alive
 
     def batches(self) -> Iterator[tuple[Any, Any]]:
         yield self.x, self.y  # one full batch, spread over the chunks

@@ -13,11 +13,12 @@ from typing import Any
 
 import numpy as np
 
+from twolayer import objective
 from twolayer.backend import Array, is_dask_array, namespace
 from twolayer.config import TrainConfig, generator
 from twolayer.engines.base import Epoch, Guard
 from twolayer.losses import get_loss
-from twolayer.model import Cache, Grads, Params, backward, forward
+from twolayer.model import Cache, Grads, Params, forward
 from twolayer.optim import OptState, make_optimizer
 from twolayer.state import TrainState
 
@@ -25,15 +26,16 @@ from twolayer.state import TrainState
 def loss_and_grads(
     params: Params, x: Array, y: Array, config: TrainConfig
 ) -> tuple[Array, Grads, Cache]:
-    """Forward, loss and backward for one batch x (n, D_in), y (n, D_out): ``(loss, grads,
-    cache)``."""
-    y_pred, cache = forward(params, x, config.activation)
-    loss, grad_y_pred = get_loss(config.loss).fn(y_pred, y)
-    return loss, backward(params, cache, grad_y_pred, config.activation), cache
+    """Forward, loss (with the configured L2 penalty) and backward for one batch x (n, D_in),
+    y (n, D_out): ``(objective, grads, cache)`` (:func:`twolayer.objective.loss_and_grads`)."""
+    return objective.loss_and_grads(
+        params, x, y, activation=config.activation, loss=config.loss, alpha=config.alpha
+    )
 
 
 def evaluate_loss(params: Params, x: Array, y: Array, config: TrainConfig) -> float:
-    """The configured loss of ``params`` on ``(x, y)``."""
+    """The configured loss of ``params`` on ``(x, y)``, without the penalty (the validation
+    loss measures the fit to held-out data)."""
     y_pred, _ = forward(params, x, config.activation)
     return float(get_loss(config.loss).fn(y_pred, y)[0])
 

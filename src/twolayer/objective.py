@@ -1,0 +1,56 @@
+"""The training objective of one batch: the loss of the network's prediction, plus an optional
+L2 penalty on the weights, with the gradient of both.
+
+For a batch of n samples::
+
+    objective = loss(forward(x), y) + factor * alpha/2 * (||w1||^2 + ||w2||^2)
+    factor    = 1/n for the mean losses (mse, half_mse, cross_entropy), 1 for the seed's sse
+
+so the penalty weighs as much, relative to the data, at every batch size: with ``half_mse`` and
+``cross_entropy`` this is scikit-learn's ``loss + 0.5 * alpha * sum(||W||^2) / n_samples``.  The
+biases are never penalised.  ``docs/backprop.md`` derives the gradient ``factor * alpha * w``.
+"""
+
+from __future__ import annotations
+
+from twolayer.backend import Array, namespace
+from twolayer.losses import get_loss
+from twolayer.model import Cache, Grads, Params, backward, forward
+
+
+def l2_penalty(params: Params, alpha: float) -> tuple[Array, Grads]:
+    """``alpha/2 (||w1||^2 + ||w2||^2)`` and its gradient: ``alpha w1`` (D_in, H), ``alpha w2``
+    (H, D_out), and zeros for the biases when there are any."""
+    xp = namespace(params.w1)
+    value = 0.5 * alpha * (xp.sum(params.w1 * params.w1) + xp.sum(params.w2 * params.w2))
+    zeros = None if params.b1 is None else (xp.zeros_like(params.b1), xp.zeros_like(params.b2))
+    return value, Grads(alpha * params.w1, alpha * params.w2, *(zeros or ()))
+
+
+def penalty_factor(loss: str, n: int) -> float:
+    """How the penalty scales with a batch of ``n`` samples: ``1/n`` for a loss that averages
+    over samples, 1 for one that sums (the seed's ``sse``)."""
+    return 1.0 / n if get_loss(loss).reduction == "mean" else 1.0
+
+
+def add_penalty(
+    params: Params, loss: Array, grads: Grads, alpha: float, factor: float
+) -> tuple[Array, Grads]:
+    """``loss`` and ``grads`` with ``factor`` times the L2 penalty added (unchanged for
+    ``alpha == 0``, so runs without a penalty compute exactly what they always did)."""
+    if alpha == 0:
+        return loss, grads
+    value, extra = l2_penalty(params, alpha)
+    return loss + factor * value, grads.map(lambda g, e: g + factor * e, extra)
+
+
+def loss_and_grads(
+    params: Params, x: Array, y: Array, *, activation: str, loss: str, alpha: float = 0.0
+) -> tuple[Array, Grads, Cache]:
+    """Forward, loss (and penalty) and backward for one batch x (n, D_in), y (n, D_out):
+    ``(objective, grads, cache)``."""
+    y_pred, cache = forward(params, x, activation)
+    value, grad_y_pred = get_loss(loss).fn(y_pred, y)
+    grads = backward(params, cache, grad_y_pred, activation)
+    value, grads = add_penalty(params, value, grads, alpha, penalty_factor(loss, x.shape[0]))
+    return value, grads, cache
