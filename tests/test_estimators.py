@@ -140,3 +140,55 @@ def test_bad_parameters_are_value_errors_at_fit() -> None:
         TwoLayerRegressor(batch_size="big").fit(x, y)
     with pytest.raises(ValueError, match="random_state must be None, an integer or a generator"):
         TwoLayerRegressor(random_state="x").fit(x, y)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("batch_size", [None, 16])
+@pytest.mark.parametrize("kind", ["regressor", "classifier"])
+def test_a_warm_fit_continues_the_run_bit_for_bit(kind: str, batch_size: int | None) -> None:
+    from twolayer.estimators import TwoLayerClassifier, TwoLayerRegressor
+
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((50, 4))
+    y = (x[:, 0] > 0).astype(int) if kind == "classifier" else x @ rng.standard_normal(4)
+    make = TwoLayerClassifier if kind == "classifier" else TwoLayerRegressor
+    options = {"hidden": 6, "batch_size": batch_size, "random_state": 3}
+    whole = make(iterations=20, **options).fit(x, y)
+    warm = make(iterations=10, warm_start=True, **options).fit(x, y).fit(x, y)
+    cold = make(iterations=10, **options).fit(x, y).fit(x, y)
+    assert warm.n_iter_ == 20 and warm.loss_curve_ == whole.loss_curve_
+    for p, q in zip(whole.model_.params, warm.model_.params, strict=True):
+        assert np.array_equal(p, q)
+    assert cold.n_iter_ == 10 and cold.loss_curve_ == whole.loss_curve_[:10]  # started afresh
+
+
+@pytest.mark.parametrize("kind", ["regressor", "classifier"])
+def test_partial_fit_is_one_epoch_of_the_same_run(kind: str) -> None:
+    from twolayer.estimators import TwoLayerClassifier, TwoLayerRegressor
+
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((40, 3))
+    y = np.where(x[:, 1] > 0, "b", "a") if kind == "classifier" else x @ rng.standard_normal(3)
+    make = TwoLayerClassifier if kind == "classifier" else TwoLayerRegressor
+    fitted = make(hidden=5, iterations=4, random_state=1).fit(x, y)
+    model = make(hidden=5, random_state=1)
+    extra = {"classes": ["a", "b"]} if kind == "classifier" else {}
+    for _ in range(4):
+        model.partial_fit(x, y, **extra)
+    assert model.n_iter_ == 4 and model.loss_curve_ == fitted.loss_curve_
+    assert np.array_equal(model.predict(x), fitted.predict(x))
+    with pytest.raises(ValueError, match="features"):
+        model.partial_fit(x[:, :2], y)
+
+
+def test_partial_fit_of_a_classifier_needs_every_class_first() -> None:
+    from twolayer.estimators import TwoLayerClassifier
+
+    x, y = np.eye(4), np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        TwoLayerClassifier(hidden=3).partial_fit(x, y)
+    model = TwoLayerClassifier(hidden=3, random_state=0).partial_fit(
+        x[:2], y[:2], classes=[0, 1, 2]
+    )
+    assert model.classes_.tolist() == [0, 1, 2] and model.predict_proba(x).shape == (4, 3)
+    with pytest.raises(ValueError, match="differ from the first call"):
+        model.partial_fit(x, y, classes=[0, 1])

@@ -43,6 +43,7 @@ scikit-learn is an optional extra: ``pip install 'twolayer[sklearn]'``.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import numbers
 from typing import Any
@@ -57,6 +58,7 @@ from twolayer.config import TrainConfig
 from twolayer.data.prep import Task, fit_preprocessing
 from twolayer.outputs.history import summarize
 from twolayer.outputs.trained import Model
+from twolayer.state import TrainState
 from twolayer.train import train
 
 try:  # scikit-learn >= 1.6
@@ -76,6 +78,12 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
 
     _task: Task = "regression"
     _default_loss = "half_mse"
+    # Set by fit (declared for type checking; scikit-learn's convention: absent until fitted).
+    model_: Model
+    state_: TrainState
+    seed_: int
+    loss_curve_: list[float]
+    validation_loss_curve_: list[float] | None
 
     def __init__(
         self,
@@ -108,6 +116,7 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
         alpha: float = 0.0,
         dtype: str = "float64",
         standardize: bool = True,
+        warm_start: bool = False,
         random_state: int | np.random.Generator | np.random.RandomState | None = None,
     ) -> None:
         self.hidden = hidden
@@ -138,9 +147,10 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
         self.alpha = alpha
         self.dtype = dtype
         self.standardize = standardize
+        self.warm_start = warm_start
         self.random_state = random_state
 
-    def _config(self, n_samples: int) -> TrainConfig:
+    def _config(self, n_samples: int, seed: int) -> TrainConfig:
         """The :class:`TrainConfig` of these parameters (a ConfigError, a ValueError, when one
         is out of range)."""
         shared = {
@@ -154,7 +164,7 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
             "batch_size": self._batch_size(n_samples),
             "validation_fraction": self.validation_fraction if self.early_stopping else 0.0,
             "track": "loss",  # the estimators keep only the loss curves: skip the other statistics
-            "seed": self._seed(),
+            "seed": seed,
         })  # fmt: skip
 
     def _batch_size(self, n_samples: int) -> int | None:
@@ -179,20 +189,43 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
             return int(rs.randint(2**31))
         raise ValueError(f"random_state must be None, an integer or a generator, got {rs!r}")
 
-    def _fit(self, x: NDArray[Any], y: NDArray[Any]) -> None:
-        """Train on validated ``x`` (N, D_in) and ``y`` ((N,) labels or (N, D_out) values)."""
-        config = self._config(x.shape[0])
-        prep = fit_preprocessing(x, y, self._task, standardize=self.standardize)
-        result = train(prep.inputs(x), prep.targets(y), config)
+    def _fit(
+        self, x: NDArray[Any], y: NDArray[Any], *, epochs: int | None = None,
+        classes: NDArray[Any] | None = None,
+    ) -> None:  # fmt: skip
+        """Train on validated ``x`` (N, D_in) and ``y`` ((N,) labels or (N, D_out) values).
+
+        A fitted estimator continues its run, from its weights and the optimizer's, schedule's
+        and shuffling state, when ``warm_start`` is set or for ``partial_fit`` (``epochs=1``);
+        it keeps the scaling statistics and the classes of its first fit.  Otherwise the run
+        starts afresh.
+        """
+        go_on = (self.warm_start or epochs is not None) and hasattr(self, "state_")
+        if go_on:
+            prep, state, seed = self.model_.preprocessing, copy.deepcopy(self.state_), self.seed_
+        else:
+            prep = fit_preprocessing(x, y, self._task, standardize=self.standardize)
+            if classes is not None:  # partial_fit: every class, not only this batch's
+                prep = dataclasses.replace(prep, classes=classes)
+            state, seed = None, self._seed()
+        config = self._config(x.shape[0], seed)
+        if epochs is not None:  # one pass over the given data; no held-out split of it
+            config = config.replace(early_stopping=False, validation_fraction=0.0)
+        done = state.iteration if state is not None else 0
+        config = config.replace(iterations=done + (epochs or self.iterations))
+        result = train(prep.inputs(x), prep.targets(y), config, state=state)
         rows = [r.to_dict() for r in result.history]
         self.model_ = Model(
             result.params, config.activation, config.loss, prep, config,
             summary=summarize(rows, stop_reason=result.stop_reason),
         )  # fmt: skip
-        self.loss_curve_ = [r.loss for r in result.history]
+        self.state_, self.seed_ = result.state, seed
+        before = self.loss_curve_ if go_on else []
+        self.loss_curve_ = before + [r.loss for r in result.history]
         val = [r.val_loss for r in result.history if r.val_loss is not None]
-        self.validation_loss_curve_ = val if val else None
-        self.n_iter_ = len(result.history)
+        before_val = (self.validation_loss_curve_ or []) if go_on else []
+        self.validation_loss_curve_ = (before_val + val) or None
+        self.n_iter_ = result.state.iteration
         self.stop_reason_ = result.stop_reason
 
     def _inputs(self, X: Any) -> NDArray[Any]:
@@ -220,7 +253,9 @@ class TwoLayerRegressor(RegressorMixin, _TwoLayer):  # type: ignore[misc]
     ----------
     model_ : twolayer.outputs.trained.Model, the trained network with its scaling statistics.
     n_features_in_ : int
-    loss_curve_ : list of float, the training loss of each epoch.
+    loss_curve_ : list of float, the training loss of each epoch (of every fit, with
+        ``warm_start`` or ``partial_fit``).
+    state_ : twolayer.state.TrainState, what a warm fit or ``partial_fit`` continues from.
     validation_loss_curve_ : list of float, or None without early stopping.
     n_iter_ : int, epochs run.
     stop_reason_ : str, "completed", "early_stopping" or "converged".
@@ -238,6 +273,19 @@ class TwoLayerRegressor(RegressorMixin, _TwoLayer):  # type: ignore[misc]
         )
         self._y_1d = y.ndim == 1
         self._fit(x, np.asarray(y, dtype=np.float64).reshape(len(y), -1))
+        return self
+
+    def partial_fit(self, X: Any, y: Any) -> TwoLayerRegressor:
+        """One epoch over ``X`` (N, D_in) and ``y``, continuing the run so far (the first call
+        starts it, fitting the scaling on this data)."""
+        first = not hasattr(self, "state_")
+        x, y = validate_data(
+            self, X, y, dtype=(np.float64, np.float32), multi_output=True, y_numeric=True,
+            reset=first,
+        )  # fmt: skip
+        if first:
+            self._y_1d = y.ndim == 1
+        self._fit(x, np.asarray(y, dtype=np.float64).reshape(len(y), -1), epochs=1)
         return self
 
     def predict(self, X: Any) -> NDArray[Any]:
@@ -275,6 +323,25 @@ class TwoLayerClassifier(ClassifierMixin, _TwoLayer):  # type: ignore[misc]
         check_classification_targets(y)
         self.classes_ = np.unique(y)
         self._fit(x, y)
+        return self
+
+    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> TwoLayerClassifier:
+        """One epoch over ``X`` (N, D_in) and labels ``y`` (N,), continuing the run so far.
+
+        The first call needs ``classes``, every label the estimator will ever see (as
+        scikit-learn's ``partial_fit`` does); later calls may leave it out or repeat it.
+        """
+        first = not hasattr(self, "state_")
+        x, y = validate_data(self, X, y, dtype=(np.float64, np.float32), reset=first)
+        check_classification_targets(y)
+        if first:
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit")
+            self.classes_ = np.unique(classes)
+        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(f"classes {np.unique(classes)} differ from the first call's "
+                             f"{self.classes_}")  # fmt: skip
+        self._fit(x, y, epochs=1, classes=self.classes_)
         return self
 
     def predict(self, X: Any) -> NDArray[Any]:
