@@ -192,3 +192,23 @@ def test_partial_fit_of_a_classifier_needs_every_class_first() -> None:
     assert model.classes_.tolist() == [0, 1, 2] and model.predict_proba(x).shape == (4, 3)
     with pytest.raises(ValueError, match="differ from the first call"):
         model.partial_fit(x, y, classes=[0, 1])
+
+
+def test_scikit_learns_fitted_attributes() -> None:
+    from twolayer.estimators import TwoLayerClassifier, TwoLayerRegressor
+
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((30, 4))
+    reg = TwoLayerRegressor(hidden=5, iterations=6, random_state=0).fit(x, x[:, :2])
+    assert reg.loss_ == reg.loss_curve_[-1] and reg.best_loss_ == min(reg.loss_curve_)
+    assert [c.shape for c in reg.coefs_] == [(4, 5), (5, 2)]
+    assert [b.shape for b in reg.intercepts_] == [(5,), (2,)] and reg.n_outputs_ == 2
+    assert reg.t_ == 30 * 6
+    reg.partial_fit(x, x[:, :2])
+    assert reg.t_ == 30 * 7 and reg.n_iter_ == 7
+    clf = TwoLayerClassifier(hidden=5, iterations=30, bias=False, early_stopping=True,
+                             validation_fraction=0.2, random_state=0)  # fmt: skip
+    clf.fit(x, (x[:, 0] > 0).astype(int))
+    assert clf.best_loss_ is None and clf.n_outputs_ == 2
+    assert not any(np.any(b) for b in clf.intercepts_)  # no biases: zeros
+    assert clf.t_ == 24 * clf.n_iter_  # 6 of the 30 samples held out for validation

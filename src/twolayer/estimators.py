@@ -84,6 +84,7 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
     seed_: int
     loss_curve_: list[float]
     validation_loss_curve_: list[float] | None
+    samples_seen_: int
 
     def __init__(
         self,
@@ -227,6 +228,50 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
         self.validation_loss_curve_ = (before_val + val) or None
         self.n_iter_ = result.state.iteration
         self.stop_reason_ = result.stop_reason
+        n, fraction = x.shape[0], config.validation_fraction
+        held = max(1, round(n * fraction)) if fraction > 0 else 0  # as train's validation split
+        self.samples_seen_ = (self.samples_seen_ if go_on else 0) + (n - held) * len(result.history)
+
+    # scikit-learn's MLP names for what a fit leaves, where they apply to one hidden layer.
+    @property
+    def loss_(self) -> float:
+        """The training loss of the last epoch (penalty included)."""
+        check_is_fitted(self, "model_")
+        return self.loss_curve_[-1]
+
+    @property
+    def best_loss_(self) -> float | None:
+        """The lowest training loss of the run; None with early stopping, which watches the
+        validation loss instead (as scikit-learn's)."""
+        check_is_fitted(self, "model_")
+        return None if self.early_stopping else min(self.loss_curve_)
+
+    @property
+    def coefs_(self) -> list[NDArray[Any]]:
+        """``[w1 (D_in, H), w2 (H, D_out)]``."""
+        check_is_fitted(self, "model_")
+        return [self.model_.params.w1, self.model_.params.w2]
+
+    @property
+    def intercepts_(self) -> list[NDArray[Any]]:
+        """``[b1 (H,), b2 (D_out,)]``: zeros for a network without biases."""
+        check_is_fitted(self, "model_")
+        p = self.model_.params
+        if p.b1 is not None and p.b2 is not None:
+            return [p.b1, p.b2]
+        return [np.zeros(p.w1.shape[1], p.w1.dtype), np.zeros(p.w2.shape[1], p.w2.dtype)]
+
+    @property
+    def n_outputs_(self) -> int:
+        """D_out: targets for regression, classes for classification."""
+        check_is_fitted(self, "model_")
+        return int(self.model_.params.w2.shape[1])
+
+    @property
+    def t_(self) -> int:
+        """Training samples seen: the samples of every epoch of every fit of the run."""
+        check_is_fitted(self, "model_")
+        return self.samples_seen_
 
     def _inputs(self, X: Any) -> NDArray[Any]:
         check_is_fitted(self, "model_")
@@ -256,6 +301,7 @@ class TwoLayerRegressor(RegressorMixin, _TwoLayer):  # type: ignore[misc]
     loss_curve_ : list of float, the training loss of each epoch (of every fit, with
         ``warm_start`` or ``partial_fit``).
     state_ : twolayer.state.TrainState, what a warm fit or ``partial_fit`` continues from.
+    loss_, best_loss_, coefs_, intercepts_, n_outputs_, t_ : scikit-learn's MLP attributes.
     validation_loss_curve_ : list of float, or None without early stopping.
     n_iter_ : int, epochs run.
     stop_reason_ : str, "completed", "early_stopping" or "converged".
