@@ -20,7 +20,8 @@ engine                     runs
 =========================  ====================================================================
 
 L-BFGS (:mod:`twolayer.engines.lbfgs`) lets SciPy own the iterations; it minimises an engine's
-``objective`` and reports every iterate through a callable of the loop.
+``objective`` (the portable and Dask engines have one) and reports every iterate through a
+callable of the loop.
 """
 
 from __future__ import annotations

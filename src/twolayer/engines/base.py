@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol
 
 from twolayer.backend import Array
-from twolayer.model import Grads, Params
+from twolayer.model import Params
 from twolayer.optim import OptState
 
 Guard = Callable[[float], None]
@@ -39,10 +39,6 @@ class Engine(Protocol):
 
     def rng_state(self) -> dict[str, Any] | None:
         """The shuffling generator's state, when the engine shuffles."""
-        ...
-
-    def objective(self, params: Params) -> tuple[float, Grads]:
-        """Loss and gradients of ``params`` on the whole training set (L-BFGS's objective)."""
         ...
 
     def result(self, params: Params) -> Params:

@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 
 from twolayer.config import TrainConfig
 from twolayer.engines.base import Epoch, Guard
-from twolayer.engines.portable import loss_and_grads, norm
+from twolayer.engines.portable import norm
 from twolayer.losses import squared_error_into, squared_scale
 from twolayer.model import Buffers, Grads, Params, backward_into, forward_into
 from twolayer.optim import OptState, step_into
@@ -286,10 +286,6 @@ class InplaceEngine:
 
     def rng_state(self) -> dict[str, Any] | None:
         return self._rng_state
-
-    def objective(self, params: Params) -> tuple[float, Grads]:
-        loss, grads, _ = loss_and_grads(params, self.x, self.y, self.config)
-        return float(loss), grads
 
     def result(self, params: Params) -> Params:
         return params
