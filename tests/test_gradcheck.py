@@ -15,7 +15,7 @@ from twolayer.gradcheck import TOLERANCE, check_gradients, random_problem, relat
 from twolayer.losses import LOSSES, get_loss
 from twolayer.model import forward
 
-TABLE = list(itertools.product(sorted(ACTIVATIONS), sorted(LOSSES), [False, True]))
+TABLE = list(itertools.product(sorted(ACTIVATIONS), sorted(LOSSES), [False, True], [False, True]))
 
 
 def far_from_kinks(params, x, activation: str) -> bool:  # type: ignore[no-untyped-def]
@@ -26,11 +26,14 @@ def far_from_kinks(params, x, activation: str) -> bool:  # type: ignore[no-untyp
     return bool(np.min(np.abs(cache.h)) > 1e-4)
 
 
-@pytest.mark.parametrize(("activation", "loss", "bias"), TABLE)
-def test_every_combination_passes(activation: str, loss: str, bias: bool) -> None:
+@pytest.mark.parametrize(("activation", "loss", "bias", "weighted"), TABLE)
+def test_every_combination_passes(activation: str, loss: str, bias: bool, weighted: bool) -> None:
     params, x, y = random_problem(seed=1, n=6, d_in=4, hidden=5, d_out=3, loss=loss, bias=bias)
     assert far_from_kinks(params, x, activation)
-    errors = check_gradients(params, x, y, activation=activation, loss=loss)
+    # Weighted: sample weights and the L2 penalty together (its factor uses the weights' sum).
+    weight = np.array([0.5, 2.0, 1.0, 3.0, 0.0, 1.5]) if weighted else None
+    errors = check_gradients(params, x, y, activation=activation, loss=loss, weight=weight,
+                             alpha=0.7 if weighted else 0.0)  # fmt: skip
     assert [e.name for e in errors] == (["w1", "w2", "b1", "b2"] if bias else ["w1", "w2"])
     for error in errors:
         assert error.relative_error < TOLERANCE, str(error)

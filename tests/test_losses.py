@@ -45,9 +45,53 @@ def test_cross_entropy_value_and_stability() -> None:
     assert np.all(np.isfinite(log_softmax(scores)))
 
 
+@pytest.mark.parametrize(
+    "name", ["sse", "mse", "half_mse", "cross_entropy", "binary_cross_entropy"]
+)
+def test_integer_weights_equal_repeated_rows(name: str) -> None:
+    rng = np.random.default_rng(3)
+    y_pred = rng.standard_normal((5, 3))
+    y = rng.integers(0, 2, size=(5, 3)).astype(float)
+    if name == "cross_entropy":
+        y = np.eye(3)[[0, 2, 1, 1, 0]]
+    counts = np.array([1, 3, 0, 2, 1])
+    loss, grad = get_loss(name).fn(y_pred, y, counts.astype(float))
+    repeated_loss, repeated_grad = get_loss(name).fn(np.repeat(y_pred, counts, 0),
+                                                     np.repeat(y, counts, 0))  # fmt: skip
+    assert float(loss) == pytest.approx(float(repeated_loss), rel=1e-14)
+    # The weighted gradient row of a sample is the sum of its copies' rows.
+    summed = np.add.reduceat(repeated_grad, np.cumsum(counts)[counts > 0] - counts[counts > 0])
+    assert np.allclose(grad[counts > 0], summed, rtol=1e-14, atol=0)
+    assert np.all(grad[counts == 0] == 0)
+
+
+def test_unit_weights_change_nothing_but_rounding() -> None:
+    rng = np.random.default_rng(4)
+    y_pred, y = rng.standard_normal((6, 2)), rng.standard_normal((6, 2))
+    for name in ("sse", "mse", "half_mse"):
+        plain, weighted = get_loss(name).fn(y_pred, y), get_loss(name).fn(y_pred, y, np.ones(6))
+        assert float(plain[0]) == pytest.approx(float(weighted[0]), rel=1e-15)
+        assert np.allclose(plain[1], weighted[1], rtol=1e-15, atol=0)
+
+
+def test_binary_cross_entropy_matches_scikit_learns_log_loss() -> None:
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")
+    z = np.array([[2.0, -1.0], [0.5, 40.0], [-3.0, 0.0]])
+    y = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    loss, grad = get_loss("binary_cross_entropy").fn(z, y)
+    p = 1 / (1 + np.exp(-z))
+    # summed over labels, averaged over samples: log_loss of each column, added
+    expected = sum(sklearn_metrics.log_loss(y[:, k], p[:, k]) for k in range(2))
+    assert float(loss) == pytest.approx(expected, rel=1e-12)
+    assert np.allclose(grad, (p - y) / 3)
+    far = get_loss("binary_cross_entropy").fn(np.array([[800.0, -800.0]]), np.array([[0.0, 1.0]]))
+    assert float(far[0]) == pytest.approx(1600.0)  # no log(0), no overflow
+
+
 def test_unknown_loss_lists_the_valid_ones() -> None:
     with pytest.raises(
-        ConfigError, match="unknown loss 'l1'; valid losss are: cross_entropy, half_mse, mse, sse"
+        ConfigError,
+        match="unknown loss 'l1'; valid losses are: binary_cross_entropy, cross_entropy, half_mse, mse, sse",
     ):
         get_loss("l1")
 

@@ -43,7 +43,7 @@ class TrainConfig:
     lr: float = 1e-6  # base learning rate
     hidden: int = 100  # H, the number of hidden units
     activation: str = "relu"  # hidden activation, see twolayer.activations
-    loss: str = "sse"  # sse | mse | half_mse | cross_entropy, see twolayer.losses
+    loss: str = "sse"  # sse | mse | half_mse | cross_entropy | binary_cross_entropy (losses.py)
     bias: bool = False  # add biases b1, b2 (the seed has none)
     init: str = "normal"  # normal (the seed's) | he | glorot
     dtype: str = "float64"  # float64 | float32, for parameters and data
@@ -62,13 +62,20 @@ class TrainConfig:
     batch_size: int | None = (
         None  # None: full batch (the seed's); else minibatches, reshuffled per epoch
     )
+    shuffle: bool = True  # minibatches: reshuffle every epoch (False: the data's order)
     validation_fraction: float = 0.0  # share of samples held out for validation, in [0, 1)
     early_stopping: bool = False  # stop when the monitored loss stalls, restoring the best weights
     patience: int = 10  # early stopping: epochs without improvement before stopping
-    tol: float = 1e-4  # early stopping: relative improvement that counts as progress
+    tol: float = 1e-4  # early stopping, n_iter_no_change: the improvement that counts as progress
+    tol_mode: Literal["relative", "absolute"] = (
+        "relative"  # progress: < best (1 - tol) | < best - tol
+    )
+    n_iter_no_change: int | None = None  # stop ("converged") after this many epochs of no progress
+    max_fun: int = 15000  # lbfgs: the most loss evaluations (scikit-learn's max_fun)
     divergence_factor: float = 1e8  # stop when the loss exceeds this multiple of the first loss
     alpha: float = 0.0  # L2 penalty on w1 and w2, scaled like the loss (twolayer.objective)
     track: Literal["full", "loss"] = "full"  # history detail: full stats, or only losses and lr
+    scores: bool = False  # record R² (squared losses) or accuracy per epoch, and on validation
     solver: str = "direct"  # direct | dual | auto: how full-batch steps run (performance.md)
     seed: int = 0  # seeds initialisation, the validation split and the shuffling
 
@@ -103,6 +110,7 @@ def _check_choices(c: TrainConfig) -> None:
         ("optimizer", c.optimizer, OPTIMIZERS),
         ("schedule", c.schedule, SCHEDULES),
         ("track", c.track, ("full", "loss")),
+        ("tol_mode", c.tol_mode, ("relative", "absolute")),
         ("solver", c.solver, SOLVERS),
     ):
         if value not in valid:
@@ -131,7 +139,17 @@ def _check_ranges(c: TrainConfig) -> None:
         ("batch_size", c.batch_size, c.batch_size is None or c.batch_size > 0),
         ("validation_fraction", c.validation_fraction, 0 <= c.validation_fraction < 1),
         ("patience", c.patience, c.patience > 0),
-        ("tol", c.tol, 0 <= c.tol < 1),
+        (
+            "tol",
+            c.tol,
+            c.tol >= 0 and (c.tol < 1 or (c.tol_mode == "absolute" and math.isfinite(c.tol))),
+        ),
+        (
+            "n_iter_no_change",
+            c.n_iter_no_change,
+            c.n_iter_no_change is None or c.n_iter_no_change > 0,
+        ),
+        ("max_fun", c.max_fun, c.max_fun > 0),
         ("divergence_factor", c.divergence_factor, c.divergence_factor > 1),
         ("alpha", c.alpha, math.isfinite(c.alpha) and c.alpha >= 0),
     ]
@@ -142,7 +160,7 @@ def _check_ranges(c: TrainConfig) -> None:
         "gamma": "in (0, 1]",
         "plateau_factor": "in (0, 1)",
         "validation_fraction": "in [0, 1)",
-        "tol": "in [0, 1)",
+        "tol": "in [0, 1) (a finite number >= 0 with tol_mode 'absolute')",
         "divergence_factor": "> 1",
         "alpha": "a finite number >= 0",
     }

@@ -56,4 +56,5 @@ class DivergenceError(TwoLayerError, ArithmeticError):
 def choice_error(kind: str, name: str, valid: Iterable[object]) -> ConfigError:
     """Return the error for an unknown ``name`` of ``kind``, listing the ``valid`` names."""
     names = ", ".join(sorted(str(v) for v in valid))
-    return ConfigError(f"unknown {kind} {name!r}; valid {kind}s are: {names}")
+    plural = f"{kind}es" if kind.endswith("s") else f"{kind}s"  # losses, not losss
+    return ConfigError(f"unknown {kind} {name!r}; valid {plural} are: {names}")

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from twolayer.errors import ConfigError
-from twolayer.model import Params, init_params
+from twolayer.model import Grads, Params, init_params
 from twolayer.objective import loss_and_grads
 
 NDArray = np.ndarray[Any, np.dtype[np.float64]]
@@ -75,6 +75,7 @@ def check_gradients(
     activation: str = "relu",
     loss: str = "sse",
     alpha: float = 0.0,
+    weight: NDArray | None = None,
     eps: float = 1e-6,
 ) -> list[ParamError]:
     """Compare :func:`~twolayer.model.backward` (with the gradient of the L2 penalty ``alpha``,
@@ -84,17 +85,24 @@ def check_gradients(
     ----------
     params : Params, float64 arrays (perturbed in place during the check, then restored)
     x : (N, D_in) inputs
-    y : (N, D_out) targets (one-hot rows for ``cross_entropy``)
+    y : (N, D_out) targets (one-hot rows for ``cross_entropy``, 0/1 for
+        ``binary_cross_entropy``)
+    weight : (N,) sample weights, or None
 
     Returns
     -------
     One :class:`ParamError` per parameter, in the order w1, w2, b1, b2.
     """
 
-    def value() -> float:
-        return float(loss_and_grads(params, x, y, activation=activation, loss=loss, alpha=alpha)[0])
+    def evaluate() -> tuple[Any, Grads, Any]:
+        return loss_and_grads(
+            params, x, y, activation=activation, loss=loss, alpha=alpha, weight=weight
+        )
 
-    grads = loss_and_grads(params, x, y, activation=activation, loss=loss, alpha=alpha)[1].named()
+    def value() -> float:
+        return float(evaluate()[0])
+
+    grads = evaluate()[1].named()
     errors = []
     for name, array in params.named().items():
         analytic = np.asarray(grads[name])
@@ -124,7 +132,8 @@ def random_problem(
     bias: bool = False,
 ) -> tuple[Params, NDArray, NDArray]:
     """A small float64 problem for gradient checks: Glorot-scaled weights (random biases when
-    ``bias``), standard normal inputs and targets (one-hot targets for ``cross_entropy``)."""
+    ``bias``), standard normal inputs and targets (one-hot targets for ``cross_entropy``, 0/1
+    ones for ``binary_cross_entropy``)."""
     if min(n, d_in, hidden, d_out) <= 0:
         raise ConfigError("gradcheck sizes must be positive integers")
     rng = np.random.default_rng(seed)
@@ -139,6 +148,8 @@ def random_problem(
     x = rng.standard_normal((n, d_in))
     if loss == "cross_entropy":
         y = np.eye(d_out)[rng.integers(0, d_out, size=n)]
+    elif loss == "binary_cross_entropy":
+        y = rng.integers(0, 2, size=(n, d_out)).astype(np.float64)
     else:
         y = rng.standard_normal((n, d_out))
     return params, x, y

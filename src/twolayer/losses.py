@@ -1,7 +1,11 @@
 """Losses as pure functions returning ``(loss, grad)``, looked up by name.
 
 Each takes the prediction ``y_pred`` and the target ``y``, both of shape (N, D_out), and returns
-the loss as a 0-d array and its gradient with respect to ``y_pred``, shape (N, D_out).
+the loss as a 0-d array and its gradient with respect to ``y_pred``, shape (N, D_out).  An
+optional ``weight`` (N,) of sample weights makes each sample count ``weight[i]`` times: its term
+(and its row of the gradient) is multiplied by its weight, and a mean loss divides by the sum of
+the weights instead of N (scikit-learn's ``sample_weight``), so integer weights give the loss of
+the data with each row repeated that many times.  Without weights the code is unchanged.
 
 How the squared-error losses relate (N samples, D_out outputs, ``SSE = sum((y_pred - y)^2)``):
 
@@ -28,6 +32,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from twolayer.activations import logistic
 from twolayer.backend import Array, namespace
 from twolayer.errors import choice_error
 
@@ -36,7 +41,8 @@ class Loss(NamedTuple):
     """A loss function and how its values over batches combine into one epoch's loss."""
 
     name: str
-    fn: Callable[[Array, Array], tuple[Array, Array]]
+    fn: Callable[..., tuple[Array, Array]]
+    """``fn(y_pred, y, weight=None) -> (loss, grad)``."""
     reduction: Literal["sum", "mean"]
     """``sum``: the loss of a dataset is the sum of its batches' losses; ``mean``: their
     average weighted by batch size."""
@@ -46,12 +52,13 @@ class SquaredScale(NamedTuple):
     """How a squared-error loss scales the sum of squares ``SSE`` of a batch: the loss is
     ``SSE / divisor`` and its gradient ``(y_pred - y) * grad_factor``."""
 
-    divisor: int
+    divisor: float  # an integer without sample weights
     grad_factor: float
 
 
-def squared_scale(name: str, n: int, d_out: int) -> SquaredScale:
-    """The scaling of the squared-error loss ``name`` for N = ``n`` samples and D_out = ``d_out``.
+def squared_scale(name: str, n: float, d_out: int) -> SquaredScale:
+    """The scaling of the squared-error loss ``name`` for N = ``n`` samples and D_out = ``d_out``
+    (``n`` is the sum of the sample weights when there are any).
 
     The one table behind :func:`sse`, :func:`mse`, :func:`half_mse` and their buffered twin
     :func:`squared_error_into` (``sse`` divides by 1: it is the seed's sum).
@@ -69,39 +76,45 @@ SQUARED = ("sse", "mse", "half_mse")
 """The squared-error losses, which :func:`squared_scale` describes."""
 
 
-def _squared_error(name: str, y_pred: Array, y: Array) -> tuple[Array, Array]:
+def _squared_error(
+    name: str, y_pred: Array, y: Array, weight: Array | None = None
+) -> tuple[Array, Array]:
     xp = namespace(y_pred, y)
-    scale = squared_scale(name, y.shape[0], y.shape[1])
     diff = y_pred - y  # (N, D_out)
+    if weight is not None:  # each row's square and gradient times its weight
+        scale = squared_scale(name, float(xp.sum(weight)), y.shape[1])
+        w = weight[:, None]  # (N, 1)
+        return xp.sum(w * xp.square(diff)) / scale.divisor, (w * diff) * scale.grad_factor
+    scale = squared_scale(name, y.shape[0], y.shape[1])
     total = xp.sum(xp.square(diff))  # SSE
     loss = total if scale.divisor == 1 else total / scale.divisor  # (/ 1 would be exact anyway)
     return loss, diff * scale.grad_factor
 
 
-def sse(y_pred: Array, y: Array) -> tuple[Array, Array]:
+def sse(y_pred: Array, y: Array, weight: Array | None = None) -> tuple[Array, Array]:
     """Sum of squared errors, the seed's L2 loss.
 
     ``loss = sum((y_pred - y)^2)``; ``grad = 2 (y_pred - y)``, computed as the seed computes
     both (``x * 2.0`` and ``2.0 * x`` round alike), so the seed's run is reproduced bit for bit.
     Shapes: (N, D_out), (N, D_out) -> (), (N, D_out).
     """
-    return _squared_error("sse", y_pred, y)
+    return _squared_error("sse", y_pred, y, weight)
 
 
-def mse(y_pred: Array, y: Array) -> tuple[Array, Array]:
+def mse(y_pred: Array, y: Array, weight: Array | None = None) -> tuple[Array, Array]:
     """Mean squared error over all N * D_out elements (PyTorch's ``MSELoss``).
 
     ``loss = SSE / (N D_out)``; ``grad = 2 (y_pred - y) / (N D_out)``.
     """
-    return _squared_error("mse", y_pred, y)
+    return _squared_error("mse", y_pred, y, weight)
 
 
-def half_mse(y_pred: Array, y: Array) -> tuple[Array, Array]:
+def half_mse(y_pred: Array, y: Array, weight: Array | None = None) -> tuple[Array, Array]:
     """Half the squared error averaged over samples, scikit-learn's regression objective.
 
     ``loss = SSE / (2 N)``; ``grad = (y_pred - y) / N``.
     """
-    return _squared_error("half_mse", y_pred, y)
+    return _squared_error("half_mse", y_pred, y, weight)
 
 
 def squared_error_into(
@@ -142,17 +155,42 @@ def softmax(z: Array) -> Array:
     return namespace(z).exp(log_softmax(z))
 
 
-def cross_entropy(y_pred: Array, y: Array) -> tuple[Array, Array]:
+def _weighted_mean(terms: Array, grad: Array, weight: Array | None) -> tuple[Array, Array]:
+    """The mean over samples of per-element ``terms`` (N, C) summed over columns, and ``grad``
+    (N, C) divided alike: by N, or by the sum of ``weight`` (N,) with each row weighted."""
+    xp = namespace(terms)
+    if weight is None:
+        n = terms.shape[0]
+        return xp.sum(terms) / n, grad * (1.0 / n)
+    w, total = weight[:, None], xp.sum(weight)
+    return xp.sum(w * terms) / total, (w * grad) / total
+
+
+def cross_entropy(y_pred: Array, y: Array, weight: Array | None = None) -> tuple[Array, Array]:
     """Softmax cross-entropy averaged over samples, for classification.
 
     ``y_pred`` holds raw scores (N, C); ``y`` holds one-hot (or any probability) rows (N, C).
     ``loss = -sum(y * log_softmax(y_pred)) / N``; ``grad = (softmax(y_pred) - y) / N``
     (for rows of ``y`` that sum to one).
     """
-    xp = namespace(y_pred, y)
-    n = y.shape[0]
     log_p = log_softmax(y_pred)  # (N, C)
-    return -xp.sum(y * log_p) / n, (xp.exp(log_p) - y) * (1.0 / n)
+    return _weighted_mean(-(y * log_p), namespace(log_p).exp(log_p) - y, weight)
+
+
+def binary_cross_entropy(
+    y_pred: Array, y: Array, weight: Array | None = None
+) -> tuple[Array, Array]:
+    """Logistic (sigmoid) cross-entropy of every output, summed over outputs and averaged over
+    samples: multilabel classification, one independent yes/no per column.
+
+    ``y_pred`` holds raw scores z (N, K); ``y`` holds 0/1 indicators (N, K).  With p = sigmoid(z),
+    ``loss = -sum(y log p + (1 - y) log(1 - p)) / N = sum(softplus(z) - y z) / N`` (the second
+    form never takes the log of 0) and ``grad = (p - y) / N``.  scikit-learn's multilabel
+    ``MLPClassifier`` minimises the same.
+    """
+    xp = namespace(y_pred, y)
+    softplus = xp.logaddexp(xp.zeros_like(y_pred), y_pred)  # log(1 + e^z), stably
+    return _weighted_mean(softplus - y * y_pred, logistic(y_pred) - y, weight)
 
 
 LOSSES: dict[str, Loss] = {
@@ -160,6 +198,7 @@ LOSSES: dict[str, Loss] = {
     "mse": Loss("mse", mse, "mean"),
     "half_mse": Loss("half_mse", half_mse, "mean"),
     "cross_entropy": Loss("cross_entropy", cross_entropy, "mean"),
+    "binary_cross_entropy": Loss("binary_cross_entropy", binary_cross_entropy, "mean"),
 }
 
 

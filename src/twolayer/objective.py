@@ -6,7 +6,8 @@ For a batch of n samples::
     objective = loss(forward(x), y) + factor * alpha/2 * (||w1||^2 + ||w2||^2)
     factor    = 1/n for the mean losses (mse, half_mse, cross_entropy), 1 for the seed's sse
 
-so the penalty weighs as much, relative to the data, at every batch size: with ``half_mse`` and
+(n is the sum of the sample weights when the batch has any, as the weighted mean losses divide by
+it), so the penalty weighs as much, relative to the data, at every batch size: with ``half_mse`` and
 ``cross_entropy`` this is scikit-learn's ``loss + 0.5 * alpha * sum(||W||^2) / n_samples``.  The
 biases are never penalised.  ``docs/backprop.md`` derives the gradient ``factor * alpha * w``.
 """
@@ -27,9 +28,10 @@ def l2_penalty(params: Params, alpha: float) -> tuple[Array, Grads]:
     return value, Grads(alpha * params.w1, alpha * params.w2, *(zeros or ()))
 
 
-def penalty_factor(loss: str, n: int) -> float:
-    """How the penalty scales with a batch of ``n`` samples: ``1/n`` for a loss that averages
-    over samples, 1 for one that sums (the seed's ``sse``)."""
+def penalty_factor(loss: str, n: float) -> float:
+    """How the penalty scales with a batch of ``n`` samples (or of sample weights summing to
+    ``n``): ``1/n`` for a loss that averages over samples, 1 for one that sums (the seed's
+    ``sse``)."""
     return 1.0 / n if get_loss(loss).reduction == "mean" else 1.0
 
 
@@ -45,12 +47,14 @@ def add_penalty(
 
 
 def loss_and_grads(
-    params: Params, x: Array, y: Array, *, activation: str, loss: str, alpha: float = 0.0
-) -> tuple[Array, Grads, Cache]:
-    """Forward, loss (and penalty) and backward for one batch x (n, D_in), y (n, D_out):
-    ``(objective, grads, cache)``."""
+    params: Params, x: Array, y: Array, *, activation: str, loss: str, alpha: float = 0.0,
+    weight: Array | None = None,
+) -> tuple[Array, Grads, Cache]:  # fmt: skip
+    """Forward, loss (and penalty) and backward for one batch x (n, D_in), y (n, D_out), with
+    optional sample weights ``weight`` (n,): ``(objective, grads, cache)``."""
     y_pred, cache = forward(params, x, activation)
-    value, grad_y_pred = get_loss(loss).fn(y_pred, y)
+    value, grad_y_pred = get_loss(loss).fn(y_pred, y, weight)
     grads = backward(params, cache, grad_y_pred, activation)
-    value, grads = add_penalty(params, value, grads, alpha, penalty_factor(loss, x.shape[0]))
+    n = x.shape[0] if weight is None else float(namespace(weight).sum(weight))
+    value, grads = add_penalty(params, value, grads, alpha, penalty_factor(loss, n))
     return value, grads, cache

@@ -33,6 +33,7 @@ from twolayer.data.prep import Dataset, Preprocessing, fit_preprocessing, valida
 from twolayer.engines.dask import cluster
 from twolayer.errors import ConfigError, DataError, ModelFileError
 from twolayer.files import check_writable
+from twolayer.metrics import format_metrics, score
 from twolayer.model import Params
 from twolayer.outputs.callbacks import (
     Checkpoint,
@@ -44,7 +45,6 @@ from twolayer.outputs.callbacks import (
     wants_bar,
 )
 from twolayer.outputs.history import history_format, write_history
-from twolayer.outputs.metrics import format_metrics, score
 from twolayer.outputs.modelfile import ModelFile
 from twolayer.outputs.plot import check_image_path, plot_history, require_matplotlib
 from twolayer.outputs.trained import Model
@@ -257,8 +257,9 @@ def report(
     if train_set is not None:
         sets = {"train": train_set}
         if config.validation_fraction > 0:
+            labels = train_set.y if config.loss == "cross_entropy" else None  # as train splits
             fit_idx, val_idx = validation_split(
-                train_set.n_samples, config.validation_fraction, config.seed
+                train_set.n_samples, config.validation_fraction, config.seed, labels
             )
             sets = {"train": train_set.subset(fit_idx), "validation": train_set.subset(val_idx)}
         if data.test_set is not None:

@@ -37,6 +37,8 @@ class Record:
     dead_fraction: float | None = (
         None  # share of hidden units whose activation is 0 for every sample
     )
+    score: float | None = None  # R² or accuracy on the training data, with config.scores
+    val_score: float | None = None  # the same on the validation data
 
     def to_dict(self) -> dict[str, Any]:
         """Flat JSON-ready row (``grad_norm_w1``, ... for the gradient norms)."""
@@ -49,21 +51,31 @@ class Record:
             "elapsed": self.elapsed,
         }
         row.update({f"grad_norm_{k}": v for k, v in self.grad_norms.items()})
+        if self.score is not None:  # columns only for runs that score (config.scores)
+            row.update(score=self.score, val_score=self.val_score)
         return row
 
 
 @dataclass
 class EarlyStopping:
-    """Best monitored loss so far, the parameters that had it, and epochs since it improved."""
+    """Best monitored loss so far, the parameters that had it, and epochs since it improved.
+
+    Early stopping keeps one for the monitored loss (with the parameters); the convergence test
+    of ``n_iter_no_change`` keeps another for the training loss (without them)."""
 
     best_loss: float = float("inf")
     best_iteration: int = -1
     best_params: Params | None = None
     wait: int = 0
 
-    def observe(self, loss: float, iteration: int, params: Params, tol: float) -> None:
-        """Count a loss; it improves when it falls below ``best_loss - tol * |best_loss|``."""
-        if self.best_iteration < 0 or loss < self.best_loss - tol * abs(self.best_loss):
+    def observe(
+        self, loss: float, iteration: int, params: Params | None, tol: float,
+        mode: str = "relative",
+    ) -> None:  # fmt: skip
+        """Count a loss; it improves when it falls below ``best_loss - tol * |best_loss|``
+        (``mode="relative"``) or ``best_loss - tol`` (``"absolute"``, scikit-learn's rule)."""
+        margin = tol * abs(self.best_loss) if mode == "relative" else tol
+        if self.best_iteration < 0 or loss < self.best_loss - margin:
             self.best_loss, self.best_iteration, self.best_params, self.wait = (
                 loss,
                 iteration,
@@ -107,6 +119,7 @@ class TrainState:
     rng_state: dict[str, Any] | None = None  # state of the minibatch-shuffling generator
     schedule_state: dict[str, float] = field(default_factory=dict)  # ReduceOnPlateau's fields
     early: EarlyStopping = field(default_factory=EarlyStopping)
+    convergence: EarlyStopping = field(default_factory=EarlyStopping)  # training loss's progress
     first_loss: float | None = None  # reference for the explosion test
 
     def defer(self, form: Callable[[], tuple[Params, OptState]]) -> None:

@@ -20,16 +20,18 @@ import math
 import sys
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from twolayer.backend import Array, namespace
+from twolayer import metrics
+from twolayer.backend import Array, is_dask_array, namespace, to_numpy
 from twolayer.config import TrainConfig, generator
 from twolayer.data.prep import validation_split
 from twolayer.engines import Engine, Epoch, lbfgs, select
-from twolayer.engines.portable import PortableEngine, evaluate_loss, norm, take
+from twolayer.engines.portable import Batch, PortableEngine, evaluate_loss, norm, take
 from twolayer.errors import DataError, DivergenceError
-from twolayer.model import Grads, Params, init_params
+from twolayer.model import Grads, Params, forward, init_params
 from twolayer.optim import OptState, make_optimizer
 from twolayer.schedules import ReduceOnPlateau, Schedule, make_schedule
 from twolayer.state import Callback, Record, TrainResult, TrainState, run_manifest
@@ -44,6 +46,7 @@ def train(
     validation: tuple[Array, Array] | None = None,
     callbacks: Sequence[Callback] = (),
     state: TrainState | None = None,
+    sample_weight: Array | None = None,
 ) -> TrainResult:
     """Train a two-layer network on ``x`` (N, D_in) and ``y`` (N, D_out).
 
@@ -53,10 +56,13 @@ def train(
     config : TrainConfig, default the seed's recipe.
     params : starting parameters; drawn with ``init_params`` from ``config.seed`` when None.
     validation : explicit ``(x_val, y_val)``; otherwise ``config.validation_fraction`` of the
-        samples is held out (seeded), or none when it is 0.
+        samples is held out (seeded; stratified by class for ``cross_entropy``), or none when
+        it is 0.
     callbacks : called after every iteration; any returning True stops the run.
     state : a :class:`TrainState` from an earlier run with the same data and configuration, to
         continue it exactly (optimizer, schedule, early-stopping and shuffling state included).
+    sample_weight : (N,) non-negative weights: each sample counts that many times in the loss
+        (:mod:`twolayer.losses`), the penalty's factor, the validation loss and the scores.
 
     Raises
     ------
@@ -66,10 +72,16 @@ def train(
     """
     config = config or TrainConfig()
     x, y = _check_data(x, y, config)
+    w = None if sample_weight is None else _check_weight(sample_weight, x, config)
+    held: Batch | None = None if validation is None else (*validation, None)
     if validation is None and config.validation_fraction > 0:
-        train_idx, val_idx = validation_split(x.shape[0], config.validation_fraction, config.seed)
-        validation = (take(x, val_idx), take(y, val_idx))
+        labels = _classes(y) if config.loss == "cross_entropy" else None
+        train_idx, val_idx = validation_split(
+            x.shape[0], config.validation_fraction, config.seed, labels
+        )
+        held = (take(x, val_idx), take(y, val_idx), None if w is None else take(w, val_idx))
         x, y = take(x, train_idx), take(y, train_idx)
+        w = None if w is None else take(w, train_idx)
     if state is None:
         params = params if params is not None else _initial_params(x, y, config)
         lbfgs_run = config.optimizer == "lbfgs"
@@ -78,8 +90,8 @@ def train(
         )
     # NumPy's overflow/invalid warnings are silenced: the divergence guard reports them instead.
     with np.errstate(over="ignore", invalid="ignore"):
-        engine = select(config, x, y, state, validating=validation is not None)
-        book = _Book(config, state, validation, list(callbacks))
+        engine = select(config, x, y, state, validating=held is not None, weight=w)
+        book = _Book(config, state, (x, y, w), held, list(callbacks))
         steps = _minimize if config.optimizer == "lbfgs" else _loop
         reason = steps(engine, book)
     if not book.history:  # nothing ran: the engine's copy of the start (NumPy, for Dask)
@@ -130,24 +142,27 @@ def _minimize(engine: Engine, book: _Book) -> str:
 
     assert isinstance(engine, PortableEngine), "select gives lbfgs a portable (or Dask) engine"
     remaining = book.config.iterations - state.iteration
-    reason = lbfgs.minimize(engine.objective, engine.params(), remaining, on_iterate)
+    reason = lbfgs.minimize(
+        engine.objective, engine.params(), remaining, on_iterate, max_fun=book.config.max_fun
+    )
     engine.set_params(state.params)
     return reason
 
 
 class _Book:
-    """The loop's bookkeeping: the divergence guard, the records, the plateau schedule, early
-    stopping and the callbacks."""
+    """The loop's bookkeeping: the divergence guard, the records and scores, the plateau
+    schedule, early stopping, the convergence test and the callbacks."""
 
     def __init__(
         self,
         config: TrainConfig,
         state: TrainState,
-        validation: tuple[Array, Array] | None,
+        training: Batch,
+        validation: Batch | None,
         callbacks: list[Callback],
     ) -> None:
-        self.config, self.state, self.validation, self.callbacks = (
-            config, state, validation, callbacks
+        self.config, self.state, self.training, self.validation, self.callbacks = (
+            config, state, training, validation, callbacks
         )  # fmt: skip
         self.tracking = config.track == "full"
         self.schedule = self._make_schedule()
@@ -169,7 +184,8 @@ class _Book:
     def start_params(self, engine: Engine) -> Params | None:
         """The parameters an iteration starts from, when validation or early stopping needs
         them (copied from an engine that updates them in place)."""
-        if self.validation is None and not self.config.early_stopping:
+        c = self.config
+        if self.validation is None and not c.early_stopping and not c.scores:
             return None
         params = engine.params()
         return params if params is self.state.params else copy.deepcopy(params)
@@ -192,8 +208,13 @@ class _Book:
         c, state = self.config, self.state
         val_loss = None
         if self.validation is not None and params is not None:
-            val_loss = evaluate_loss(params, *self.validation, c)
+            x_val, y_val, w_val = self.validation
+            val_loss = evaluate_loss(params, x_val, y_val, c, w_val)
         record = Record(t, epoch.loss, lr, time.perf_counter() - self.started, val_loss)
+        if c.scores and params is not None:
+            record.score = score(params, self.training, c)
+            if self.validation is not None:
+                record.val_score = score(params, self.validation, c)
         if self.tracking and epoch.grad_norms is not None:
             record.grad_norms = epoch.grad_norms
             if epoch.alive is not None:
@@ -208,14 +229,55 @@ class _Book:
                 "best": self.schedule.best,
                 "wait": self.schedule.wait,
             }
-        stop = False
+        stop = None
         if c.early_stopping and params is not None:
-            state.early.observe(monitored, t, params, c.tol)
-            stop = state.early.wait >= c.patience
+            state.early.observe(monitored, t, params, c.tol, c.tol_mode)
+            stop = "early_stopping" if state.early.wait >= c.patience else None
+        state.convergence.observe(epoch.loss, t, None, c.tol, c.tol_mode)
+        if stop is None and c.n_iter_no_change is not None:
+            stop = "converged" if state.convergence.wait >= c.n_iter_no_change else None
         wants_stop = [bool(cb.on_iteration_end(record, state)) for cb in self.callbacks]
-        if stop:
-            return "early_stopping"
-        return "callback" if any(wants_stop) else None
+        return stop or ("callback" if any(wants_stop) else None)
+
+
+def score(params: Params, batch: Batch, config: TrainConfig) -> float:
+    """How well ``params`` fit ``batch`` (x, y, weight): R² for the squared losses (unchanged
+    by the standardisation of targets), accuracy for ``cross_entropy`` (the top score's class)
+    and subset accuracy for ``binary_cross_entropy`` (every label right), weighted as the loss
+    is (:mod:`twolayer.metrics`)."""
+    x, y, weight = batch
+    y_pred = to_numpy(forward(params, x, config.activation)[0])
+    target = to_numpy(y)
+    w = None if weight is None else to_numpy(weight)
+    if config.loss == "cross_entropy":
+        return metrics.accuracy(target.argmax(axis=1), y_pred.argmax(axis=1), w)
+    if config.loss == "binary_cross_entropy":
+        return metrics.accuracy(target > 0.5, y_pred > 0, w)
+    return metrics.r2(target, y_pred, w)
+
+
+def _classes(y: Array) -> np.ndarray[Any, Any]:
+    """The class of each one-hot (or probability) row of ``y`` (N, C): its largest column."""
+    labels: np.ndarray[Any, Any] = np.asarray(to_numpy(y)).argmax(axis=1)
+    return labels
+
+
+def _check_weight(weight: Any, x: Array, config: TrainConfig) -> Array:
+    """Sample weights as an (N,) array of the data's namespace and dtype, or a DataError."""
+    values = np.asarray(to_numpy(weight), dtype=np.float64)
+    n = int(x.shape[0])
+    if values.shape != (n,):
+        raise DataError(f"sample_weight must have shape ({n},), one per sample; got {values.shape}")
+    if not np.all(np.isfinite(values)) or np.any(values < 0):
+        raise DataError("sample_weight must be finite and >= 0")
+    if not values.sum() > 0:
+        raise DataError("sample_weight must have a positive sum")
+    xp = namespace(x)
+    if xp is np or is_dask_array(x):
+        return values.astype(config.dtype)
+    import array_api_compat  # every backend other than NumPy has it (twolayer[backends])
+
+    return xp.asarray(values.astype(config.dtype), device=array_api_compat.device(x))
 
 
 def _dead_fraction(alive: Array) -> float:

@@ -103,11 +103,9 @@ def reference_validation_split(n: int, fraction: float, seed: int) -> tuple[np.n
         (20, 0.25, 3),
         (20, 0.25, 4),
         (10, 0.3, 5),
-        (7, 0.0, 0),
-        (2, 0.5, 1),
         (1000, 0.1, 2**32 - 1),
         (33, 0.49, 12345),
-        (5, 0.05, 8),
+        (4, 0.5, 8),
     ],
 )
 def test_validation_stream_is_trains_validation_split(n: int, fraction: float, seed: int) -> None:
@@ -139,5 +137,28 @@ def test_validation_stream_refuses_as_train_does(n: int, fraction: float) -> Non
 def test_validation_split_pinned_and_unchecked_fraction() -> None:
     train, val = validation_split(10, 0.3, 5)
     assert train.tolist() == [0, 1, 2, 3, 5, 6, 9] and val.tolist() == [4, 7, 8]
-    # TrainConfig checks validation_fraction; the split itself holds out at least one sample
-    assert validation_split(7, 0.0, 0)[1].tolist() == [6]
+    # TrainConfig checks validation_fraction; the split itself needs two samples to hold out
+    for n, fraction in ((7, 0.0), (2, 0.5), (5, 0.05)):
+        with pytest.raises(DataError, match="the validation set is too small: a fraction of"):
+            validation_split(n, fraction, 0)
+    assert split_indices(7, 0.1, 0)[1].size == 1  # a test set of one sample is allowed
+
+
+def test_stratified_split_keeps_the_class_proportions() -> None:
+    labels = np.array([0] * 40 + [1] * 20 + [2] * 10 + [3] * 2)
+    train, val = validation_split(72, 0.25, 11, labels)
+    # 18 held: shares 10, 5, 2.5, 0.5; the one left over by rounding down goes to the first of
+    # the largest remainders (class 2)
+    assert np.bincount(labels[val], minlength=4).tolist() == [10, 5, 3, 0]
+    assert sorted({*train, *val}) == list(range(72)) and not set(train) & set(val)
+    assert np.array_equal(validation_split(72, 0.25, 11, labels)[1], val)  # seeded
+    # labels of the same order (strings, one-hot argmax) give the same split
+    names = np.array(["a", "b", "c", "d"])[labels]
+    assert np.array_equal(validation_split(72, 0.25, 11, names)[1], val)
+    assert not np.array_equal(validation_split(72, 0.25, 12, labels)[1], val)
+
+
+def test_stratified_split_refuses_a_class_of_one() -> None:
+    labels = np.array([0, 0, 0, 1, 1, 1, 2])
+    with pytest.raises(DataError, match="the least populated class has only 1 sample"):
+        validation_split(7, 0.3, 0, labels)

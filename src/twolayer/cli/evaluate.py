@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from twolayer.cli.predict import target_columns
     from twolayer.data.datasets import load_file
     from twolayer.errors import DataError
-    from twolayer.outputs.metrics import format_metrics, score
+    from twolayer.metrics import format_metrics, score
     from twolayer.outputs.modelfile_reader import load_model
 
     model = load_model(args.model)

@@ -54,29 +54,33 @@ def buffered(config: TrainConfig, x: Array, y: Array, state: TrainState) -> bool
 
 
 def select(
-    config: TrainConfig, x: Array, y: Array, state: TrainState, *, validating: bool
-) -> Engine:
-    """The engine that runs ``config`` on ``(x, y)`` from ``state``.
+    config: TrainConfig, x: Array, y: Array, state: TrainState, *, validating: bool,
+    weight: Array | None = None,
+) -> Engine:  # fmt: skip
+    """The engine that runs ``config`` on ``(x, y)`` (with sample weights ``weight`` (N,) or
+    None) from ``state``.
 
     Dask arrays take the Dask engine.  ``solver="dual"`` insists on the dual engine; ``"auto"``
     takes it when it applies and N < D_in (then its epoch is cheaper); otherwise the in-place
-    engine runs what it covers and the portable engine the rest.
+    engine runs what it covers and the portable engine the rest (sample weights included).
     """
     if is_dask_array(x):
+        if weight is not None:
+            raise ConfigError("sample weights are not supported on Dask arrays")
         from twolayer.engines.dask import DaskEngine  # on first use: start-up stays light
 
         return DaskEngine(config, x, y, state)
-    fits = not validating and buffered(config, x, y, state)
+    fits = not validating and weight is None and buffered(config, x, y, state)
     if config.solver == "dual" and not fits:
         raise ConfigError(
-            "the dual solver needs NumPy arrays of one floating dtype, no biases and no "
-            "validation data; use solver 'direct' or 'auto'"
+            "the dual solver needs NumPy arrays of one floating dtype, no biases, no "
+            "validation data and no sample weights; use solver 'direct' or 'auto'"
         )
     if fits:
         if config.solver == "dual" or (config.solver == "auto" and x.shape[0] < x.shape[1]):
             return DualEngine(config, x, y, state)
         return InplaceEngine(config, x, y, state)
-    return PortableEngine(config, x, y, state)
+    return PortableEngine(config, x, y, state, weight)
 
 
 __all__ = [

@@ -45,7 +45,7 @@ from numpy.typing import NDArray
 from twolayer.backend import import_optional, require, to_numpy
 from twolayer.config import TrainConfig, inplace_unsupported
 from twolayer.engines.inplace import Workspace
-from twolayer.engines.portable import Evaluation, PortableEngine, loss_and_grads
+from twolayer.engines.portable import Batch, Evaluation, PortableEngine, loss_and_grads
 from twolayer.errors import ConfigError, DataError
 from twolayer.losses import get_loss
 from twolayer.model import Grads, Params
@@ -218,15 +218,15 @@ class DaskEngine(PortableEngine):
         self.data = ChunkedData(x, y)
         super().__init__(config, x, y, state.map_arrays(to_numpy))
 
-    def evaluate(self, params: Params, batch: tuple[Any, Any]) -> Evaluation:
+    def evaluate(self, params: Params, batch: Batch) -> Evaluation:
         # The chunks sum the data's loss; the L2 penalty is added once, for all N samples.
         loss, grads, alive = self.data.loss_and_grads(params, self.config.replace(alpha=0.0))
         factor = penalty_factor(self.config.loss, self.data.n_samples)
         loss, grads = add_penalty(params, loss, grads, self.config.alpha, factor)
         return float(loss), grads, alive
 
-    def batches(self) -> Iterator[tuple[Any, Any]]:
-        yield self.x, self.y  # one full batch, spread over the chunks
+    def batches(self) -> Iterator[Batch]:
+        yield self.x, self.y, None  # one full batch, spread over the chunks
 
     def result(self, params: Params) -> Params:
         da = require("dask")

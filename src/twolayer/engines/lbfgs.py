@@ -44,11 +44,15 @@ def unflatten(vector: Vector, like: Params) -> Params:
     return Params(**out)
 
 
-def minimize(objective: Objective, start: Params, remaining: int, on_iterate: OnIterate) -> str:
-    """Minimise ``objective`` from ``start`` with L-BFGS-B for at most ``remaining`` iterations.
+def minimize(
+    objective: Objective, start: Params, remaining: int, on_iterate: OnIterate, *,
+    max_fun: int = 15000,
+) -> str:  # fmt: skip
+    """Minimise ``objective`` from ``start`` with L-BFGS-B for at most ``remaining`` iterations
+    and ``max_fun`` evaluations of the objective (scikit-learn's ``max_fun``).
 
-    Returns the stop reason: ``on_iterate``'s, ``"completed"`` when the iterations ran out, or
-    ``"converged"`` when SciPy stopped earlier.
+    Returns the stop reason: ``on_iterate``'s, ``"completed"`` when the iterations ran out,
+    ``"max_fun"`` when the evaluations did, or ``"converged"`` when SciPy stopped earlier.
     """
     scipy_minimize = import_optional("scipy.optimize", "SciPy", "lbfgs").minimize
     if remaining <= 0:
@@ -79,14 +83,16 @@ def minimize(objective: Objective, start: Params, remaining: int, on_iterate: On
         if stop_reason:
             raise StopIteration
 
-    scipy_minimize(
+    result = scipy_minimize(
         scipy_objective,
         flatten(start),
         jac=True,
         method="L-BFGS-B",
         callback=callback,
-        options={"maxiter": remaining, "maxfun": 20 * remaining, "ftol": 0.0, "gtol": 0.0},
+        options={"maxiter": remaining, "maxfun": max_fun, "ftol": 0.0, "gtol": 0.0},
     )
     if stop_reason:
         return stop_reason
-    return "completed" if iterations >= remaining else "converged"
+    if iterations >= remaining:
+        return "completed"
+    return "max_fun" if result.nfev >= max_fun else "converged"

@@ -22,22 +22,29 @@ from twolayer.model import Cache, Grads, Params, forward
 from twolayer.optim import OptState, make_optimizer
 from twolayer.state import TrainState
 
+Batch = tuple[Array, Array, Array | None]
+"""Inputs (n, D_in), targets (n, D_out) and sample weights (n,) or None."""
+
 
 def loss_and_grads(
-    params: Params, x: Array, y: Array, config: TrainConfig
+    params: Params, x: Array, y: Array, config: TrainConfig, weight: Array | None = None
 ) -> tuple[Array, Grads, Cache]:
     """Forward, loss (with the configured L2 penalty) and backward for one batch x (n, D_in),
-    y (n, D_out): ``(objective, grads, cache)`` (:func:`twolayer.objective.loss_and_grads`)."""
+    y (n, D_out), weights (n,) or None: ``(objective, grads, cache)``
+    (:func:`twolayer.objective.loss_and_grads`)."""
     return objective.loss_and_grads(
-        params, x, y, activation=config.activation, loss=config.loss, alpha=config.alpha
-    )
+        params, x, y, activation=config.activation, loss=config.loss, alpha=config.alpha,
+        weight=weight,
+    )  # fmt: skip
 
 
-def evaluate_loss(params: Params, x: Array, y: Array, config: TrainConfig) -> float:
-    """The configured loss of ``params`` on ``(x, y)``, without the penalty (the validation
-    loss measures the fit to held-out data)."""
+def evaluate_loss(
+    params: Params, x: Array, y: Array, config: TrainConfig, weight: Array | None = None
+) -> float:
+    """The configured loss of ``params`` on ``(x, y)`` (weighted by ``weight`` (n,) if given),
+    without the penalty (the validation loss measures the fit to held-out data)."""
     y_pred, _ = forward(params, x, config.activation)
-    return float(get_loss(config.loss).fn(y_pred, y)[0])
+    return float(get_loss(config.loss).fn(y_pred, y, weight)[0])
 
 
 def take(a: Array, idx: np.ndarray[Any, Any]) -> Array:
@@ -67,10 +74,14 @@ class PortableEngine:
         seed of the shuffling, what to track)
     x, y : arrays (N, D_in), (N, D_out), of one array namespace
     state : where to start: parameters, optimizer buffers, update count, shuffling state
+    weight : sample weights (N,), or None
     """
 
-    def __init__(self, config: TrainConfig, x: Array, y: Array, state: TrainState) -> None:
-        self.config, self.x, self.y = config, x, y
+    def __init__(
+        self, config: TrainConfig, x: Array, y: Array, state: TrainState,
+        weight: Array | None = None,
+    ) -> None:  # fmt: skip
+        self.config, self.x, self.y, self.weight = config, x, y, weight
         self.reduction = get_loss(config.loss).reduction
         self.optimizer = make_optimizer(
             config.optimizer, mu=config.momentum, beta1=config.beta1, beta2=config.beta2,
@@ -83,36 +94,43 @@ class PortableEngine:
         if state.rng_state is not None:
             self.shuffle.bit_generator.state = state.rng_state
 
-    def evaluate(self, params: Params, batch: tuple[Array, Array]) -> Evaluation:
-        """Loss, gradients and alive units of ``params`` on one batch ``(x, y)``."""
-        loss, grads, cache = loss_and_grads(params, *batch, self.config)
+    def evaluate(self, params: Params, batch: Batch) -> Evaluation:
+        """Loss, gradients and alive units of ``params`` on one batch ``(x, y, weight)``."""
+        loss, grads, cache = loss_and_grads(params, *batch[:2], self.config, batch[2])
         alive = None
         if self.track:
             alive = namespace(cache.a).any(cache.a != 0, axis=0)
         return float(loss), grads, alive
 
-    def batches(self) -> Iterator[tuple[Array, Array]]:
-        """The epoch's batches: the full batch, or minibatches in a fresh shuffled order."""
+    def batches(self) -> Iterator[Batch]:
+        """The epoch's batches: the full batch, or minibatches in a fresh shuffled order (in
+        the data's order with ``shuffle=False``)."""
         n = self.x.shape[0]
         size = self.config.batch_size
+        w = self.weight
         if size is None or size >= n:
-            yield self.x, self.y
+            yield self.x, self.y, w
             return
-        order = self.shuffle.permutation(n)
-        self._rng_state = dict(self.shuffle.bit_generator.state)
+        if self.config.shuffle:
+            order = self.shuffle.permutation(n)
+            self._rng_state = dict(self.shuffle.bit_generator.state)
+        else:
+            order = np.arange(n)
         for start in range(0, n, size):
             idx = order[start : start + size]
-            yield take(self.x, idx), take(self.y, idx)
+            yield take(self.x, idx), take(self.y, idx), None if w is None else take(w, idx)
 
     def epoch(self, lr: float, guard: Guard) -> Epoch:
         assert self.optimizer is not None, "lbfgs has no epochs: engines.lbfgs drives it"
-        losses: list[tuple[float, int]] = []
+        losses: list[tuple[float, float]] = []
         alive: Array | None = None
         grads: Grads | None = None
         for batch in self.batches():
+            if batch[2] is not None and self._size(batch) == 0:
+                continue  # a minibatch of weight 0 has no loss to step on (its mean is 0 / 0)
             loss, grads, batch_alive = self.evaluate(self._params, batch)
             guard(loss)
-            losses.append((loss, int(batch[0].shape[0])))
+            losses.append((loss, self._size(batch)))
             if batch_alive is not None:
                 alive = (
                     batch_alive
@@ -127,7 +145,13 @@ class PortableEngine:
         norms = {k: norm(g) for k, g in grads.named().items()} if self.track else None
         return Epoch(self._combine(losses), len(losses), norms, alive)
 
-    def _combine(self, losses: list[tuple[float, int]]) -> float:
+    @staticmethod
+    def _size(batch: Batch) -> float:
+        """How much a batch counts: its number of samples, or the sum of its weights."""
+        x, _, w = batch
+        return int(x.shape[0]) if w is None else float(namespace(w).sum(w))
+
+    def _combine(self, losses: list[tuple[float, float]]) -> float:
         """The epoch's loss from its batches' (loss, size): their sum, or their size-weighted
         mean, as the loss reduces."""
         if len(losses) == 1:
@@ -138,7 +162,7 @@ class PortableEngine:
         return float(sum(value * count for value, count in losses) / total)
 
     def objective(self, params: Params) -> tuple[float, Grads]:
-        loss, grads, _ = self.evaluate(params, (self.x, self.y))
+        loss, grads, _ = self.evaluate(params, (self.x, self.y, self.weight))
         return loss, grads
 
     def params(self) -> Params:

@@ -36,7 +36,7 @@ from twolayer.errors import ModelFileError
 from twolayer.files import atomic_write
 from twolayer.outputs.history import Row, history_columns
 from twolayer.outputs.trained import Model
-from twolayer.state import TrainState
+from twolayer.state import EarlyStopping, TrainState
 
 FORMAT = "twolayer-model"
 FORMAT_VERSION = 1
@@ -149,18 +149,17 @@ def _state_arrays(state: TrainState) -> dict[str, NDArray[Any]]:
 
 
 def _state_meta(state: TrainState) -> dict[str, Any]:
-    early = state.early
+    def tracker(t: EarlyStopping) -> dict[str, Any]:
+        return {"best_loss": t.best_loss, "best_iteration": t.best_iteration, "wait": t.wait,
+                "has_params": t.best_params is not None}  # fmt: skip
+
     return {
         "iteration": state.iteration,
         "step": state.step,
         "rng_state": state.rng_state,
         "schedule_state": dict(state.schedule_state),
-        "early": {
-            "best_loss": early.best_loss,
-            "best_iteration": early.best_iteration,
-            "wait": early.wait,
-            "has_params": early.best_params is not None,
-        },
+        "early": tracker(state.early),
+        "convergence": tracker(state.convergence),
         "first_loss": state.first_loss,
         "optimizer_buffers": sorted(state.opt_state),
     }

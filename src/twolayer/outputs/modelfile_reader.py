@@ -210,13 +210,18 @@ class _Reader:
         buffers = meta["optimizer_buffers"]
         if not isinstance(buffers, list) or not all(isinstance(b, str) for b in buffers):
             raise self.fail("the training state's optimizer buffers are not a list of names")
-        early_meta = meta["early"]
-        early = EarlyStopping(
-            best_loss=decode_float(early_meta["best_loss"], strict=True),
-            best_iteration=_int(early_meta["best_iteration"], -1),
-            best_params=like_params("early") if early_meta["has_params"] is True else None,
-            wait=_int(early_meta["wait"]),
-        )
+
+        def tracker(fields: dict[str, Any], prefix: str) -> EarlyStopping:
+            return EarlyStopping(
+                best_loss=decode_float(fields["best_loss"], strict=True),
+                best_iteration=_int(fields["best_iteration"], -1),
+                best_params=like_params(prefix) if fields["has_params"] is True else None,
+                wait=_int(fields["wait"]),
+            )
+
+        early = tracker(meta["early"], "early")
+        # Files written before the convergence test existed start it afresh.
+        convergence = tracker(meta["convergence"], "") if "convergence" in meta else None
         rng_state = meta["rng_state"]
         if rng_state is not None:
             _check_rng_state(rng_state)
@@ -232,6 +237,7 @@ class _Reader:
             rng_state=rng_state,
             schedule_state={k: decode_float(v, strict=True) for k, v in schedule.items()},
             early=early,
+            convergence=convergence or EarlyStopping(),
             first_loss=None if first is None else decode_float(first, strict=True),
         )
 

@@ -39,15 +39,23 @@ def rmse(y_true: Any, y_pred: Any) -> float:
     return float(np.mean(np.sqrt(np.mean(np.square(p - t), axis=0))))
 
 
-def r2(y_true: Any, y_pred: Any) -> float:
+def r2(y_true: Any, y_pred: Any, weight: Any = None) -> float:
     """Coefficient of determination ``1 - SS_res / SS_tot`` per output, averaged.
 
     An output whose targets are all equal has ``SS_tot = 0``: it scores 1 when predicted
-    exactly and 0 otherwise (scikit-learn's ``force_finite``).  (N,) or (N, D_out) -> float.
+    exactly and 0 otherwise (scikit-learn's ``force_finite``).  With sample weights ``weight``
+    (N,) both sums and the mean are weighted, as scikit-learn's ``r2_score(sample_weight=)``.
+    (N,) or (N, D_out) -> float.
     """
     t, p = _pair(y_true, y_pred)
-    ss_res = np.sum(np.square(t - p), axis=0)  # (D_out,)
-    ss_tot = np.sum(np.square(t - t.mean(axis=0)), axis=0)  # (D_out,)
+    if weight is None:
+        ss_res = np.sum(np.square(t - p), axis=0)  # (D_out,)
+        ss_tot = np.sum(np.square(t - t.mean(axis=0)), axis=0)  # (D_out,)
+    else:
+        w = np.asarray(weight, dtype=np.float64).reshape(-1, 1)  # (N, 1)
+        mean = np.sum(w * t, axis=0) / np.sum(w)
+        ss_res = np.sum(w * np.square(t - p), axis=0)
+        ss_tot = np.sum(w * np.square(t - mean), axis=0)
     # Targets equal but for rounding leave a subnormal SS_tot: the quotient overflows to inf and
     # the score is -inf, as scikit-learn's is.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -55,14 +63,17 @@ def r2(y_true: Any, y_pred: Any) -> float:
     return float(np.mean(scores))
 
 
-def accuracy(labels_true: Any, labels_pred: Any) -> float:
-    """Share of samples whose predicted label equals the true one. (N,), (N,) -> float."""
+def accuracy(labels_true: Any, labels_pred: Any, weight: Any = None) -> float:
+    """Share of samples whose predicted label equals the true one (weighted by ``weight`` (N,)
+    if given).  (N,), (N,) -> float; for multilabel indicators (N, K), (N, K) a sample counts
+    when every label is right (scikit-learn's subset accuracy)."""
     t, p = np.asarray(labels_true), np.asarray(labels_pred)
-    if t.shape != p.shape or t.ndim != 1:
+    if t.shape != p.shape or t.ndim not in (1, 2):
         raise DataError(f"labels have shape {t.shape} but predictions {p.shape}")
     if t.shape[0] == 0:
         raise DataError("there are no samples to score")
-    return float(np.mean(t == p))
+    right = t == p if t.ndim == 1 else np.all(t == p, axis=1)
+    return float(np.average(right, weights=weight))
 
 
 def regression_metrics(y_true: Any, y_pred: Any) -> dict[str, float]:
