@@ -129,6 +129,8 @@ RESUMABLE = [
      "patience": 1000, "schedule": "plateau", "plateau_patience": 2},
     {"optimizer": "nesterov", "batch_size": 9},
     {"optimizer": "gd", "dtype": "float32"},
+    {"optimizer": "adam", "n_iter_no_change": 1000, "tol": 1e-3, "tol_mode": "absolute",
+     "scores": True},
 ]  # fmt: skip
 
 
@@ -153,6 +155,8 @@ def test_stopped_and_resumed_run_equals_an_uninterrupted_one(
         assert getattr(rest.params, name).tobytes() == value.tobytes(), name
     assert [r.loss for r in rest.history] == [r.loss for r in whole.history[11:]]
     assert [r.val_loss for r in rest.history] == [r.val_loss for r in whole.history[11:]]
+    assert rest.state.convergence == whole.state.convergence
+    assert [r.score for r in rest.history] == [r.score for r in whole.history[11:]]
 
 
 # --- safe writing ------------------------------------------------------------------------------
