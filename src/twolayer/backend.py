@@ -25,6 +25,7 @@ is a :class:`~twolayer.errors.ConfigError` naming the extra that installs it.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -60,13 +61,21 @@ _LIBRARIES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
 }
 
 
+def is_sparse(a: Any) -> bool:
+    """Whether ``a`` is a SciPy sparse matrix or array (never imports SciPy to find out)."""
+    sparse = sys.modules.get("scipy.sparse")
+    return sparse is not None and bool(sparse.issparse(a))
+
+
 def namespace(*arrays: Any) -> ModuleType:
     """Return the array-API namespace shared by ``arrays`` (``None`` entries are skipped).
 
     Plain NumPy arrays (and Python scalars) give the ``numpy`` module itself, without importing
-    anything else; other arrays are looked up with ``array_api_compat.array_namespace``.
+    anything else; so do SciPy sparse inputs, whose products with NumPy weights
+    (``x @ w1``, ``x.T @ grad_h``) are NumPy arrays.  Other arrays are looked up with
+    ``array_api_compat.array_namespace``.
     """
-    present = [a for a in arrays if a is not None]
+    present = [a for a in arrays if a is not None and not is_sparse(a)]
     if all(isinstance(a, np.ndarray | np.generic | float | int) for a in present):
         return np
     compat = import_optional("array_api_compat", "array-api-compat", "backends")

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from twolayer import metrics
-from twolayer.backend import Array, is_dask_array, namespace, to_numpy
+from twolayer.backend import Array, is_dask_array, is_sparse, namespace, to_numpy
 from twolayer.config import TrainConfig, generator
 from twolayer.data.prep import validation_split
 from twolayer.engines import Engine, Epoch, lbfgs, select
@@ -298,6 +298,8 @@ def _check_data(x: Array, y: Array, config: TrainConfig) -> tuple[Array, Array]:
         raise DataError("there are no samples to train on")
     xp = namespace(x, y)
     dtype = getattr(xp, config.dtype)
+    if is_sparse(x):  # SciPy CSR keeps its rows cheap to take (minibatches, validation)
+        return x.astype(config.dtype, copy=False).tocsr(), xp.astype(y, dtype, copy=False)
     return xp.astype(x, dtype, copy=False), xp.astype(y, dtype, copy=False)
 
 

@@ -14,10 +14,12 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from twolayer.backend import is_sparse
 from twolayer.config import generator
 from twolayer.errors import ConfigError, DataError
 
-Task = Literal["regression", "classification"]
+Task = Literal["regression", "classification", "multilabel"]
+"""``multilabel``: K independent yes/no labels per sample, as a 0/1 indicator matrix (N, K)."""
 FloatArray = NDArray[np.float64]
 
 
@@ -192,22 +194,42 @@ class Scaler:
     scale: FloatArray
 
     @classmethod
-    def fit(cls, a: FloatArray) -> Scaler:
-        """Statistics of the columns of ``a`` (N, D)."""
+    def fit(cls, a: Any) -> Scaler:
+        """Statistics of the columns of ``a`` (N, D).  A SciPy sparse ``a`` is scaled but not
+        centred (its mean is taken as 0, as scikit-learn's ``StandardScaler(with_mean=False)``),
+        so its zeros stay zeros and it stays sparse."""
+        if is_sparse(a):
+            mean = np.zeros(a.shape[1])
+            second = np.asarray(a.multiply(a).mean(axis=0)).ravel()
+            first = np.asarray(a.mean(axis=0)).ravel()
+            return cls(mean, _spread(np.sqrt(np.maximum(second - first**2, 0.0)), first))
         mean = a.mean(axis=0)
-        std = a.std(axis=0)
-        # A (near) constant column would be divided by ~0: leave its spread alone, as
-        # scikit-learn's StandardScaler does.
-        tiny = 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0)
-        return cls(mean, np.where(std < tiny, 1.0, std))
+        return cls(mean, _spread(a.std(axis=0), mean))
 
-    def transform(self, a: FloatArray) -> FloatArray:
-        """(N, D) -> (N, D) standardised."""
+    def transform(self, a: Any) -> Any:
+        """(N, D) -> (N, D) standardised (sparse stays sparse: its mean is 0)."""
+        if is_sparse(a):
+            return (a @ _diagonal(1.0 / self.scale)).tocsr()
         return (a - self.mean) / self.scale
 
     def inverse(self, a: FloatArray) -> FloatArray:
         """(N, D) standardised -> (N, D) in the original units."""
         return a * self.scale + self.mean
+
+
+def _spread(std: FloatArray, mean: FloatArray) -> FloatArray:
+    """The scale of each column: its standard deviation, or 1 for a (near) constant column."""
+    # A (near) constant column would be divided by ~0: leave its spread alone, as
+    # scikit-learn's StandardScaler does.
+    tiny = 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0)
+    spread: FloatArray = np.where(std < tiny, 1.0, std)
+    return spread
+
+
+def _diagonal(values: FloatArray) -> Any:
+    import scipy.sparse  # present: the data is already a SciPy sparse matrix
+
+    return scipy.sparse.diags(values)
 
 
 @dataclass(frozen=True)
@@ -218,24 +240,33 @@ class Preprocessing:
     ----------
     x_scaler : standardisation of the inputs, or None.
     y_scaler : standardisation of regression targets, or None.
-    classes : sorted class labels (C,) for classification, None for regression.
+    classes : sorted class labels (C,) for classification, the label columns ``0..K-1`` for
+        multilabel classification, None for regression.
+    multilabel : whether the targets are a 0/1 indicator matrix (N, K).
     """
 
     x_scaler: Scaler | None = None
     y_scaler: Scaler | None = None
     classes: NDArray[Any] | None = None
+    multilabel: bool = False
 
     @property
     def task(self) -> Task:
+        if self.multilabel:
+            return "multilabel"
         return "regression" if self.classes is None else "classification"
 
-    def inputs(self, x: FloatArray) -> FloatArray:
-        """Raw inputs (N, D_in) -> network inputs (N, D_in)."""
-        x = np.asarray(x, dtype=np.float64)
+    def inputs(self, x: Any) -> Any:
+        """Raw inputs (N, D_in) -> network inputs (N, D_in), float64 (SciPy sparse stays
+        sparse)."""
+        x = x.astype(np.float64) if is_sparse(x) else np.asarray(x, dtype=np.float64)
         return x if self.x_scaler is None else self.x_scaler.transform(x)
 
     def targets(self, y: NDArray[Any]) -> FloatArray:
-        """Raw targets -> network targets: standardised (N, D_out), or one-hot (N, C) rows."""
+        """Raw targets -> network targets: standardised (N, D_out), one-hot (N, C) rows, or the
+        0/1 indicator (N, K) as floats."""
+        if self.multilabel:
+            return indicator(y, len(self.classes) if self.classes is not None else None)
         if self.classes is not None:
             return one_hot(label_indices(y, self.classes), len(self.classes))
         y = np.asarray(y, dtype=np.float64)
@@ -247,14 +278,29 @@ class Preprocessing:
 
 
 def fit_preprocessing(
-    x: FloatArray, y: NDArray[Any], task: Task = "regression", *, standardize: bool = True
+    x: Any, y: NDArray[Any], task: Task = "regression", *, standardize: bool = True
 ) -> Preprocessing:
-    """Statistics of the training data: input scaling, target scaling (regression) or the
-    class labels (classification)."""
+    """Statistics of the training data: input scaling, target scaling (regression), the class
+    labels (classification) or the label columns (multilabel)."""
     x_scaler = Scaler.fit(x) if standardize else None
+    if task == "multilabel":
+        k = indicator(y).shape[1]
+        return Preprocessing(x_scaler, None, np.arange(k), multilabel=True)
     if task == "classification":
         return Preprocessing(x_scaler, None, np.unique(y))
     return Preprocessing(x_scaler, Scaler.fit(np.asarray(y, np.float64)) if standardize else None)
+
+
+def indicator(y: Any, k: int | None = None) -> FloatArray:
+    """A 0/1 label indicator (N, K) as floats, checked: 2-D, only 0 and 1, ``k`` columns."""
+    a = np.asarray(y)
+    if a.ndim != 2 or (k is not None and a.shape[1] != k):
+        want = f"(N, {k})" if k is not None else "(N, K)"
+        raise DataError(f"multilabel targets must be an indicator matrix {want}, got {a.shape}")
+    values = a.astype(np.float64)
+    if not np.all((values == 0) | (values == 1)):
+        raise DataError("multilabel targets must hold only 0 and 1")
+    return values
 
 
 def label_indices(y: NDArray[Any], classes: NDArray[Any]) -> NDArray[np.intp]:
@@ -290,6 +336,7 @@ __all__ = [
     "SplitStream",
     "Task",
     "fit_preprocessing",
+    "indicator",
     "label_indices",
     "one_hot",
     "split_indices",

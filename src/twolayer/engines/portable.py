@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from twolayer import objective
-from twolayer.backend import Array, is_dask_array, namespace
+from twolayer.backend import Array, is_dask_array, is_sparse, namespace
 from twolayer.config import TrainConfig, generator
 from twolayer.engines.base import Epoch, Guard
 from twolayer.losses import get_loss
@@ -48,8 +48,8 @@ def evaluate_loss(
 
 
 def take(a: Array, idx: np.ndarray[Any, Any]) -> Array:
-    """Rows ``idx`` of ``a`` (N, ...), for any backend."""
-    if is_dask_array(a):
+    """Rows ``idx`` of ``a`` (N, ...), for any backend (and SciPy sparse inputs)."""
+    if is_dask_array(a) or is_sparse(a):
         return a[idx]  # NumPy indices keep Dask's chunks; a Dask index array makes one chunk
     xp = namespace(a)
     return xp.take(a, xp.asarray(idx), axis=0)

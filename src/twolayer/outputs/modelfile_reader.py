@@ -128,9 +128,9 @@ class _Reader:
         flags = self._dict("standardized") or {}
         x_scaler = self._scaler("x", d_in) if flags.get("x") is True else None
         task = self.get("task", str, "text")
-        if task == "classification":
+        if task in ("classification", "multilabel"):
             classes = self._classes(d_out)
-            return Preprocessing(x_scaler, None, classes)
+            return Preprocessing(x_scaler, None, classes, multilabel=task == "multilabel")
         if task != "regression":
             raise self.fail(f"unknown task {task!r}")
         y_scaler = self._scaler("y", d_out) if flags.get("y") is True else None

@@ -13,8 +13,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from twolayer.activations import logistic
+from twolayer.backend import is_sparse
 from twolayer.config import TrainConfig
-from twolayer.data.prep import FloatArray, Preprocessing
+from twolayer.data.prep import Preprocessing
 from twolayer.errors import DataError
 from twolayer.losses import softmax
 from twolayer.model import Params, predict
@@ -54,30 +56,42 @@ class Model:
     def n_features(self) -> int:
         return self.params.sizes[0]
 
-    def outputs(self, x: Any) -> FloatArray:
-        """The network's raw outputs for raw inputs: (N, D_in) -> (N, D_out)."""
-        x = np.asarray(x, dtype=np.float64)
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """The dtype the weights were trained in, and of every answer: float64 or float32."""
+        dtype: np.dtype[Any] = self.params.w1.dtype
+        return dtype
+
+    def outputs(self, x: Any) -> NDArray[Any]:
+        """The network's raw outputs for raw inputs: (N, D_in) -> (N, D_out), in
+        :attr:`dtype`.  ``x`` may be a SciPy sparse matrix."""
+        x = x if is_sparse(x) else np.asarray(x, dtype=np.float64)
         if x.ndim != 2 or x.shape[1] != self.n_features:
             raise DataError(
                 f"the model expects inputs of shape (N, {self.n_features}), got {x.shape}"
             )
-        xs = self.preprocessing.inputs(x).astype(self.params.w1.dtype, copy=False)
-        return np.asarray(predict(self.params, xs, self.activation), dtype=np.float64)
+        xs = self.preprocessing.inputs(x).astype(self.dtype, copy=False)
+        return np.asarray(predict(self.params, xs, self.activation), dtype=self.dtype)
 
     def predict(self, x: Any) -> NDArray[Any]:
-        """Class labels (N,) for classification; values (N, D_out) in the targets' units."""
+        """Class labels (N,) for classification; the 0/1 indicator (N, K) for multilabel;
+        values (N, D_out) in the targets' units, in :attr:`dtype`, for regression."""
         out = self.outputs(x)
         classes = self.preprocessing.classes
+        if self.preprocessing.multilabel:
+            return (out > 0).astype(np.int64)  # sigmoid(z) > 1/2 exactly when z > 0
         if classes is not None:
             labels: NDArray[Any] = classes[np.argmax(out, axis=1)]
             return labels
-        return self.preprocessing.values(out)
+        return self.preprocessing.values(out).astype(self.dtype, copy=False)
 
-    def predict_proba(self, x: Any) -> FloatArray:
-        """Class probabilities (N, C), the softmax of the outputs (classification only)."""
+    def predict_proba(self, x: Any) -> NDArray[Any]:
+        """Class probabilities (N, C), the softmax of the outputs; for multilabel, each label's
+        probability (N, K), the sigmoid of its output (classification only)."""
         if self.preprocessing.classes is None:
             raise DataError("probabilities need a classification model")
-        return np.asarray(softmax(self.outputs(x)))
+        out = self.outputs(x)
+        return np.asarray(logistic(out) if self.preprocessing.multilabel else softmax(out))
 
 
 __all__ = ["Model"]
