@@ -109,6 +109,7 @@ def test_the_command_line_takes_alpha(capsys: pytest.CaptureFixture[str]) -> Non
     assert code == 2 and "error: alpha must be a finite number >= 0" in err
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 100 epochs
 def test_estimators_pass_alpha_on() -> None:
     pytest.importorskip("sklearn")
     from twolayer.estimators import TwoLayerRegressor

@@ -194,17 +194,23 @@ class Scaler:
     scale: FloatArray
 
     @classmethod
-    def fit(cls, a: Any) -> Scaler:
-        """Statistics of the columns of ``a`` (N, D).  A SciPy sparse ``a`` is scaled but not
-        centred (its mean is taken as 0, as scikit-learn's ``StandardScaler(with_mean=False)``),
-        so its zeros stay zeros and it stays sparse."""
+    def fit(cls, a: Any, weight: NDArray[Any] | None = None) -> Scaler:
+        """Statistics of the columns of ``a`` (N, D), each row counting ``weight`` (N,) times
+        when given (so integer weights give the statistics of repeated rows).  A SciPy sparse
+        ``a`` is scaled but not centred (its mean is taken as 0, as scikit-learn's
+        ``StandardScaler(with_mean=False)``), so its zeros stay zeros and it stays sparse."""
         if is_sparse(a):
-            mean = np.zeros(a.shape[1])
-            second = np.asarray(a.multiply(a).mean(axis=0)).ravel()
-            first = np.asarray(a.mean(axis=0)).ravel()
-            return cls(mean, _spread(np.sqrt(np.maximum(second - first**2, 0.0)), first))
-        mean = a.mean(axis=0)
-        return cls(mean, _spread(a.std(axis=0), mean))
+            w = np.ones(a.shape[0]) if weight is None else np.asarray(weight, np.float64)
+            first = np.asarray(a.T @ w).ravel() / w.sum()  # (D,) weighted means
+            second = np.asarray(a.multiply(a).T @ w).ravel() / w.sum()
+            std = np.sqrt(np.maximum(second - first**2, 0.0))
+            return cls(np.zeros(a.shape[1]), _spread(std, first))
+        if weight is None:
+            mean = a.mean(axis=0)
+            return cls(mean, _spread(a.std(axis=0), mean))
+        mean = np.average(a, axis=0, weights=weight)
+        std = np.sqrt(np.average(np.square(a - mean), axis=0, weights=weight))
+        return cls(mean, _spread(std, mean))
 
     def transform(self, a: Any) -> Any:
         """(N, D) -> (N, D) standardised (sparse stays sparse: its mean is 0)."""
@@ -278,17 +284,20 @@ class Preprocessing:
 
 
 def fit_preprocessing(
-    x: Any, y: NDArray[Any], task: Task = "regression", *, standardize: bool = True
-) -> Preprocessing:
-    """Statistics of the training data: input scaling, target scaling (regression), the class
-    labels (classification) or the label columns (multilabel)."""
-    x_scaler = Scaler.fit(x) if standardize else None
+    x: Any, y: NDArray[Any], task: Task = "regression", *, standardize: bool = True,
+    weight: NDArray[Any] | None = None,
+) -> Preprocessing:  # fmt: skip
+    """Statistics of the training data, weighted by ``weight`` (N,) when given: input scaling,
+    target scaling (regression), the class labels (classification) or the label columns
+    (multilabel)."""
+    x_scaler = Scaler.fit(x, weight) if standardize else None
     if task == "multilabel":
         k = indicator(y).shape[1]
         return Preprocessing(x_scaler, None, np.arange(k), multilabel=True)
     if task == "classification":
         return Preprocessing(x_scaler, None, np.unique(y))
-    return Preprocessing(x_scaler, Scaler.fit(np.asarray(y, np.float64)) if standardize else None)
+    y_scaler = Scaler.fit(np.asarray(y, np.float64), weight) if standardize else None
+    return Preprocessing(x_scaler, y_scaler)
 
 
 def indicator(y: Any, k: int | None = None) -> FloatArray:

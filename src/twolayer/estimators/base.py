@@ -32,6 +32,20 @@ to work on many problems:
   :mod:`twolayer.objective`); 0 keeps every fit of the earlier versions, and the recorded quality
   figures in ``docs/benchmarks.md``, exactly as they were.  Pass ``alpha=1e-4`` for
   scikit-learn's.
+* ``n_iter_no_change=None``: every fit runs its ``iterations`` (or stops early with
+  ``early_stopping``), for the same reason.  scikit-learn stops a fit once the training loss has
+  not improved by ``tol`` for 10 epochs: pass ``n_iter_no_change=10, tol_mode="absolute"``.
+  Either way a fit that used every iteration while its loss was still improving (an improvement
+  of ``tol`` within the last ``n_iter_no_change``, or ``patience``, epochs) ends with
+  scikit-learn's ``ConvergenceWarning``.
+* ``dtype=None``: float32 inputs train and predict in float32, every other input in float64
+  (scikit-learn's MLP does the same).
+
+scikit-learn's ``sample_weight`` is taken by ``fit`` and ``partial_fit`` (each sample counts
+that many times in the loss, the penalty's factor, the validation loss and the scores: integer
+weights train as repeated rows), and the classifier also takes ``class_weight``.  SciPy sparse
+CSR/CSC inputs train and predict without being densified (``standardize`` then scales their
+columns without centring them).
 
 The seed's recipe is one parameter set away::
 
@@ -46,15 +60,18 @@ from __future__ import annotations
 import copy
 import dataclasses
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from twolayer.config import TrainConfig
 from twolayer.data.prep import Task, fit_preprocessing
+from twolayer.outputs.callbacks import PrintLosses
 from twolayer.outputs.history import summarize
 from twolayer.outputs.trained import Model
 from twolayer.state import TrainState
@@ -83,6 +100,7 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
     seed_: int
     loss_curve_: list[float]
     validation_loss_curve_: list[float] | None
+    validation_scores_: list[float] | None
     samples_seen_: int
 
     def __init__(
@@ -112,11 +130,17 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
         validation_fraction: float = 0.1,
         patience: int = 10,
         tol: float = 1e-4,
+        tol_mode: str = "relative",
+        n_iter_no_change: int | None = None,
         divergence_factor: float = 1e8,
         alpha: float = 0.0,
-        dtype: str = "float64",
+        max_fun: int = 15000,
+        shuffle: bool = True,
+        dtype: str | None = None,
         standardize: bool = True,
         warm_start: bool = False,
+        verbose: bool = False,
+        class_weight: dict[Any, float] | str | None = None,
         random_state: int | np.random.Generator | np.random.RandomState | None = None,
     ) -> None:
         self.hidden = hidden
@@ -143,16 +167,22 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.tol = tol
+        self.tol_mode = tol_mode
+        self.n_iter_no_change = n_iter_no_change
         self.divergence_factor = divergence_factor
         self.alpha = alpha
+        self.max_fun = max_fun
+        self.shuffle = shuffle
         self.dtype = dtype
         self.standardize = standardize
         self.warm_start = warm_start
+        self.verbose = verbose
+        self.class_weight = class_weight  # the classifier's; the regressor accepts only None
         self.random_state = random_state
 
-    def _config(self, n_samples: int, seed: int) -> TrainConfig:
-        """The :class:`TrainConfig` of these parameters (a ConfigError, a ValueError, when one
-        is out of range)."""
+    def _config(self, x: Any, seed: int) -> TrainConfig:
+        """The :class:`TrainConfig` of these parameters for inputs ``x`` (a ConfigError, a
+        ValueError, when one is out of range)."""
         shared = {
             f.name: getattr(self, f.name)
             for f in dataclasses.fields(TrainConfig)
@@ -160,12 +190,18 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
         }  # the estimator parameters named as TrainConfig fields, passed on as they are
         return TrainConfig(**{
             **shared,
-            "loss": self.loss or self._default_loss,
-            "batch_size": self._batch_size(n_samples),
+            "loss": self.loss or self._loss(),
+            "batch_size": self._batch_size(x.shape[0]),
             "validation_fraction": self.validation_fraction if self.early_stopping else 0.0,
+            "dtype": self.dtype or ("float32" if x.dtype == np.float32 else "float64"),
             "track": "loss",  # the estimators keep only the loss curves: skip the other statistics
+            "scores": self.early_stopping,  # validation_scores_: R² or accuracy of each epoch
             "seed": seed,
         })  # fmt: skip
+
+    def _loss(self) -> str:
+        """The loss when ``loss`` is None: the task's."""
+        return self._default_loss
 
     def _batch_size(self, n_samples: int) -> int | None:
         if self.batch_size == "auto":
@@ -190,10 +226,11 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
         raise ValueError(f"random_state must be None, an integer or a generator, got {rs!r}")
 
     def _fit(
-        self, x: NDArray[Any], y: NDArray[Any], *, epochs: int | None = None,
-        classes: NDArray[Any] | None = None,
+        self, x: Any, y: NDArray[Any], *, epochs: int | None = None,
+        classes: NDArray[Any] | None = None, sample_weight: Any = None,
     ) -> None:  # fmt: skip
-        """Train on validated ``x`` (N, D_in) and ``y`` ((N,) labels or (N, D_out) values).
+        """Train on validated ``x`` (N, D_in), dense or SciPy sparse, and ``y`` ((N,) labels,
+        (N, K) indicators or (N, D_out) values), each sample weighing ``sample_weight`` (N,).
 
         A fitted estimator continues its run, from its weights and the optimizer's, schedule's
         and shuffling state, when ``warm_start`` is set or for ``partial_fit`` (``epochs=1``);
@@ -201,35 +238,67 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
         starts afresh.
         """
         go_on = (self.warm_start or epochs is not None) and hasattr(self, "state_")
+        weight = None if sample_weight is None else _check_sample_weight(sample_weight, x)
         if go_on:
             prep, state, seed = self.model_.preprocessing, copy.deepcopy(self.state_), self.seed_
         else:
-            prep = fit_preprocessing(x, y, self._task, standardize=self.standardize)
+            prep = fit_preprocessing(x, y, self._task, standardize=self.standardize,
+                                     weight=weight)  # fmt: skip
             if classes is not None:  # partial_fit: every class, not only this batch's
                 prep = dataclasses.replace(prep, classes=classes)
             state, seed = None, self._seed()
-        config = self._config(x.shape[0], seed)
+        config = self._config(x, seed)
+        if go_on:  # the dtype of the run so far
+            config = config.replace(dtype=str(self.model_.dtype))
         if epochs is not None:  # one pass over the given data; no held-out split of it
-            config = config.replace(early_stopping=False, validation_fraction=0.0)
+            config = config.replace(early_stopping=False, validation_fraction=0.0, scores=False)
         done = state.iteration if state is not None else 0
         config = config.replace(iterations=done + (epochs or self.iterations))
-        result = train(prep.inputs(x), prep.targets(y), config, state=state)
+        callbacks = [PrintLosses()] if self.verbose else []
+        result = train(prep.inputs(x), prep.targets(y), config, state=state,
+                       sample_weight=weight, callbacks=callbacks)  # fmt: skip
         rows = [r.to_dict() for r in result.history]
         self.model_ = Model(
             result.params, config.activation, config.loss, prep, config,
             summary=summarize(rows, stop_reason=result.stop_reason),
         )  # fmt: skip
         self.state_, self.seed_ = result.state, seed
-        before = self.loss_curve_ if go_on else []
-        self.loss_curve_ = before + [r.loss for r in result.history]
-        val = [r.val_loss for r in result.history if r.val_loss is not None]
-        before_val = (self.validation_loss_curve_ or []) if go_on else []
-        self.validation_loss_curve_ = (before_val + val) or None
+        self._extend_curves(result.history, go_on)
         self.n_iter_ = result.state.iteration
         self.stop_reason_ = result.stop_reason
         n, fraction = x.shape[0], config.validation_fraction
         held = max(1, round(n * fraction)) if fraction > 0 else 0  # as train's validation split
         self.samples_seen_ = (self.samples_seen_ if go_on else 0) + (n - held) * len(result.history)
+        self._warn_unless_converged(config, result.state, result.stop_reason)
+
+    def _extend_curves(self, history: list[Any], go_on: bool) -> None:
+        """``loss_curve_``, ``validation_loss_curve_`` and ``validation_scores_``, after those of
+        the run so far when it goes on."""
+
+        def extend(name: str, values: list[float]) -> list[float] | None:
+            before = (getattr(self, name, None) or []) if go_on else []
+            return (before + values) or None
+
+        self.loss_curve_ = extend("loss_curve_", [r.loss for r in history]) or []
+        val = [r.val_loss for r in history if r.val_loss is not None]
+        self.validation_loss_curve_ = extend("validation_loss_curve_", val)
+        scores = [r.val_score for r in history if r.val_score is not None]
+        self.validation_scores_ = extend("validation_scores_", scores)
+
+    def _warn_unless_converged(self, config: TrainConfig, state: TrainState, reason: str) -> None:
+        """scikit-learn's ConvergenceWarning when the iterations ran out (or L-BFGS's
+        evaluations) while the training loss still improved by ``tol`` within the last
+        ``n_iter_no_change`` (else ``patience``) epochs."""
+        window = config.n_iter_no_change or config.patience
+        if reason == "max_fun" or (reason == "completed" and state.convergence.wait < window):
+            limit = f"max_fun ({config.max_fun})" if reason == "max_fun" else (
+                f"iterations ({config.iterations})")  # fmt: skip
+            warnings.warn(
+                f"{type(self).__name__}: the maximum {limit} was reached and the optimization "
+                "has not converged yet",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
 
     # scikit-learn's MLP names for what a fit leaves, where they apply to one hidden layer.
     @property
@@ -237,6 +306,12 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
         """The training loss of the last epoch (penalty included)."""
         check_is_fitted(self, "model_")
         return self.loss_curve_[-1]
+
+    @property
+    def best_validation_score_(self) -> float | None:
+        """The best of ``validation_scores_`` (R² or accuracy); None without early stopping."""
+        check_is_fitted(self, "model_")
+        return max(self.validation_scores_) if self.validation_scores_ else None
 
     @property
     def best_loss_(self) -> float | None:
@@ -272,10 +347,18 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
         check_is_fitted(self, "model_")
         return self.samples_seen_
 
-    def _inputs(self, X: Any) -> NDArray[Any]:
+    def _inputs(self, X: Any) -> Any:
         check_is_fitted(self, "model_")
-        x: NDArray[Any] = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
-        return x
+        return validate_data(self, X, reset=False, **INPUTS)
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
 
 
-__all__ = ["AUTO_BATCH", "_TwoLayer", "validate_data"]
+INPUTS: dict[str, Any] = {"dtype": (np.float64, np.float32), "accept_sparse": ("csr", "csc")}
+"""How the estimators validate ``X``: float64 or float32 (kept), dense or SciPy CSR/CSC."""
+
+
+__all__ = ["AUTO_BATCH", "INPUTS", "_TwoLayer", "validate_data"]

@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import RegressorMixin
 
-from twolayer.estimators.base import _TwoLayer, validate_data
+from twolayer.estimators.base import INPUTS, _TwoLayer, validate_data
 
 
 class TwoLayerRegressor(RegressorMixin, _TwoLayer):  # type: ignore[misc]
@@ -45,27 +45,31 @@ class TwoLayerRegressor(RegressorMixin, _TwoLayer):  # type: ignore[misc]
         tags.target_tags.multi_output = True
         return tags
 
-    def fit(self, X: Any, y: Any) -> TwoLayerRegressor:
-        """Train on ``X`` (N, D_in) and ``y`` (N,) or (N, D_out)."""
-        x, y = validate_data(
-            self, X, y, dtype=(np.float64, np.float32), multi_output=True, y_numeric=True
-        )
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> TwoLayerRegressor:
+        """Train on ``X`` (N, D_in), dense or SciPy sparse, and ``y`` (N,) or (N, D_out), each
+        sample counting ``sample_weight`` (N,) times (default 1)."""
+        x, y = self._validate(X, y, reset=True)
         self._y_1d = y.ndim == 1
-        self._fit(x, np.asarray(y, dtype=np.float64).reshape(len(y), -1))
+        self._fit(x, np.asarray(y, dtype=np.float64).reshape(len(y), -1),
+                  sample_weight=sample_weight)  # fmt: skip
         return self
 
-    def partial_fit(self, X: Any, y: Any) -> TwoLayerRegressor:
-        """One epoch over ``X`` (N, D_in) and ``y``, continuing the run so far (the first call
-        starts it, fitting the scaling on this data)."""
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> TwoLayerRegressor:
+        """One epoch over ``X`` (N, D_in) and ``y`` (weighted by ``sample_weight``), continuing
+        the run so far (the first call starts it, fitting the scaling on this data)."""
         first = not hasattr(self, "state_")
-        x, y = validate_data(
-            self, X, y, dtype=(np.float64, np.float32), multi_output=True, y_numeric=True,
-            reset=first,
-        )  # fmt: skip
+        x, y = self._validate(X, y, reset=first)
         if first:
             self._y_1d = y.ndim == 1
-        self._fit(x, np.asarray(y, dtype=np.float64).reshape(len(y), -1), epochs=1)
+        self._fit(x, np.asarray(y, dtype=np.float64).reshape(len(y), -1), epochs=1,
+                  sample_weight=sample_weight)  # fmt: skip
         return self
+
+    def _validate(self, X: Any, y: Any, *, reset: bool) -> tuple[Any, NDArray[Any]]:
+        if self.class_weight is not None:
+            raise ValueError("class_weight applies to TwoLayerClassifier only; use sample_weight")
+        x, y = validate_data(self, X, y, multi_output=True, y_numeric=True, reset=reset, **INPUTS)
+        return x, y
 
     def predict(self, X: Any) -> NDArray[Any]:
         """Predictions (N,) when fitted on 1-D targets, else (N, D_out), in the targets' units."""
