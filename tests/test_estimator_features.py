@@ -217,7 +217,7 @@ def test_convergence_warning_when_the_iterations_run_out() -> None:
 def test_verbose_prints_each_epoch(capsys: pytest.CaptureFixture[str]) -> None:
     TwoLayerRegressor(iterations=3, verbose=True).fit(*regression())
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 3 and lines[0].startswith("0 ")
+    assert len(lines) == 3 and lines[0].startswith("Iteration 1, loss = ")  # scikit-learn's words
     TwoLayerRegressor(iterations=3).fit(*regression())
     assert capsys.readouterr().out == ""
 

@@ -27,8 +27,9 @@ class ModelFileError(TwoLayerError, ValueError):
     """A model file is missing, corrupted, unsafe or of an unsupported format version."""
 
 
-class DivergenceError(TwoLayerError, ArithmeticError):
-    """Training stopped because the loss became non-finite or exploded.
+class DivergenceError(TwoLayerError, ArithmeticError, ValueError):
+    """Training stopped because the loss became non-finite or exploded (also a ValueError, the
+    error scikit-learn's estimators raise when training produces non-finite values).
 
     Attributes
     ----------
@@ -46,6 +47,12 @@ class DivergenceError(TwoLayerError, ArithmeticError):
         self.iteration = iteration
         self.loss = loss
         self.lr = lr
+        if reason == "start":  # before any update: the rate is not to blame
+            super().__init__(
+                f"the loss of the starting weights is {loss}: the data are too large for "
+                "the network (or not finite); scale the inputs and targets (standardize)"
+            )
+            return
         what = f"became {loss}" if reason == "became" else f"exploded to {loss:.6g}"
         super().__init__(
             f"training diverged at iteration {iteration}: the loss {what}; "

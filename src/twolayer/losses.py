@@ -150,6 +150,14 @@ def log_softmax(z: Array) -> Array:
     return shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
 
 
+def log_sigmoid(z: Array) -> Array:
+    """Element-wise ``log(sigmoid(z)) = -log(1 + e^-z)`` (N, K) -> (N, K), computed stably: the
+    log-probability of each label of a multilabel output, accurate even where the probability
+    underflows."""
+    xp = namespace(z)
+    return -xp.logaddexp(xp.zeros_like(z), -z)
+
+
 def softmax(z: Array) -> Array:
     """Row-wise softmax of scores (N, C) -> probabilities (N, C), each row summing to 1."""
     return namespace(z).exp(log_softmax(z))

@@ -72,18 +72,23 @@ class EarlyStopping:
         self, loss: float, iteration: int, params: Params | None, tol: float,
         mode: str = "relative",
     ) -> None:  # fmt: skip
-        """Count a loss; it improves when it falls below ``best_loss - tol * |best_loss|``
-        (``mode="relative"``) or ``best_loss - tol`` (``"absolute"``, scikit-learn's rule)."""
-        margin = tol * abs(self.best_loss) if mode == "relative" else tol
-        if self.best_iteration < 0 or loss < self.best_loss - margin:
-            self.best_loss, self.best_iteration, self.best_params, self.wait = (
-                loss,
-                iteration,
-                params,
-                0,
-            )
+        """Count a loss.
+
+        ``mode="relative"``: it is progress when it falls below ``best_loss - tol * |best_loss|``,
+        and only progress becomes the new best.  ``"absolute"`` is scikit-learn's rule: progress
+        is a fall below ``best_loss - tol``, and any lower loss becomes the new best (so a slow
+        descent of steps smaller than ``tol`` counts as no progress).
+        """
+        first = self.best_iteration < 0
+        if mode == "relative":
+            improved = first or loss < self.best_loss - tol * abs(self.best_loss)
+            better = improved
         else:
-            self.wait += 1
+            improved = first or loss <= self.best_loss - tol
+            better = first or loss < self.best_loss
+        self.wait = 0 if improved else self.wait + 1
+        if better:
+            self.best_loss, self.best_iteration, self.best_params = loss, iteration, params
 
 
 class _Formed:

@@ -194,7 +194,8 @@ class _Book:
         """The divergence guard: raise before a bad loss can reach an update (of the iteration
         and at the rate in :attr:`now`)."""
         if not math.isfinite(loss):
-            raise DivergenceError(self.now[0], loss, self.now[1])
+            start = self.state.first_loss is None and self.state.step == 0  # nothing applied yet
+            raise DivergenceError(self.now[0], loss, self.now[1], "start" if start else "became")
         if self.state.first_loss is None:
             self.state.first_loss = loss
         elif loss > self.config.divergence_factor * max(  # float_info.min: finfo(float).tiny

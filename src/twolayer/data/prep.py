@@ -78,6 +78,12 @@ def split_indices(
     """
     if stream.parameter is not None and not 0 < fraction < 1:
         raise ConfigError(f"{stream.parameter} must be in (0, 1), got {fraction}")
+    counts = None if labels is None else np.unique(np.asarray(labels), return_counts=True)[1]
+    if counts is not None and counts.min() < 2:  # first, as scikit-learn's stratified splits
+        raise DataError(
+            f"the least populated class has only {counts.min()} sample; a stratified split "
+            "needs at least 2 of every class"
+        )
     n_held = max(1, round(n * fraction))
     if n_held >= n:
         raise DataError(stream.too_few.format(fraction=fraction, n=n))
@@ -97,11 +103,6 @@ def _stratified(order: NDArray[np.intp], labels: NDArray[Any], n_held: int) -> N
     """Which positions of the permutation ``order`` are held out: the first ``quota[c]`` samples
     of each class ``c`` in that order, the quotas proportional to the classes' sizes."""
     _, cls, counts = np.unique(labels, return_inverse=True, return_counts=True)
-    if counts.min() < 2:
-        raise DataError(
-            f"the least populated class has only {counts.min()} sample; a stratified split "
-            "needs at least 2 of every class"
-        )
     exact = counts * (n_held / len(labels))  # each class's share of the held-out set
     quota = np.floor(exact).astype(np.intp)
     extra = np.argsort(-(exact - quota), kind="stable")[: n_held - int(quota.sum())]

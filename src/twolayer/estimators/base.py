@@ -71,7 +71,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from twolayer.config import TrainConfig
 from twolayer.data.prep import Task, fit_preprocessing
-from twolayer.outputs.callbacks import PrintLosses
+from twolayer.outputs.callbacks import PrintLosses, epoch_line
 from twolayer.outputs.history import summarize
 from twolayer.outputs.trained import Model
 from twolayer.state import TrainState
@@ -183,10 +183,11 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
     def _config(self, x: Any, seed: int) -> TrainConfig:
         """The :class:`TrainConfig` of these parameters for inputs ``x`` (a ConfigError, a
         ValueError, when one is out of range)."""
+        names = set(self._get_param_names())  # (inspects the signature: once)
         shared = {
             f.name: getattr(self, f.name)
             for f in dataclasses.fields(TrainConfig)
-            if f.name in self._get_param_names()
+            if f.name in names
         }  # the estimator parameters named as TrainConfig fields, passed on as they are
         return TrainConfig(**{
             **shared,
@@ -254,7 +255,7 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
             config = config.replace(early_stopping=False, validation_fraction=0.0, scores=False)
         done = state.iteration if state is not None else 0
         config = config.replace(iterations=done + (epochs or self.iterations))
-        callbacks = [PrintLosses()] if self.verbose else []
+        callbacks = [PrintLosses(line=epoch_line)] if self.verbose else []  # scikit-learn's lines
         result = train(prep.inputs(x), prep.targets(y), config, state=state,
                        sample_weight=weight, callbacks=callbacks)  # fmt: skip
         rows = [r.to_dict() for r in result.history]
@@ -264,7 +265,7 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
         )  # fmt: skip
         self.state_, self.seed_ = result.state, seed
         self._extend_curves(result.history, go_on)
-        self.n_iter_ = result.state.iteration
+        self.n_iter_ = len(result.history)  # this fit's epochs, as scikit-learn counts them
         self.stop_reason_ = result.stop_reason
         n, fraction = x.shape[0], config.validation_fraction
         held = max(1, round(n * fraction)) if fraction > 0 else 0  # as train's validation split

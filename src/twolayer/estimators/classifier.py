@@ -42,6 +42,7 @@ class TwoLayerClassifier(ClassifierMixin, _TwoLayer):  # type: ignore[misc]
 
     _task: Task = "classification"
     _default_loss = "cross_entropy"
+    classes_: NDArray[Any]  # set by fit
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -53,7 +54,17 @@ class TwoLayerClassifier(ClassifierMixin, _TwoLayer):  # type: ignore[misc]
         indicator (N, K) for multilabel classification, each sample counting
         ``sample_weight`` (N,) times its class's ``class_weight``."""
         x, y = self._validate(X, y, reset=True)
-        self.classes_ = np.arange(y.shape[1]) if self._task == "multilabel" else np.unique(y)
+        classes = np.arange(y.shape[1]) if self._task == "multilabel" else np.unique(y)
+        if (
+            self.warm_start
+            and hasattr(self, "state_")
+            and not np.array_equal(classes, self.classes_)
+        ):
+            raise ValueError(
+                f"warm_start continues a fit on the classes {self.classes_.tolist()}; this y "
+                f"has the classes {classes.tolist()}"
+            )
+        self.classes_ = classes
         self._fit(x, y, sample_weight=self._weights(y, sample_weight, balanced=True))
         return self
 
@@ -131,10 +142,10 @@ class TwoLayerClassifier(ClassifierMixin, _TwoLayer):  # type: ignore[misc]
 
     def predict_log_proba(self, X: Any) -> NDArray[np.float64]:
         """Logarithms of :meth:`predict_proba`, computed stably from the raw scores."""
-        from twolayer.losses import log_softmax
+        from twolayer.losses import log_sigmoid, log_softmax
 
         x = self._inputs(X)
         scores = self.model_.outputs(x)
-        if self.model_.preprocessing.multilabel:  # log sigmoid(z) = -log(1 + e^-z), stably
-            return np.asarray(-np.logaddexp(0.0, -scores))
+        if self.model_.preprocessing.multilabel:
+            return np.asarray(log_sigmoid(scores))
         return np.asarray(log_softmax(scores))

@@ -40,21 +40,33 @@ def record_line(record: Record) -> str:
     return line if record.val_loss is None else f"{line} {record.val_loss!r}"
 
 
-class PrintLosses(Callback):
-    """Write one :func:`record_line` per iteration to ``stream``; with ``quiet``, only the last."""
+def epoch_line(record: Record) -> str:
+    """scikit-learn's verbose line, ``Iteration 1, loss = 0.69314718`` (epochs counted from 1),
+    with the validation score when it was recorded."""
+    line = f"Iteration {record.iteration + 1}, loss = {record.loss:.8f}"
+    return line if record.val_score is None else f"{line}\nValidation score: {record.val_score:f}"
 
-    def __init__(self, stream: TextIO | None = None, *, quiet: bool = False) -> None:
+
+class PrintLosses(Callback):
+    """Write one :func:`record_line` (or ``line(record)``) per iteration to ``stream``; with
+    ``quiet``, only the last."""
+
+    def __init__(
+        self, stream: TextIO | None = None, *, quiet: bool = False,
+        line: Callable[[Record], str] = record_line,
+    ) -> None:  # fmt: skip
         self.stream = stream if stream is not None else sys.stdout
         self.quiet = quiet
+        self.line = line
 
     def on_iteration_end(self, record: Record, state: TrainState) -> bool | None:
         if not self.quiet:
-            self.stream.write(record_line(record) + "\n")
+            self.stream.write(self.line(record) + "\n")
         return None
 
     def on_train_end(self, result: TrainResult) -> None:
         if self.quiet and result.history:
-            self.stream.write(record_line(result.history[-1]) + "\n")
+            self.stream.write(self.line(result.history[-1]) + "\n")
         self.stream.flush()
 
 

@@ -13,12 +13,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from twolayer.activations import logistic
 from twolayer.backend import is_sparse
 from twolayer.config import TrainConfig
 from twolayer.data.prep import Preprocessing
 from twolayer.errors import DataError
-from twolayer.losses import softmax
+from twolayer.losses import log_sigmoid, softmax
 from twolayer.model import Params, predict
 
 
@@ -91,7 +90,9 @@ class Model:
         if self.preprocessing.classes is None:
             raise DataError("probabilities need a classification model")
         out = self.outputs(x)
-        return np.asarray(logistic(out) if self.preprocessing.multilabel else softmax(out))
+        return np.asarray(
+            np.exp(log_sigmoid(out)) if self.preprocessing.multilabel else softmax(out)
+        )
 
 
 __all__ = ["Model"]
