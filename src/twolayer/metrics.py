@@ -26,17 +26,18 @@ def _pair(y_true: Any, y_pred: Any) -> tuple[NDArray[np.float64], NDArray[np.flo
     return t, p
 
 
-def mse(y_true: Any, y_pred: Any) -> float:
-    """Mean squared error: ``mean((y_pred - y_true)^2)`` over samples and outputs."""
+def mse(y_true: Any, y_pred: Any, weight: Any = None) -> float:
+    """Mean squared error: ``mean((y_pred - y_true)^2)`` over samples (weighted by ``weight``
+    (N,) when given) and outputs."""
     t, p = _pair(y_true, y_pred)
-    return float(np.mean(np.square(p - t)))
+    return float(np.mean(np.average(np.square(p - t), axis=0, weights=weight)))
 
 
-def rmse(y_true: Any, y_pred: Any) -> float:
-    """Root of the mean squared error of each output, averaged over outputs (scikit-learn's
-    ``root_mean_squared_error``); in the targets' units."""
+def rmse(y_true: Any, y_pred: Any, weight: Any = None) -> float:
+    """Root of the (weighted) mean squared error of each output, averaged over outputs
+    (scikit-learn's ``root_mean_squared_error``); in the targets' units."""
     t, p = _pair(y_true, y_pred)
-    return float(np.mean(np.sqrt(np.mean(np.square(p - t), axis=0))))
+    return float(np.mean(np.sqrt(np.average(np.square(p - t), axis=0, weights=weight))))
 
 
 def r2(y_true: Any, y_pred: Any, weight: Any = None) -> float:
@@ -76,21 +77,25 @@ def accuracy(labels_true: Any, labels_pred: Any, weight: Any = None) -> float:
     return float(np.average(right, weights=weight))
 
 
-def regression_metrics(y_true: Any, y_pred: Any) -> dict[str, float]:
-    """``{"mse", "rmse", "r2"}`` of one set."""
-    return {"mse": mse(y_true, y_pred), "rmse": rmse(y_true, y_pred), "r2": r2(y_true, y_pred)}
+def regression_metrics(y_true: Any, y_pred: Any, weight: Any = None) -> dict[str, float]:
+    """``{"mse", "rmse", "r2"}`` of one set (weighted by ``weight`` (N,) when given)."""
+    return {"mse": mse(y_true, y_pred, weight), "rmse": rmse(y_true, y_pred, weight),
+            "r2": r2(y_true, y_pred, weight)}  # fmt: skip
 
 
-def classification_metrics(labels_true: Any, labels_pred: Any) -> dict[str, float]:
-    """``{"accuracy"}`` of one set."""
-    return {"accuracy": accuracy(labels_true, labels_pred)}
+def classification_metrics(
+    labels_true: Any, labels_pred: Any, weight: Any = None
+) -> dict[str, float]:
+    """``{"accuracy"}`` of one set (weighted by ``weight`` (N,) when given)."""
+    return {"accuracy": accuracy(labels_true, labels_pred, weight)}
 
 
-def score(task: str, y_true: Any, y_pred: Any) -> dict[str, float]:
-    """The metrics of ``task`` ("regression" or "classification") for one set."""
-    if task == "classification":
-        return classification_metrics(y_true, y_pred)
-    return regression_metrics(y_true, y_pred)
+def score(task: str, y_true: Any, y_pred: Any, weight: Any = None) -> dict[str, float]:
+    """The metrics of ``task`` ("regression", "classification" or "multilabel", scored by
+    subset accuracy) for one set, weighted by ``weight`` (N,) when given."""
+    if task in ("classification", "multilabel"):
+        return classification_metrics(y_true, y_pred, weight)
+    return regression_metrics(y_true, y_pred, weight)
 
 
 def format_metrics(name: str, values: dict[str, float]) -> str:

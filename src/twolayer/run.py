@@ -143,7 +143,8 @@ def load(session: Session) -> _Data:
             config = config.replace(iterations=session.iterations)
     train_set, test_set = dataset.split(source["test_fraction"], config.seed)
     prep = saved.model.preprocessing if saved else fit_preprocessing(
-        train_set.x, train_set.targets(), dataset.task, standardize=source["standardize"]
+        train_set.x, train_set.targets(), dataset.task, standardize=source["standardize"],
+        weight=train_set.weight,
     )  # fmt: skip
     x, y = prep.inputs(train_set.x), prep.targets(train_set.targets())
     names = (dataset.feature_names, dataset.target_names)
@@ -171,13 +172,15 @@ def train_on_backend(
     *,
     callbacks: list[Callback],
     state: TrainState | None,
+    sample_weight: Any = None,
 ) -> TrainResult:
     """:func:`twolayer.train.train` on the session's backend and device: NumPy arrays moved
     there first (for dask, into the cluster of ``scheduler`` or a local one started for the
     run), the result brought back as NumPy arrays."""
     on = get_backend(session.backend, session.device)
     if on.name == "numpy":
-        return train(x, y, config, params, callbacks=callbacks, state=state)
+        return train(x, y, config, params, callbacks=callbacks, state=state,
+                     sample_weight=sample_weight)  # fmt: skip
     with contextlib.ExitStack() as stack:
         if on.name == "dask":
             stack.enter_context(cluster(session.scheduler))
@@ -186,6 +189,7 @@ def train_on_backend(
         result = train(
             x, y, config, on.params(params), callbacks=callbacks,
             state=None if state is None else state.map_arrays(on.asarray),
+            sample_weight=sample_weight,
         )  # fmt: skip
     return result.to_numpy()
 
@@ -217,6 +221,7 @@ def run(session: Session) -> int:
             session, data.x, data.y, config,
             None if saved else initial_params(data.seed_params, config),
             callbacks=callbacks, state=saved.state if saved else None,
+            sample_weight=None if data.train_set is None else data.train_set.weight,
         )  # fmt: skip
     seconds = time.perf_counter() - start
     if stop.requested:
@@ -264,7 +269,9 @@ def report(
             sets = {"train": train_set.subset(fit_idx), "validation": train_set.subset(val_idx)}
         if data.test_set is not None:
             sets["test"] = data.test_set
-    metrics = {name: score(model.task, s.y, model.predict(s.x)) for name, s in sets.items()}
+    metrics = {
+        name: score(model.task, s.y, model.predict(s.x), s.weight) for name, s in sets.items()
+    }
     if session.source["kind"] != "random":
         for name, values in metrics.items():
             print(format_metrics(name, values))

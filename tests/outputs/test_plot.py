@@ -31,6 +31,18 @@ def test_training_and_validation_curves_on_a_log_scale() -> None:
     assert ax.get_title() == "run" and ax.get_xlabel() == "iteration"
 
 
+def test_scores_get_a_panel_of_their_own() -> None:
+    rows = [{**r, "score": 0.5 + 0.1 * r["iteration"], "val_score": 0.4 + 0.1 * r["iteration"]}
+            for r in ROWS]  # fmt: skip
+    loss_ax, score_ax = draw_history(rows).axes
+    assert [line.get_label() for line in score_ax.get_lines()] == [
+        "training score", "validation score"
+    ]  # fmt: skip
+    assert list(score_ax.get_lines()[1].get_ydata()) == [r["val_score"] for r in rows]
+    assert score_ax.get_xlabel() == "iteration" and loss_ax.get_xlabel() == ""
+    assert len(draw_history(ROWS).axes) == 1  # no scores, no panel
+
+
 def test_linear_scale_when_a_loss_is_not_positive_and_no_validation() -> None:
     rows = [{"iteration": 0, "loss": 1.0}, {"iteration": 1, "loss": 0.0}]
     (ax,) = draw_history(rows).axes

@@ -169,8 +169,16 @@ OPTIONS: list[tuple[str, str, Any, str]] = [
         "--tol",
         "tol",
         finite_float,
-        "early stopping: relative improvement that counts (default 1e-4)",
+        "early stopping, --n-iter-no-change: improvement that counts (default 1e-4)",
     ),
+    ("--tol-mode", "tol_mode", str, "relative (default) or absolute (scikit-learn's rule)"),
+    (
+        "--n-iter-no-change",
+        "n_iter_no_change",
+        positive_int,
+        "stop (converged) after this many epochs without progress on the training loss",
+    ),
+    ("--max-fun", "max_fun", positive_int, "lbfgs: most loss evaluations (default 15000)"),
     ("--alpha", "alpha", finite_float, "L2 penalty on w1 and w2, scaled like the loss (default 0)"),
     (
         "--divergence-factor",
@@ -194,7 +202,8 @@ def config_from_args(args: argparse.Namespace, task: str = "regression") -> Any:
         for f in dataclasses.fields(TrainConfig)
         if given.get(f.name) is not None
     }
-    chosen["loss"] = args.loss or ("cross_entropy" if task == "classification" else "sse")
+    defaults = {"classification": "cross_entropy", "multilabel": "binary_cross_entropy"}
+    chosen["loss"] = args.loss or defaults.get(task, "sse")
     return TrainConfig(**chosen)
 
 
@@ -202,7 +211,8 @@ def config_from_args(args: argparse.Namespace, task: str = "regression") -> Any:
 RESUME_FIXED = (
     "data", "target", "dataset", "test_fraction", "standardize", "n", "d_in", "d_out", "hidden",
     "lr", "seed", "activation", "loss", "optimizer", "schedule", "init", "dtype", "bias",
-    "early_stopping", "solver", *(name for _, name, _, _ in OPTIONS),
+    "early_stopping", "solver", "shuffle", "scores", "sample_weight",
+    *(name for _, name, _, _ in OPTIONS),
 )  # fmt: skip
 
 

@@ -42,7 +42,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--loss",
         choices=sorted(LOSSES),
         default=None,
-        help="default: cross_entropy for a classification dataset, else sse (the seed's)",
+        help="default: cross_entropy for a classification dataset, else sse (the seed's); "
+        "binary_cross_entropy trains 0/1 --target columns as multilabel classification",
     )
     parser.add_argument("--optimizer", choices=OPTIMIZERS, default="gd")
     parser.add_argument("--schedule", choices=SCHEDULES, default="constant")
@@ -55,6 +56,19 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--early-stopping", action="store_true", help="stop on a stall, keep the best weights"
     )
+    parser.add_argument(
+        "--no-shuffle", dest="shuffle", action="store_const", const=False, default=None,
+        help="walk the minibatches in the data's order (default: reshuffled every epoch)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--scores", action="store_const", const=True, default=None,
+        help="record R² or accuracy every epoch (history columns score, val_score; --plot)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--sample-weight", metavar="COLUMN",
+        help="a CSV column (name or number) or .npz array of sample weights: each sample "
+        "counts that many times",
+    )  # fmt: skip
     for flag, name, kind, help_text in OPTIONS:
         parser.add_argument(flag, dest=name, type=kind, default=None, help=help_text)
     parser.add_argument("--quiet", action="store_true", help="print only the final line")
@@ -77,12 +91,16 @@ def source_from_args(args: argparse.Namespace) -> dict[str, Any]:
         raise ConfigError(f"{', '.join(misplaced)} only size the random dataset")
     if args.target and not args.data:
         raise ConfigError("--target chooses columns of a --data file")
+    if args.sample_weight and not args.data:
+        raise ConfigError("--sample-weight names a column of a --data file")
     source: dict[str, Any]
     if args.data:
         targets = [t for item in args.target or () for t in item.split(",") if t]
-        task = "classification" if args.loss == "cross_entropy" else "regression"
+        tasks = {"cross_entropy": "classification", "binary_cross_entropy": "multilabel"}
         source = {"kind": "file", "paths": list(args.data), "target": targets or None,
-                  "task": task}  # fmt: skip
+                  "task": tasks.get(args.loss, "regression")}  # fmt: skip
+        if args.sample_weight:
+            source["sample_weight"] = args.sample_weight
     elif name == "random":
         source = {"kind": "random", "seed": args.seed, "n": args.n, "d_in": args.d_in,
                   "hidden": args.hidden, "d_out": args.d_out, "task": "regression"}  # fmt: skip
@@ -143,6 +161,7 @@ def chunked_source(args: argparse.Namespace, path: str) -> dict[str, Any]:
     from twolayer.errors import ConfigError
 
     in_memory = {"--target": args.target, "--test-fraction": args.test_fraction,
+                 "--sample-weight": args.sample_weight,
                  "--standardize": args.standardize, "--resume": args.resume,
                  "--checkpoint-every": args.checkpoint_every}  # fmt: skip
     refused = [flag for flag, value in in_memory.items() if value]

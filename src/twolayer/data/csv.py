@@ -185,8 +185,9 @@ def labels_from_text(cells: Sequence[str]) -> NDArray[Any]:
 
 
 def load_csv(
-    path: str | Path, target: Sequence[str | int] | None = None, *, task: Task = "regression"
-) -> Dataset:
+    path: str | Path, target: Sequence[str | int] | None = None, *, task: Task = "regression",
+    weight: str | int | None = None,
+) -> Dataset:  # fmt: skip
     """Inputs and targets from a CSV file.
 
     Parameters
@@ -194,14 +195,24 @@ def load_csv(
     path : the file; ``.tsv`` files are tab-separated, others comma-separated.
     target : header names or column numbers (from 1; negative from the end) of the targets;
         default the last column.  Classification takes exactly one, the label column, whose
-        cells may be text.
-    task : "regression" or "classification".
+        cells may be text; multilabel classification takes the 0/1 columns of its labels.
+    task : "regression", "classification" or "multilabel".
+    weight : the name or number of a column of sample weights (not an input, not a target).
     """
     table = read_csv_table(path)
     if table.width < 2:
         raise DataError(f"{path}: needs at least two columns (inputs and a target)")
     targets = _resolve_columns(table, list(target) if target else [-1])
+    weights = None
+    if weight is not None:
+        column = _resolve_column(table, weight)
+        if column in targets:
+            raise DataError(f"{path}: {table.column_name(column)} is both a target and the weights")
+        weights = _numeric(table, [column])[:, 0]
+        targets = [*targets, column]  # out of the inputs
     features = [j for j in range(table.width) if j not in targets]
+    if weight is not None:
+        targets = targets[:-1]
     names = table.names()
     x = _numeric(table, features)
     if task == "classification":
@@ -218,8 +229,9 @@ def load_csv(
                 raise
             raise DataError(f"{exc}; class labels need the cross_entropy loss") from None
     return Dataset(
-        x, y, str(path), tuple(names[j] for j in features), tuple(names[j] for j in targets), task
-    )
+        x, y, str(path), tuple(names[j] for j in features), tuple(names[j] for j in targets), task,
+        weights,
+    )  # fmt: skip
 
 
 def load_csv_inputs(

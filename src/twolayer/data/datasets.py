@@ -11,6 +11,7 @@ and the seed's random draws, and the source descriptions that model files keep.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -83,15 +84,25 @@ def _array_dataset(
     return Dataset(xs, ys, name, features, targets, task)
 
 
-def load_npz(path: str | Path, *, task: Task = "regression", need_y: bool = True) -> Dataset:
-    """Arrays ``x`` (N, D_in) and ``y`` (N, D_out), (N,) or labels, from a ``.npz`` archive."""
+def load_npz(
+    path: str | Path, *, task: Task = "regression", need_y: bool = True, weight: str | None = None
+) -> Dataset:
+    """Arrays ``x`` (N, D_in) and ``y`` (N, D_out), (N,) or labels, from a ``.npz`` archive, and
+    the sample weights (N,) of the array named ``weight`` when given."""
     arrays = read_npz(path)
-    for name in ("x", "y") if need_y else ("x",):
+    for name in ("x", "y", *(() if weight is None else (weight,))) if need_y else ("x",):
         if name not in arrays:
             held = ", ".join(sorted(arrays)) or "nothing"
             raise DataError(f"{path}: has no array '{name}' (it holds: {held})")
     y = arrays.get("y") if need_y else None
-    return _array_dataset(arrays["x"], y, f"{path}: x", f"{path}: y", str(path), task)
+    data = _array_dataset(arrays["x"], y, f"{path}: x", f"{path}: y", str(path), task)
+    if weight is None:
+        return data
+    w = arrays[weight]
+    if w.shape != (data.n_samples,) or w.dtype.kind not in "iuf":
+        raise DataError(f"{path}: {weight} must hold one number per sample, shape "
+                        f"({data.n_samples},); got {w.dtype} {w.shape}")  # fmt: skip
+    return dataclasses.replace(data, weight=w.astype(np.float64))
 
 
 def load_npy_pair(
@@ -109,15 +120,19 @@ def load_file(
     target: Sequence[str | int] | None = None,
     *,
     task: Task = "regression",
+    weight: str | None = None,
 ) -> Dataset:
-    """Training or evaluation data from ``paths``: one CSV, one ``.npz``, or two ``.npy``."""
+    """Training or evaluation data from ``paths``: one CSV, one ``.npz``, or two ``.npy``;
+    ``weight`` names the CSV column or the ``.npz`` array of sample weights."""
     kind = _file_kind(paths)
     if target and kind != "csv":
         raise ConfigError("--target chooses CSV columns; .npy and .npz files hold x and y")
     if kind == "csv":
-        return load_csv(paths[0], target, task=task)
+        return load_csv(paths[0], target, task=task, weight=weight)
     if kind == "npz":
-        return load_npz(paths[0], task=task)
+        return load_npz(paths[0], task=task, weight=weight)
+    if weight is not None:
+        raise ConfigError("--sample-weight names a CSV column or an .npz array, not a .npy file")
     if len(paths) != 2:
         raise ConfigError(".npy data needs two files: inputs then targets (x.npy y.npy)")
     return load_npy_pair(paths[0], paths[1], task=task)
@@ -218,9 +233,11 @@ def load_source(source: dict[str, Any]) -> tuple[Dataset, Params | None]:
         return load_dataset(str(source["name"])), None
     if kind == "file":
         task = source.get("task", "regression")
-        if task not in ("regression", "classification"):
+        if task not in ("regression", "classification", "multilabel"):
             raise DataError(f"unknown task {task!r}")
-        return load_file(list(source["paths"]), source.get("target"), task=task), None
+        weight = source.get("sample_weight")
+        return load_file(list(source["paths"]), source.get("target"), task=task,
+                         weight=weight), None  # fmt: skip
     raise DataError(f"unknown kind of data source {kind!r}")
 
 

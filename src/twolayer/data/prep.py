@@ -138,7 +138,8 @@ class Dataset:
     name : what the data came from (a file name or a dataset name), for messages.
     feature_names : D_in names.
     target_names : D_out names for regression; the one label column's name for classification.
-    task : "regression" or "classification".
+    task : "regression", "classification" or "multilabel".
+    weight : float64 array (N,) of sample weights, or None (every sample counts once).
     """
 
     x: FloatArray
@@ -147,6 +148,7 @@ class Dataset:
     feature_names: tuple[str, ...]
     target_names: tuple[str, ...] = ()
     task: Task = "regression"
+    weight: FloatArray | None = None
 
     @property
     def n_samples(self) -> int:
@@ -156,7 +158,9 @@ class Dataset:
     def subset(self, idx: NDArray[np.intp]) -> Dataset:
         """The samples at ``idx``, in that order."""
         y = None if self.y is None else self.y[idx]
-        return Dataset(self.x[idx], y, self.name, self.feature_names, self.target_names, self.task)
+        weight = None if self.weight is None else self.weight[idx]
+        return Dataset(self.x[idx], y, self.name, self.feature_names, self.target_names,
+                       self.task, weight)  # fmt: skip
 
     def split(self, test_fraction: float, seed: int) -> tuple[Dataset, Dataset | None]:
         """``(train, test)`` by :func:`split_indices`; test is None when the fraction is 0."""
@@ -178,6 +182,8 @@ class Dataset:
         digest = hashlib.sha256(np.ascontiguousarray(self.x).tobytes())
         if self.y is not None:
             digest.update(np.ascontiguousarray(self.y).tobytes())
+        if self.weight is not None:
+            digest.update(np.ascontiguousarray(self.weight).tobytes())
         return digest.hexdigest()
 
 

@@ -1,4 +1,5 @@
-"""Loss curves as an image: training and validation loss per iteration (matplotlib, headless).
+"""Loss curves as an image: training and validation loss per iteration, and below them the
+per-epoch scores (R² or accuracy) when the run recorded them (matplotlib, headless).
 
 The figure is drawn on matplotlib's Agg canvas directly, never through ``pyplot``: no window,
 no global figure state, nothing that needs a display.  The loss axis is logarithmic when every
@@ -41,11 +42,13 @@ def _series(rows: Sequence[dict[str, Any]], key: str) -> tuple[list[int], list[f
 
 
 def draw_history(rows: Sequence[dict[str, Any]], *, title: str = "") -> Figure:
-    """A figure of the ``loss`` (and ``val_loss``, when present) of history ``rows``.
+    """A figure of the ``loss`` (and ``val_loss``, when present) of history ``rows``, with a
+    second panel of ``score`` and ``val_score`` when the rows hold them.
 
     Parameters
     ----------
-    rows : history rows with ``iteration``, ``loss`` and optionally ``val_loss``.
+    rows : history rows with ``iteration``, ``loss`` and optionally ``val_loss``, ``score``
+        and ``val_score`` (``TrainConfig.scores``).
     title : shown above the axes.
     """
     require_matplotlib()
@@ -56,20 +59,29 @@ def draw_history(rows: Sequence[dict[str, Any]], *, title: str = "") -> Figure:
     if not it:
         raise DataError("the history holds no losses to plot")
     val_it, val = _series(rows, "val_loss")
-    fig = Figure(figsize=(6.4, 4.0), layout="constrained")
+    score_it, score = _series(rows, "score")
+    fig = Figure(figsize=(6.4, 6.4 if score_it else 4.0), layout="constrained")
     FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
+    ax, *below = fig.subplots(2 if score_it else 1, 1, sharex=True, squeeze=False)[:, 0]
     ax.plot(it, loss, label="training loss", color="tab:blue")
     if val_it:
         ax.plot(val_it, val, label="validation loss", color="tab:orange")
     if all(v > 0 for v in loss + val):
         ax.set_yscale("log")
-    ax.set_xlabel("iteration")
     ax.set_ylabel("loss")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     if title:
         ax.set_title(title)
+    for panel in below:  # the scores of each epoch
+        panel.plot(score_it, score, label="training score", color="tab:blue")
+        val_score_it, val_score = _series(rows, "val_score")
+        if val_score_it:
+            panel.plot(val_score_it, val_score, label="validation score", color="tab:orange")
+        panel.set_ylabel("score (R² or accuracy)")
+        panel.grid(True, alpha=0.3)
+        panel.legend()
+    (below[-1] if below else ax).set_xlabel("iteration")
     return fig
 
 
