@@ -38,6 +38,7 @@ class TwoLayerClassifier(ClassifierMixin, _TwoLayer):  # type: ignore[misc]
     model_ : twolayer.outputs.trained.Model
     n_features_in_ : int
     loss_curve_, validation_loss_curve_, n_iter_, stop_reason_ : as for TwoLayerRegressor.
+    validation_scores_, best_validation_score_ : validation accuracy per epoch, and the best.
     """
 
     _task: Task = "classification"

@@ -36,8 +36,13 @@ class TwoLayerRegressor(RegressorMixin, _TwoLayer):  # type: ignore[misc]
     state_ : twolayer.state.TrainState, what a warm fit or ``partial_fit`` continues from.
     loss_, best_loss_, coefs_, intercepts_, n_outputs_, t_ : scikit-learn's MLP attributes.
     validation_loss_curve_ : list of float, or None without early stopping.
-    n_iter_ : int, epochs run.
-    stop_reason_ : str, "completed", "early_stopping" or "converged".
+    validation_scores_ : list of float, the validation R² of each epoch with early stopping
+        (else None); best_validation_score_ : their maximum (or None).
+    n_iter_ : int, epochs run by the last ``fit`` or ``partial_fit``.
+    stop_reason_ : str, "completed", "early_stopping", "converged" or "max_fun".
+
+    ``fit`` and ``partial_fit`` take ``sample_weight``; float32 inputs train in float32 and
+    SciPy sparse ones without densifying (:mod:`twolayer.estimators.base`).
     """
 
     def __sklearn_tags__(self) -> Any:
