@@ -106,7 +106,7 @@ def test_the_command_line_takes_alpha(capsys: pytest.CaptureFixture[str]) -> Non
     code, out, _ = run_cli(base, capsys)
     assert penalised > float(out.splitlines()[0].split()[1])  # the penalty adds to the loss
     code, _, err = run_cli([*base, "--alpha", "-2"], capsys)
-    assert code == 2 and "error: alpha must be a finite number >= 0" in err
+    assert code == 2 and "error: --alpha must be a finite number >= 0" in err
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 100 epochs

@@ -29,7 +29,13 @@ from twolayer.backend import get_backend, is_dask_array, to_numpy
 from twolayer.config import TrainConfig
 from twolayer.data.chunks import open_data
 from twolayer.data.datasets import load_source
-from twolayer.data.prep import Dataset, Preprocessing, fit_preprocessing, validation_split
+from twolayer.data.prep import (
+    Dataset,
+    Preprocessing,
+    fit_preprocessing,
+    held_out,
+    validation_split,
+)
 from twolayer.engines.dask import cluster
 from twolayer.errors import ConfigError, DataError, ModelFileError
 from twolayer.files import check_writable
@@ -138,9 +144,21 @@ def load(session: Session) -> _Data:
         if dataset.fingerprint() != source.get("fingerprint"):
             raise DataError(f"{session.resume}: the training data changed since it was saved")
         assert saved.model.config is not None
+        assert saved.state is not None
         config = saved.model.config
+        done = saved.state.iteration
         if session.iterations is not None:
+            if session.iterations <= done:
+                raise ConfigError(
+                    f"--iterations {session.iterations}: {session.resume} has done {done} "
+                    "iterations already; ask for more to continue it"
+                )
             config = config.replace(iterations=session.iterations)
+        elif done >= config.iterations:
+            raise ConfigError(
+                f"{session.resume} has run all its {done} iterations; pass --iterations with a "
+                "larger total to continue it"
+            )
     train_set, test_set = dataset.split(source["test_fraction"], config.seed)
     prep = saved.model.preprocessing if saved else fit_preprocessing(
         train_set.x, train_set.targets(), dataset.task, standardize=source["standardize"],
@@ -201,9 +219,13 @@ def run(session: Session) -> int:
     data = load(session)
     config = data.config
 
+    n = int(data.x.shape[0])
+    n_val = held_out(n, config.validation_fraction)
+    samples = {"train": n - n_val, "validation": n_val}  # what the plot divides sums by
+
     def make_model(params: Params, summary: dict[str, Any]) -> Model:
         return Model(params, config.activation, config.loss, data.prep, config,
-                     *data.names, summary, source)  # fmt: skip
+                     *data.names, {**summary, "samples": samples}, source)  # fmt: skip
 
     out = session.out or session.resume
     log = HistoryLog(saved.history if saved else ())
@@ -226,7 +248,7 @@ def run(session: Session) -> int:
     seconds = time.perf_counter() - start
     if stop.requested:
         saver.save(result.state, stop_reason="interrupted")
-        write_logs(session, log.rows)
+        write_logs(session, log.rows, config.loss, samples)
         print(
             f"{session.prog}: interrupted after iteration {result.state.iteration - 1}; "
             f"checkpoint saved to {saver.path}; continue with: twolayer train --resume "
@@ -237,17 +259,20 @@ def run(session: Session) -> int:
     model = saver.save(result.state, stop_reason=result.stop_reason) if out else make_model(
         result.params, {}
     )  # fmt: skip
-    write_logs(session, log.rows)
+    write_logs(session, log.rows, config.loss, samples)
     report(session, model, result, data, seconds, out)
     return 0
 
 
-def write_logs(session: Session, rows: list[dict[str, Any]]) -> None:
-    """The ``--history`` file and the ``--plot`` image, when asked for."""
+def write_logs(
+    session: Session, rows: list[dict[str, Any]], loss: str, samples: dict[str, int]
+) -> None:
+    """The ``--history`` file and the ``--plot`` image (of the named ``loss``, sums divided by
+    the ``samples`` of each set), when asked for."""
     if session.history:
         write_history(rows, session.history)
     if session.plot:
-        plot_history(rows, session.plot)
+        plot_history(rows, session.plot, loss=loss, samples=samples)
 
 
 def report(
@@ -275,6 +300,8 @@ def report(
     if session.source["kind"] != "random":
         for name, values in metrics.items():
             print(format_metrics(name, values))
+    for line in notes(session, result, config):
+        print(f"{session.prog}: {line}", file=sys.stderr)
     if session.json:
         last = result.history[-1] if result.history else None
 
@@ -292,6 +319,38 @@ def report(
             "model": out,
         }
         print(json.dumps(summary))
+
+
+SEED_RECIPE = {"optimizer": "gd", "lr": 1e-6, "init": "normal", "bias": False}
+"""The seed's recipe, made for its standard-normal draws (``TrainConfig``'s defaults)."""
+
+
+def notes(session: Session, result: TrainResult, config: TrainConfig) -> list[str]:
+    """What the printed losses do not say: why a run stopped before its iterations, and a hint
+    when the seed's recipe is used on real data (where it cannot fit: no biases, a rate made for
+    the seed's sums)."""
+    lines = []
+    state = result.state
+    if result.stop_reason == "early_stopping":
+        best = state.early.best_iteration
+        lines.append(
+            f"early stopping after iteration {state.iteration - 1}: no progress for "
+            f"{config.patience} iterations; kept the weights of iteration {best}"
+        )
+    elif result.stop_reason == "converged":
+        lines.append(
+            f"converged after iteration {state.iteration - 1}: the training loss made no progress "
+            f"for {config.n_iter_no_change} iterations"
+        )
+    elif result.stop_reason == "max_fun":
+        lines.append(f"lbfgs stopped after {config.max_fun} loss evaluations (--max-fun)")
+    seed_recipe = all(getattr(config, k) == v for k, v in SEED_RECIPE.items())
+    if seed_recipe and session.source["kind"] != "random" and session.saved is None:
+        lines.append(
+            "hint: these are the seed's settings, made for its random draws; for real data start "
+            "from --optimizer adam --lr 1e-3 --bias --init he --batch-size 200 (docs/data.md)"
+        )
+    return lines
 
 
 def train_on_cluster(

@@ -28,10 +28,12 @@ from helpers import run_cli
         (["seed", "--seed", str(2**32)], "argument --seed: must be between 0 and 4294967295"),
         (
             ["train", "--momentum", "1.5", "--optimizer", "momentum"],
-            "momentum must be in [0, 1), got 1.5",
+            "--momentum must be in [0, 1), got 1.5",  # the flag, as typed
         ),
         (["train", "--activation", "swish"], "argument --activation: invalid choice: 'swish'"),
-        (["train", "--validation-fraction", "1"], "validation_fraction must be in [0, 1), got 1.0"),
+        (["train", "--validation-fraction", "1"], "--validation-fraction must be in [0, 1), got 1.0"),
+        (["train", "--optimizer", "lbfgs", "--batch-size", "4"], "leave --batch-size unset"),
+        (["train", "--lr-min", "5"], "--lr-min must be between 0 and lr, got 5.0"),
         (["gradcheck", "--n", "x"], "argument --n: must be an integer, got 'x'"),
         (["seed", "--bogus"], "unrecognized arguments: --bogus"),
     ],
@@ -44,6 +46,7 @@ def test_bad_arguments_exit_2_with_one_error_line(
     assert out == ""
     error_lines = [line for line in err.splitlines() if ": error: " in line]
     assert len(error_lines) == 1
+    assert len(err.splitlines()) <= 2  # at most one short usage line before it
     # argparse reports unknown options from the top-level parser, everything else from the command's
     prog = "twolayer" if "unrecognized" in message else f"twolayer {args[0]}"
     assert error_lines[0].startswith(f"{prog}: error: ")

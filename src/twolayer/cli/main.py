@@ -13,10 +13,54 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from twolayer.errors import ConfigError, TwoLayerError
 
 COMMANDS = ("seed", "train", "predict", "evaluate", "plot", "gradcheck", "bench")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, with a usage error of two lines: a short usage line pointing at
+    ``--help``, then ``PROG: error: ...`` (not the whole usage block of every option)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"usage: {self.prog} [options]  (see {self.prog} --help)\n"
+                     f"{self.prog}: error: {message}\n")  # fmt: skip
+
+
+NEGATIVE_VALUED = ("--target",)
+"""Options whose value may start with a minus sign (``--target -2,-1``: columns from the end)."""
+
+
+def _negative_values(argv: list[str]) -> list[str]:
+    """``--target -2,-1`` as ``--target=-2,-1``: argparse would read ``-2,-1`` as an option."""
+    out: list[str] = []
+    tokens = iter(argv)
+    for token in tokens:
+        if token in NEGATIVE_VALUED:
+            value = next(tokens, None)
+            if value is not None and value[:1] == "-" and value[1:2].isdigit():
+                out.append(f"{token}={value}")
+                continue
+            out.extend([token] if value is None else [token, value])
+            continue
+        out.append(token)
+    return out
+
+
+def given_options(parser: argparse.ArgumentParser, argv: Sequence[str]) -> set[str]:
+    """The destinations of the options ``argv`` sets explicitly: parsed again with every
+    default suppressed, so a flag given with its default value still counts as given."""
+    defaults = [(action, action.default) for action in parser._actions]
+    try:
+        for action, _ in defaults:
+            action.default = argparse.SUPPRESS
+        given, _ = parser.parse_known_args(argv)
+    finally:
+        for action, default in defaults:
+            action.default = default
+    return set(vars(given)) - set(parser._defaults)
 
 
 class _VersionAction(argparse.Action):
@@ -31,14 +75,16 @@ class _VersionAction(argparse.Action):
 
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with one subparser per module in :data:`COMMANDS`."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="twolayer",
         description="A two-layer ReLU network trained by hand-written backpropagation.",
     )
     parser.add_argument(
         "--version", action=_VersionAction, nargs=0, help="show the version and exit"
     )
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=_Parser
+    )
     for name in COMMANDS:
         importlib.import_module(f"twolayer.cli.{name}").add_parser(subparsers)
     return parser
@@ -47,7 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit code."""
     parser = build_parser()
+    argv = _negative_values(list(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
+    after = argv[argv.index(args.command) + 1 :] if args.command in argv else []
+    args.given = given_options(args.subparser, after)  # what was typed, not left to defaults
     try:
         return int(args.handler(args))
     except ConfigError as exc:

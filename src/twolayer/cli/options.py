@@ -204,7 +204,28 @@ def config_from_args(args: argparse.Namespace, task: str = "regression") -> Any:
     }
     defaults = {"classification": "cross_entropy", "multilabel": "binary_cross_entropy"}
     chosen["loss"] = args.loss or defaults.get(task, "sse")
-    return TrainConfig(**chosen)
+    from twolayer.errors import ConfigError
+
+    try:
+        return TrainConfig(**chosen)
+    except ConfigError as exc:  # in the words the user typed: --batch-size, not batch_size
+        names = [f.name for f in dataclasses.fields(TrainConfig)]
+        raise ConfigError(as_flags(str(exc), names)) from None
+
+
+def as_flags(message: str, fields: list[str]) -> str:
+    """``message`` with the configuration's field names written as their command-line flags
+    (``batch_size`` -> ``--batch-size``; a one-word name only where it starts the message)."""
+    import re
+
+    for name in sorted(fields, key=len, reverse=True):
+        flag = "--" + name.replace("_", "-")
+        if "_" in name:
+            message = re.sub(rf"valid {name}e?s are", f"valid {flag} values are", message)
+            message = re.sub(rf"(?<![\w-]){name}\b", flag, message)
+        elif message.startswith(f"{name} "):
+            message = flag + message[len(name) :]
+    return message
 
 
 # Options that come from the checkpoint when resuming (only --iterations may change: the total).

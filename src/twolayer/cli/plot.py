@@ -21,6 +21,16 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.set_defaults(handler=run)
 
 
+def _counts(samples: object) -> dict[str, int] | None:
+    """The model file's ``summary.samples``, when it is what ``twolayer train`` writes."""
+    if isinstance(samples, dict) and all(
+        isinstance(samples.get(k), int) and not isinstance(samples.get(k), bool)
+        for k in ("train", "validation")
+    ):
+        return {"train": samples["train"], "validation": samples["validation"]}
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -35,12 +45,15 @@ def run(args: argparse.Namespace) -> int:
     check_image_path(out)
     require_matplotlib()
     check_writable(out, "--out")
+    loss, samples = None, None
     if source.suffix.lower() == ".npz":
-        rows = load_model_file(source).history
+        saved = load_model_file(source)
+        rows = saved.history
         if not rows:
             raise DataError(f"{source}: holds no training history")
+        loss, samples = saved.model.loss, saved.model.summary.get("samples")
     else:
         rows = read_history(source)
-    plot_history(rows, out, title=source.name)
+    plot_history(rows, out, title=source.name, loss=loss, samples=_counts(samples))
     print(f"wrote {out}")
     return 0

@@ -85,7 +85,7 @@ def source_from_args(args: argparse.Namespace) -> dict[str, Any]:
     misplaced = [
         f"--{dest.replace('_', '-')}"
         for dest in ("n", "d_in", "d_out")
-        if name != "random" and getattr(args, dest) != args.subparser.get_default(dest)
+        if name != "random" and dest in args.given
     ]
     if misplaced:
         raise ConfigError(f"{', '.join(misplaced)} only size the random dataset")
@@ -115,11 +115,7 @@ def resumed_run(args: argparse.Namespace) -> Any:
     from twolayer.errors import ConfigError, ModelFileError
     from twolayer.outputs.modelfile_reader import load_model_file
 
-    changed = [
-        f"--{dest.replace('_', '-')}"
-        for dest in RESUME_FIXED
-        if getattr(args, dest) != args.subparser.get_default(dest)
-    ]
+    changed = [f"--{dest.replace('_', '-')}" for dest in RESUME_FIXED if dest in args.given]
     if changed:
         raise ConfigError(
             "--resume continues the saved run with its own data and settings; "
@@ -187,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
         source = chunked_source(args, chunks)
     else:
         source = source_from_args(args)
-    given = args.iterations != args.subparser.get_default("iterations")
+    given = "iterations" in args.given
     session = Session(
         source, functools.partial(config_from_args, args), saved, args.resume,
         iterations=args.iterations if saved and given else None, backend=args.backend,

@@ -84,7 +84,7 @@ def split_indices(
             f"the least populated class has only {counts.min()} sample; a stratified split "
             "needs at least 2 of every class"
         )
-    n_held = max(1, round(n * fraction))
+    n_held = held_out(n, fraction)
     if n_held >= n:
         raise DataError(stream.too_few.format(fraction=fraction, n=n))
     if n_held < stream.smallest:
@@ -97,6 +97,12 @@ def split_indices(
         return np.sort(order[n_held:]), np.sort(order[:n_held])
     held = _stratified(order, np.asarray(labels), n_held)
     return np.sort(order[~held]), np.sort(order[held])
+
+
+def held_out(n: int, fraction: float) -> int:
+    """How many of ``n`` samples a held-out ``fraction`` takes: ``round(n * fraction)``, at least
+    one (0 for a fraction of 0)."""
+    return max(1, round(n * fraction)) if fraction > 0 else 0
 
 
 def _stratified(order: NDArray[np.intp], labels: NDArray[Any], n_held: int) -> NDArray[np.bool_]:
@@ -352,6 +358,7 @@ __all__ = [
     "SplitStream",
     "Task",
     "fit_preprocessing",
+    "held_out",
     "indicator",
     "label_indices",
     "one_hot",

@@ -70,7 +70,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from twolayer.config import TrainConfig
-from twolayer.data.prep import Task, fit_preprocessing
+from twolayer.data.prep import Task, fit_preprocessing, held_out
 from twolayer.outputs.callbacks import PrintLosses, epoch_line
 from twolayer.outputs.history import summarize
 from twolayer.outputs.trained import Model
@@ -267,9 +267,9 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
         self._extend_curves(result.history, go_on)
         self.n_iter_ = len(result.history)  # this fit's epochs, as scikit-learn counts them
         self.stop_reason_ = result.stop_reason
-        n, fraction = x.shape[0], config.validation_fraction
-        held = max(1, round(n * fraction)) if fraction > 0 else 0  # as train's validation split
-        self.samples_seen_ = (self.samples_seen_ if go_on else 0) + (n - held) * len(result.history)
+        n = x.shape[0]
+        trained_on = n - held_out(n, config.validation_fraction)  # as train's validation split
+        self.samples_seen_ = (self.samples_seen_ if go_on else 0) + trained_on * len(result.history)
         self._warn_unless_converged(config, result.state, result.stop_reason)
 
     def _extend_curves(self, history: list[Any], go_on: bool) -> None:

@@ -111,7 +111,7 @@ class Checkpoint(Callback):
 
     def on_iteration_end(self, record: Record, state: TrainState) -> bool | None:
         if self.every and state.iteration % self.every == 0:
-            self.save(state)
+            self.save(state, stop_reason="checkpoint")  # a run still going: formats.md
         return None
 
     def save(self, state: TrainState, **summary: Any) -> Model:

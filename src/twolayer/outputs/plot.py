@@ -41,7 +41,10 @@ def _series(rows: Sequence[dict[str, Any]], key: str) -> tuple[list[int], list[f
     return [i for i, _ in points], [v for _, v in points]
 
 
-def draw_history(rows: Sequence[dict[str, Any]], *, title: str = "") -> Figure:
+def draw_history(
+    rows: Sequence[dict[str, Any]], *, title: str = "", loss: str | None = None,
+    samples: dict[str, int] | None = None,
+) -> Figure:  # fmt: skip
     """A figure of the ``loss`` (and ``val_loss``, when present) of history ``rows``, with a
     second panel of ``score`` and ``val_score`` when the rows hold them.
 
@@ -50,25 +53,35 @@ def draw_history(rows: Sequence[dict[str, Any]], *, title: str = "") -> Figure:
     rows : history rows with ``iteration``, ``loss`` and optionally ``val_loss``, ``score``
         and ``val_score`` (``TrainConfig.scores``).
     title : shown above the axes.
+    loss : the loss's name, for the axis label.
+    samples : ``{"train": N, "validation": M}``; with the summed ``sse`` each curve is divided
+        by its own number of samples, so the two compare (a sum over fewer validation rows
+        would sit below the training curve even while the model overfits).
     """
     require_matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    it, loss = _series(rows, "loss")
+    it, train_loss = _series(rows, "loss")
     if not it:
         raise DataError("the history holds no losses to plot")
     val_it, val = _series(rows, "val_loss")
+    label = loss or "loss"
+    if loss == "sse" and samples and samples.get("train"):
+        train_loss = [v / samples["train"] for v in train_loss]
+        val = [v / samples["validation"] for v in val] if samples.get("validation") else []
+        val_it = val_it if val else []
+        label = "sse per sample"
     score_it, score = _series(rows, "score")
     fig = Figure(figsize=(6.4, 6.4 if score_it else 4.0), layout="constrained")
     FigureCanvasAgg(fig)
     ax, *below = fig.subplots(2 if score_it else 1, 1, sharex=True, squeeze=False)[:, 0]
-    ax.plot(it, loss, label="training loss", color="tab:blue")
+    ax.plot(it, train_loss, label="training loss", color="tab:blue")
     if val_it:
         ax.plot(val_it, val, label="validation loss", color="tab:orange")
-    if all(v > 0 for v in loss + val):
+    if all(v > 0 for v in train_loss + val):
         ax.set_yscale("log")
-    ax.set_ylabel("loss")
+    ax.set_ylabel(label)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     if title:
@@ -85,13 +98,16 @@ def draw_history(rows: Sequence[dict[str, Any]], *, title: str = "") -> Figure:
     return fig
 
 
-def plot_history(rows: Sequence[dict[str, Any]], path: str | Path, *, title: str = "") -> None:
+def plot_history(
+    rows: Sequence[dict[str, Any]], path: str | Path, *, title: str = "", loss: str | None = None,
+    samples: dict[str, int] | None = None,
+) -> None:  # fmt: skip
     """Draw :func:`draw_history` into ``path``, written atomically; the format follows the
     extension (.png, .svg, .pdf)."""
     from twolayer.files import atomic_write
 
     check_image_path(path)
-    fig = draw_history(rows, title=title)
+    fig = draw_history(rows, title=title, loss=loss, samples=samples)
     fmt = Path(path).suffix.lower()[1:]
     atomic_write(path, lambda f: fig.savefig(f, format=fmt))
 
