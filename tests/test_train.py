@@ -83,13 +83,22 @@ def test_non_finite_loss_is_reported_and_never_applied() -> None:
     x, y, params = seed_draws(0)
     with pytest.raises(DivergenceError, match="at iteration 4: the loss became inf"):
         train(x, y, TrainConfig(lr=1e-3, divergence_factor=math.inf), params)
+    # bad data is found before training and named: not blamed on the rate
     x_bad = x.copy()
-    x_bad[0, 0] = np.nan
-    # before any update the rate is not to blame: the message says so, and it is a ValueError
-    with pytest.raises(DivergenceError, match="the loss of the starting weights is nan: the data"):
+    x_bad[3, 7] = np.nan
+    with pytest.raises(DataError, match="x has a value at row 4, column 8 that is not finite"):
         train(x_bad, y, TrainConfig(), params)
-    with pytest.raises(ValueError, match="starting weights"):
-        train(x_bad, y, TrainConfig(), params)
+    y_bad = y.copy()
+    y_bad[1, 0] = np.inf
+    with pytest.raises(DataError, match="y has a value at row 2, column 1"):
+        train(x, y_bad, TrainConfig(), params)
+    with pytest.raises(DataError, match="not finite in float32"):
+        train(x * 1e38, y, TrainConfig(dtype="float32"), params)
+    # finite data whose loss overflows at the start: the data, not the rate, is to blame
+    with pytest.raises(DivergenceError, match="the loss of the starting weights is inf: the data"):
+        train(x * 1e300, y, TrainConfig(), params)
+    with pytest.raises(ValueError, match="starting weights"):  # also a ValueError
+        train(x * 1e300, y, TrainConfig(), params)
 
 
 def test_early_stopping_restores_the_best_weights() -> None:

@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 
 from twolayer.activations import get_activation, relu_backward_into, relu_into
 from twolayer.backend import Array, namespace
-from twolayer.errors import ConfigError, choice_error
+from twolayer.errors import ConfigError, DataError, choice_error
 
 InitName = Literal["normal", "he", "glorot"]
 INITS: tuple[str, ...] = ("normal", "he", "glorot")
@@ -150,6 +150,16 @@ def init_params(
     return Params(w1, w2, b1, b2).map(lambda p: p.astype(dtype, copy=False))
 
 
+def _check_shape(name: str, a: Array, want: tuple[int | None, ...], meaning: str) -> None:
+    """A DataError naming ``name`` when ``a``'s shape is not ``want`` (None: any size)."""
+    shape = tuple(a.shape)
+    if len(shape) != len(want) or any(
+        w is not None and s != w for s, w in zip(shape, want, strict=True)
+    ):
+        shown = ", ".join("N" if w is None else str(w) for w in want)
+        raise DataError(f"{name} must have shape ({shown}), {meaning}; got {shape}")
+
+
 def forward(params: Params, x: Array, activation: str = "relu") -> tuple[Array, Cache]:
     """Compute the prediction for a batch.
 
@@ -166,6 +176,7 @@ def forward(params: Params, x: Array, activation: str = "relu") -> tuple[Array, 
     cache : Cache holding x (N, D_in), h (N, H) and a (N, H) for :func:`backward`.
     """
     act = get_activation(activation)
+    _check_shape("x", x, (None, params.w1.shape[0]), "(N, D_in) with D_in = w1.shape[0]")
     h = x @ params.w1  # (N, D_in) @ (D_in, H) -> (N, H)
     if params.b1 is not None:
         h = h + params.b1  # (N, H) + (H,) broadcast over samples
@@ -185,6 +196,8 @@ def backward(params: Params, cache: Cache, grad_y_pred: Array, activation: str =
     """
     xp = namespace(grad_y_pred)
     act = get_activation(activation)
+    n, d_out = cache.a.shape[0], params.w2.shape[1]
+    _check_shape("grad_y_pred", grad_y_pred, (n, d_out), "(N, D_out) of the forward pass")
     grad_w2 = cache.a.T @ grad_y_pred  # (H, N) @ (N, D_out) -> (H, D_out)
     grad_a = grad_y_pred @ params.w2.T  # (N, D_out) @ (D_out, H) -> (N, H)
     grad_h = act.backward(cache.h, cache.a, grad_a)  # (N, H)

@@ -15,6 +15,7 @@ biases are never penalised.  ``docs/backprop.md`` derives the gradient ``factor 
 from __future__ import annotations
 
 from twolayer.backend import Array, namespace
+from twolayer.errors import DataError
 from twolayer.losses import get_loss
 from twolayer.model import Cache, Grads, Params, backward, forward
 
@@ -53,6 +54,9 @@ def loss_and_grads(
     """Forward, loss (and penalty) and backward for one batch x (n, D_in), y (n, D_out), with
     optional sample weights ``weight`` (n,): ``(objective, grads, cache)``."""
     y_pred, cache = forward(params, x, activation)
+    if tuple(y.shape) != tuple(y_pred.shape):
+        raise DataError(f"y must have shape {tuple(y_pred.shape)}, (N, D_out) with D_out = "
+                        f"w2.shape[1]; got {tuple(y.shape)}")  # fmt: skip
     value, grad_y_pred = get_loss(loss).fn(y_pred, y, weight)
     grads = backward(params, cache, grad_y_pred, activation)
     n = x.shape[0] if weight is None else float(namespace(weight).sum(weight))

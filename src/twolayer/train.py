@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from twolayer import metrics
-from twolayer.backend import Array, is_dask_array, is_sparse, namespace, to_numpy
+from twolayer.backend import Array, is_dask_array, is_sparse, namespace, require, to_numpy
 from twolayer.config import TrainConfig, generator
 from twolayer.data.prep import validation_split
 from twolayer.engines import Engine, Epoch, lbfgs, select
@@ -288,6 +288,11 @@ def _dead_fraction(alive: Array) -> float:
 
 
 def _check_data(x: Array, y: Array, config: TrainConfig) -> tuple[Array, Array]:
+    with np.errstate(over="ignore", invalid="ignore"):  # _check_finite reports what overflows
+        return _checked_data(x, y, config)
+
+
+def _checked_data(x: Array, y: Array, config: TrainConfig) -> tuple[Array, Array]:
     if len(x.shape) != 2 or len(y.shape) != 2:
         raise DataError(
             "x and y must be 2-D (samples, features); "
@@ -300,8 +305,35 @@ def _check_data(x: Array, y: Array, config: TrainConfig) -> tuple[Array, Array]:
     xp = namespace(x, y)
     dtype = getattr(xp, config.dtype)
     if is_sparse(x):  # SciPy CSR keeps its rows cheap to take (minibatches, validation)
-        return x.astype(config.dtype, copy=False).tocsr(), xp.astype(y, dtype, copy=False)
-    return xp.astype(x, dtype, copy=False), xp.astype(y, dtype, copy=False)
+        x = x.astype(config.dtype, copy=False).tocsr()
+        _check_finite(x.data, "x", config.dtype, sparse=True)
+    else:
+        x = xp.astype(x, dtype, copy=False)
+        _check_finite(x, "x", config.dtype)
+    y = xp.astype(y, dtype, copy=False)
+    _check_finite(y, "y", config.dtype)
+    return x, y
+
+
+def _check_finite(a: Array, name: str, dtype: str, *, sparse: bool = False) -> None:
+    """A DataError naming the first non-finite entry of ``a`` (after the cast to ``dtype``, so
+    values too large for float32 are caught too): bad data, not the learning rate, is then
+    to blame.  One pass over the data, before any training."""
+    if is_dask_array(a):
+        finite = bool(require("dask").isfinite(a).all().compute())
+    else:
+        xp = namespace(a)
+        finite = bool(xp.all(xp.isfinite(a)))
+    if finite:
+        return
+    if sparse or is_dask_array(a):
+        raise DataError(f"{name} holds a value that is not finite in {dtype}")
+    bad = np.argwhere(~np.isfinite(np.asarray(to_numpy(a))))[0]
+    where = f"row {bad[0] + 1}" + (f", column {bad[1] + 1}" if len(bad) > 1 else "")
+    raise DataError(
+        f"{name} has a value at {where} that is not finite in {dtype} (NaN, infinite, or too "
+        f"large for {dtype})"
+    )
 
 
 def _initial_params(x: Array, y: Array, config: TrainConfig) -> Params:

@@ -31,7 +31,10 @@ from helpers import run_cli
             "--momentum must be in [0, 1), got 1.5",  # the flag, as typed
         ),
         (["train", "--activation", "swish"], "argument --activation: invalid choice: 'swish'"),
-        (["train", "--validation-fraction", "1"], "--validation-fraction must be in [0, 1), got 1.0"),
+        (
+            ["train", "--validation-fraction", "1"],
+            "--validation-fraction must be in [0, 1), got 1.0",
+        ),
         (["train", "--optimizer", "lbfgs", "--batch-size", "4"], "leave --batch-size unset"),
         (["train", "--lr-min", "5"], "--lr-min must be between 0 and lr, got 5.0"),
         (["gradcheck", "--n", "x"], "argument --n: must be an integer, got 'x'"),

@@ -131,7 +131,10 @@ def test_scores_convergence_and_max_fun(in_tmp: Path, capsys: pytest.CaptureFixt
                             "--json", "--quiet"], capsys)  # fmt: skip
     assert final(out)["stop_reason"] == "max_fun"
     code, _, err = run_cli(["train", "--data", "d.csv", "--tol-mode", "both"], capsys)
-    assert code == 2 and "unknown --tol-mode 'both'; valid --tol-mode values are: absolute, relative" in err
+    assert (
+        code == 2
+        and "unknown --tol-mode 'both'; valid --tol-mode values are: absolute, relative" in err
+    )
 
 
 def test_no_shuffle_walks_the_minibatches_in_order(

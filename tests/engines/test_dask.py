@@ -250,7 +250,7 @@ def test_train_command_refuses_what_chunked_data_cannot_do(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--data", "{npy}"], "is read lazily by --backend dask"),
+        (["--data", "{npy}"], "is a directory; --data takes files (a directory of .npy chunks"),
         (["--scheduler", "tcp://127.0.0.1:1"], "--scheduler chooses the cluster of --backend dask"),
     ],
 )

@@ -48,6 +48,11 @@ def target_columns(args: argparse.Namespace, model: Any) -> list[str] | None:
         return chosen
     source = model.source or {}
     saved = source.get("target") if source.get("kind") == "file" else None
+    from twolayer.data.csv import CSV_SUFFIXES
+
+    csv_data = all(str(p).lower().endswith(CSV_SUFFIXES) for p in args.data)
+    if not csv_data:  # .npy and .npz data hold x and y: the model's CSV columns do not apply
+        return None
     return [str(t) for t in saved] if isinstance(saved, list) else None
 
 
@@ -74,10 +79,24 @@ def predictions_text(model: Any, x: Any, *, proba: bool = False) -> str:
         names = list(model.target_names)
         header = names if len(names) == n_out else [f"y{j + 1}" for j in range(n_out)]
         table = np.asarray(predicted, dtype=object)
-    writer.writerow(header)
+    writer.writerow([spreadsheet_safe(str(h)) for h in header])
     for row in table.tolist():
-        writer.writerow([repr(v) if isinstance(v, float) else str(v) for v in row])
+        writer.writerow(
+            [repr(v) if isinstance(v, float) else spreadsheet_safe(str(v)) for v in row]
+        )
     return out.getvalue()
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A text cell that a spreadsheet will not run: one starting with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return (a formula, such as ``=HYPERLINK(...)``) gets a leading
+    ``'``; numbers (``-1.5``) are left alone."""
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        try:
+            float(text)
+        except ValueError:
+            return "'" + text
+    return text
 
 
 def run(args: argparse.Namespace) -> int:

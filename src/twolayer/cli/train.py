@@ -144,6 +144,11 @@ def check_backend(args: argparse.Namespace) -> str | None:
     chunked = [str(p) for p in args.data or () if Path(p).is_dir() or "://" in p]
     if not chunked:
         return None
+    if on.name != "dask" and Path(chunked[0]).is_dir():
+        raise ConfigError(
+            f"{chunked[0]}: is a directory; --data takes files (a directory of .npy chunks is "
+            "read by --backend dask)"
+        )
     if on.name != "dask" or len(args.data) != 1:
         raise ConfigError(
             f"{chunked[0]}: a directory of .npy chunks or a Zarr store is read lazily by "

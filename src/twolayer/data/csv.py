@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +61,15 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def _is_finite_number(text: str) -> bool:
+    """A cell that reads as a finite number: ``nan``, ``inf`` and the like are words to a
+    header (``x,nan,y``)."""
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
 def read_csv_table(path: str | Path) -> _Table:
     """Read a CSV file's cells, recognising a header and checking every row's width."""
     raw = read_bytes(path)
@@ -83,7 +93,7 @@ def read_csv_table(path: str | Path) -> _Table:
     if not rows:
         raise DataError(f"{path}: holds no rows")
     header: tuple[str, ...] | None = None
-    if not any(_is_number(cell) for cell in rows[0]):
+    if not any(_is_finite_number(cell) for cell in rows[0]):
         header = tuple(rows[0])
         rows, lines = rows[1:], lines[1:]
         if not rows:
@@ -173,8 +183,13 @@ def _labels(table: _Table, column: int) -> NDArray[Any]:
 
 
 def labels_from_text(cells: Sequence[str]) -> NDArray[Any]:
-    """Text labels as integers when all are whole numbers, floats when all are finite numbers,
-    else as text."""
+    """Text labels as integers when all are whole numbers (read exactly, however large, while
+    int64 holds them), floats when all are finite numbers, else as text."""
+    ints = [_as_int(c) for c in cells]
+    if all(i is not None for i in ints):
+        if all(-(2**63) <= i < 2**63 for i in ints if i is not None):
+            return np.asarray(ints, dtype=np.int64)
+        return np.asarray([c.strip() for c in cells], dtype=str)  # beyond int64: kept as text
     if all(_is_number(c) for c in cells):
         numbers = np.asarray([float(c) for c in cells])
         if np.all(np.isfinite(numbers)):

@@ -212,6 +212,11 @@ class Scaler:
         when given (so integer weights give the statistics of repeated rows).  A SciPy sparse
         ``a`` is scaled but not centred (its mean is taken as 0, as scikit-learn's
         ``StandardScaler(with_mean=False)``), so its zeros stay zeros and it stays sparse."""
+        with np.errstate(over="ignore", invalid="ignore"):  # _spread names a column that overflows
+            return cls._fit(a, weight)
+
+    @classmethod
+    def _fit(cls, a: Any, weight: NDArray[Any] | None) -> Scaler:
         if is_sparse(a):
             w = np.ones(a.shape[0]) if weight is None else np.asarray(weight, np.float64)
             first = np.asarray(a.T @ w).ravel() / w.sum()  # (D,) weighted means
@@ -237,7 +242,14 @@ class Scaler:
 
 
 def _spread(std: FloatArray, mean: FloatArray) -> FloatArray:
-    """The scale of each column: its standard deviation, or 1 for a (near) constant column."""
+    """The scale of each column: its standard deviation, or 1 for a (near) constant column; a
+    DataError naming the first column whose statistics overflow."""
+    bad = np.flatnonzero(~(np.isfinite(std) & np.isfinite(mean)))
+    if bad.size:
+        raise DataError(
+            f"column {bad[0] + 1}'s values are too large to standardise: their mean or spread "
+            "overflows float64; rescale the data"
+        )
     # A (near) constant column would be divided by ~0: leave its spread alone, as
     # scikit-learn's StandardScaler does.
     tiny = 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0)

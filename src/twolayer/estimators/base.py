@@ -219,6 +219,9 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
         if rs is None:
             return int(np.random.SeedSequence().generate_state(1)[0])
         if isinstance(rs, numbers.Integral) and not isinstance(rs, bool):
+            if rs < 0:
+                raise ValueError(f"random_state must be None, an integer >= 0 or a generator, "
+                                 f"got {rs!r}")  # fmt: skip
             return int(rs)
         if isinstance(rs, np.random.Generator):
             return int(rs.integers(2**32))

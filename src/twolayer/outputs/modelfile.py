@@ -103,7 +103,9 @@ def _model_arrays(model: Model) -> dict[str, NDArray[Any]]:
 
 
 def _model_meta(model: Model) -> dict[str, Any]:
-    classes = model.preprocessing.classes
+    classes = None if model.preprocessing.classes is None else plain_labels(
+        model.preprocessing.classes
+    )  # fmt: skip
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -128,6 +130,21 @@ def _model_meta(model: Model) -> dict[str, Any]:
         "state": None,
         "history_columns": None,
     }
+
+
+def plain_labels(classes: NDArray[Any]) -> NDArray[Any]:
+    """Labels of a NumPy object array (as pandas text columns give) as a plain array: text,
+    integers, floats or booleans when every label is one; anything else stays and is refused
+    by :func:`_class_kind`."""
+    if classes.dtype.kind != "O":
+        return classes
+    values = classes.tolist()
+    for kind, test in ((str, str), (bool, bool), (np.int64, int), (np.float64, float)):
+        if all(isinstance(v, test) for v in values) and not (
+            test in (int, float) and any(isinstance(v, bool) for v in values)
+        ):
+            return np.asarray(values, dtype=kind)
+    return classes
 
 
 def _class_kind(classes: NDArray[Any]) -> str:

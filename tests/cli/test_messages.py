@@ -1,0 +1,202 @@
+"""What the command line says (issue 11, the first hour): options count as given when typed,
+even at their default; configuration errors name the flags; usage errors are two lines; runs
+say why they stopped early; values that start with a minus sign; spreadsheet-safe labels;
+exact large integer labels; headers with words like ``nan``; pandas-style labels saved."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers import run_cli
+from twolayer.cli.main import given_options
+from twolayer.cli.predict import spreadsheet_safe
+
+FAST = ["--optimizer", "adam", "--lr", "1e-2", "--bias", "--init", "he", "--loss", "half_mse"]
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def regression_csv(path: Path, n: int = 40) -> Path:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, 3))
+    y = x @ [1.0, -2.0, 0.5]
+    return write(path, ["a", "b", "c", "y"], [[*r, t] for r, t in zip(x.tolist(), y, strict=True)])
+
+
+def test_an_option_at_its_default_still_counts_as_given(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    regression_csv(in_tmp / "d.csv")
+    code, _, err = run_cli(["train", "--data", "d.csv", *FAST, "--iterations", "5", "--quiet",
+                            "--out", "c.npz"], capsys)  # fmt: skip
+    assert code == 0, err
+    # 500 is --iterations' default: it used to be dropped silently
+    code, out, err = run_cli(
+        ["train", "--resume", "c.npz", "--iterations", "500", "--quiet"], capsys
+    )
+    assert code == 0, err
+    assert out.splitlines()[0].startswith("499 ")
+    # fewer (or as many) iterations than done: refused, in words
+    for total in ("500", "3"):
+        code, _, err = run_cli(["train", "--resume", "c.npz", "--iterations", total], capsys)
+        assert code == 2 and "has done 500 iterations already; ask for more" in err
+    code, _, err = run_cli(["train", "--resume", "c.npz"], capsys)
+    assert code == 2 and "has run all its 500 iterations; pass --iterations" in err
+    # --lr given at its default value is a change the resumed run would ignore: refused
+    code, _, err = run_cli(
+        ["train", "--resume", "c.npz", "--lr", "1e-6", "--iterations", "600"], capsys
+    )
+    assert code == 2 and "leave out --lr" in err
+
+
+def test_given_options_sees_typed_flags_only() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--iterations", type=int, default=500)
+    parser.add_argument("--lr", type=float, default=1e-6)
+    parser.add_argument("--quiet", action="store_true")
+    parser.set_defaults(handler=print)
+    assert given_options(parser, ["--iterations", "500"]) == {"iterations"}
+    assert given_options(parser, ["--quiet", "--lr=1e-6"]) == {"quiet", "lr"}
+    assert given_options(parser, []) == set()
+    assert parser.parse_args([]).iterations == 500  # the defaults come back
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (
+            ["--batch-size", "4", "--optimizer", "lbfgs"],
+            "lbfgs works on the full batch; leave --batch-size unset",
+        ),
+        (["--validation-fraction", "1"], "--validation-fraction must be in [0, 1), got 1.0"),
+        (["--plateau-factor", "2"], "--plateau-factor must be in (0, 1), got 2.0"),
+        (
+            ["--tol-mode", "x"],
+            "unknown --tol-mode 'x'; valid --tol-mode values are: absolute, relative",
+        ),
+        (["--lr-min", "1"], "--lr-min must be between 0 and lr"),
+    ],
+)
+def test_configuration_errors_name_the_flags(
+    args: list[str], words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli(["train", *args], capsys)
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("usage: twolayer train [options]")
+    assert words in lines[1] and "Traceback" not in err
+
+
+def test_usage_errors_are_two_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    for args in (["train", "--bogus-option"], ["train", "--lr", "fast"], ["predict"], ["nosuch"]):
+        code, _, err = run_cli(args, capsys)
+        assert code == 2 and len(err.splitlines()) == 2, err
+        assert "(see twolayer" in err.splitlines()[0] and ": error: " in err.splitlines()[1]
+
+
+def test_runs_say_why_they_stopped_and_hint_at_the_real_data_recipe(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    regression_csv(in_tmp / "d.csv", 80)
+    code, _, err = run_cli(["train", "--data", "d.csv", *FAST, "--iterations", "3000", "--early-stopping",
+                            "--validation-fraction", "0.25", "--patience", "3", "--quiet"], capsys)  # fmt: skip
+    assert code == 0 and "twolayer train: early stopping after iteration" in err
+    assert "no progress for 3 iterations; kept the weights of iteration" in err
+    code, _, err = run_cli(["train", "--data", "d.csv", *FAST, "--iterations", "3000",
+                            "--n-iter-no-change", "4", "--quiet"], capsys)  # fmt: skip
+    assert "converged after iteration" in err and "for 4 iterations" in err
+    code, _, err = run_cli(["train", "--data", "d.csv", "--iterations", "2", "--quiet"], capsys)
+    assert "hint: these are the seed's settings" in err and "--optimizer adam" in err
+    code, _, err = run_cli(["train", "--iterations", "2", "--quiet"], capsys)  # the seed's own data
+    assert err == ""
+
+
+def test_targets_counted_from_the_end(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    regression_csv(in_tmp / "d.csv")
+    for target in (["--target", "-2,-1"], ["--target", "-1"], ["--target=-2,-1"]):
+        code, out, err = run_cli(["train", "--data", "d.csv", *target, *FAST, "--iterations", "2",
+                                  "--json", "--quiet"], capsys)  # fmt: skip
+        assert code == 0, err
+
+
+def test_labels_are_safe_in_spreadsheets_and_exact(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert spreadsheet_safe('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
+    assert [spreadsheet_safe(t) for t in ("+1+2", "@SUM(A1)", "-x", "\tcmd", "-1.5", "cat", "")] == [
+        "'+1+2", "'@SUM(A1)", "'-x", "'\tcmd", "-1.5", "cat", ""
+    ]  # fmt: skip
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((40, 2))
+    big = [2**53 + 1, 2**53 + 2]  # equal as floats: they must stay two classes
+    labels = [big[int(v > 0)] for v in x[:, 0]]
+    write(
+        in_tmp / "c.csv",
+        ["a", "b", "kind"],
+        [[*r, lab] for r, lab in zip(x.tolist(), labels, strict=True)],
+    )
+    code, _, err = run_cli(["train", "--data", "c.csv", "--loss", "cross_entropy", *FAST[:-2],
+                            "--iterations", "50", "--quiet", "--out", "m.npz"], capsys)  # fmt: skip
+    assert code == 0, err
+    code, out, _ = run_cli(["predict", "--model", "m.npz", "--data", "c.csv"], capsys)
+    assert (
+        set(out.splitlines()[1:]) <= {str(b) for b in big} and len(set(out.splitlines()[1:])) == 2
+    )
+    names = ["=cmd()", "@x"]
+    formula = [names[int(v > 0)] for v in x[:, 0]]
+    write(
+        in_tmp / "f.csv",
+        ["a", "b", "kind"],
+        [[*r, lab] for r, lab in zip(x.tolist(), formula, strict=True)],
+    )
+    run_cli(["train", "--data", "f.csv", "--loss", "cross_entropy", *FAST[:-2], "--iterations", "50",
+             "--quiet", "--out", "f.npz"], capsys)  # fmt: skip
+    code, out, _ = run_cli(["predict", "--model", "f.npz", "--data", "f.csv"], capsys)
+    assert code == 0 and set(out.splitlines()[1:]) <= {"'=cmd()", "'@x"}
+
+
+def test_a_header_of_words_like_nan_is_a_header(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rng = np.random.default_rng(2)
+    rows = rng.standard_normal((20, 3)).tolist()
+    write(in_tmp / "h.csv", ["x", "nan", "inf"], rows)
+    code, out, err = run_cli(["train", "--data", "h.csv", *FAST, "--iterations", "2", "--quiet",
+                              "--out", "h.npz"], capsys)  # fmt: skip
+    assert code == 0, err
+    from twolayer.outputs.modelfile_reader import load_model
+
+    assert load_model("h.npz").feature_names == ("x", "nan")
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 5 epochs
+def test_object_labels_as_pandas_gives_them_are_saved(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    from twolayer.estimators import TwoLayerClassifier
+    from twolayer.outputs.modelfile import save_model
+    from twolayer.outputs.modelfile_reader import load_model
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((30, 2))
+    y = np.array(["cat" if v > 0 else "dog" for v in x[:, 0]], dtype=object)
+    clf = TwoLayerClassifier(hidden=4, iterations=5, random_state=0).fit(x, y)
+    save_model(tmp_path / "m.npz", clf.model_)  # object labels: saved as text
+    assert load_model(tmp_path / "m.npz").predict(x).tolist() == clf.predict(x).tolist()
