@@ -131,10 +131,18 @@ def test_runs_say_why_they_stopped_and_hint_at_the_real_data_recipe(
 
 def test_targets_counted_from_the_end(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
     regression_csv(in_tmp / "d.csv")
-    for target in (["--target", "-2,-1"], ["--target", "-1"], ["--target=-2,-1"]):
-        code, out, err = run_cli(["train", "--data", "d.csv", *target, *FAST, "--iterations", "2",
-                                  "--json", "--quiet"], capsys)  # fmt: skip
+    from twolayer.outputs.modelfile_reader import load_model
+
+    for target, names in (
+        (["--target", "-2,-1"], ("c", "y")),
+        (["--target", "-1"], ("y",)),
+        (["--target=-2,-1"], ("c", "y")),
+        (["--target", "-3", "--target", "-1"], ("b", "y")),
+    ):
+        code, _, err = run_cli(["train", "--data", "d.csv", *target, *FAST, "--iterations", "2",
+                                "--quiet", "--out", "t.npz"], capsys)  # fmt: skip
         assert code == 0, err
+        assert load_model("t.npz").target_names == names
 
 
 def test_labels_are_safe_in_spreadsheets_and_exact(
@@ -179,7 +187,7 @@ def test_a_header_of_words_like_nan_is_a_header(
     rng = np.random.default_rng(2)
     rows = rng.standard_normal((20, 3)).tolist()
     write(in_tmp / "h.csv", ["x", "nan", "inf"], rows)
-    code, out, err = run_cli(["train", "--data", "h.csv", *FAST, "--iterations", "2", "--quiet",
+    code, _, err = run_cli(["train", "--data", "h.csv", *FAST, "--iterations", "2", "--quiet",
                               "--out", "h.npz"], capsys)  # fmt: skip
     assert code == 0, err
     from twolayer.outputs.modelfile_reader import load_model
