@@ -4,7 +4,7 @@ One script for a machine with an NVIDIA GPU (written for the H200; docs/backends
 run it there).  It runs from a checkout (``PYTHONPATH=src``) with the machine's own NumPy,
 PyTorch and CuPy, and ``array-api-compat`` carried along as a wheel.  Sections:
 
-``check``  the seed's experiment (``../shared/seeds/000_a9de79f32e810abc.txt``, 500 iterations,
+``check``  the seed's experiment (``docs/seed/000_a9de79f32e810abc.txt``, 500 iterations,
            float64) on each backend through :func:`twolayer.train.train`, plus a short Adam
            run with biases: losses against NumPy's at every iteration (target 1e-9 relative).
 ``seed``   the seed's workload, 500 iterations, float64 and float32, in several forms:

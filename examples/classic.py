@@ -1,6 +1,6 @@
 """The classic two-layer network in plain NumPy: forward, loss, backward, update.
 
-The same computation as ../shared/seeds/000_a9de79f32e810abc.txt (and `twolayer seed`), written
+The same computation as docs/seed/000_a9de79f32e810abc.txt (and `twolayer seed`), written
 out in one loop so every gradient is visible. Run: python examples/classic.py
 """
 

@@ -1,6 +1,6 @@
 """The seed's loop, re-implemented plainly for the tests to compare against.
 
-This is ``../shared/seeds/000_a9de79f32e810abc.txt`` after ``np.random.seed(seed)``, with the
+This is ``docs/seed/000_a9de79f32e810abc.txt`` after ``np.random.seed(seed)``, with the
 sizes as parameters, returning the printed lines and the final weights instead of printing.  It
 deliberately uses the global ``np.random`` functions as the notebook does, restoring the global
 state afterwards so tests stay independent.

@@ -1,6 +1,6 @@
 """twolayer: the classic two-layer ReLU network, trained by hand-written backpropagation.
 
-The seed's network (``../shared/seeds/000_a9de79f32e810abc.txt``)::
+The seed's network (``docs/seed/000_a9de79f32e810abc.txt``)::
 
     h = x @ w1;  a = max(0, h);  y_pred = a @ w2;  loss = sum((y_pred - y)^2)
 

@@ -1,6 +1,6 @@
 """Training configuration: one frozen dataclass, validated once when it is made.
 
-The defaults are the seed's recipe (``../shared/seeds/000_a9de79f32e810abc.txt``): H = 100 ReLU
+The defaults are the seed's recipe (``docs/seed/000_a9de79f32e810abc.txt``): H = 100 ReLU
 units, no biases, standard-normal weights, sum of squared errors, full-batch gradient descent
 at lr = 1e-6 for 500 iterations, float64.
 """

@@ -13,7 +13,7 @@ Sources (``docs/data.md`` shows each from the command line):
   datasets that ship inside scikit-learn (``digits``, ``diabetes``, ``linnerud``), ``random``
   (the seed's draws), and the source descriptions that model files keep.
 * :mod:`twolayer.data.classic`: the seed's experiment, its exact random draws and printed lines
-  (``../shared/seeds/000_a9de79f32e810abc.txt``).
+  (``docs/seed/000_a9de79f32e810abc.txt``).
 * :mod:`twolayer.data.chunks`: directories of ``.npy`` chunk files and Zarr stores, opened
   lazily as Dask arrays.
 

@@ -1,6 +1,6 @@
 """The seed's experiment: its exact random draws, its recipe and its printed lines.
 
-``../shared/seeds/000_a9de79f32e810abc.txt`` draws ``x``, ``y``, ``w1`` and ``w2`` with
+``docs/seed/000_a9de79f32e810abc.txt`` draws ``x``, ``y``, ``w1`` and ``w2`` with
 ``np.random.randn`` in that order, then runs 500 full-batch gradient-descent steps at
 lr = 1e-6 on the sum of squared errors, printing ``print(it, loss)`` before each update.
 Here the draws come from a private ``np.random.RandomState(seed)``, which produces exactly what

@@ -10,7 +10,7 @@ same code the command line uses; ``model_`` can be saved with
 
 Why the defaults differ from the seed's recipe
 ----------------------------------------------
-The seed (``../shared/seeds/000_a9de79f32e810abc.txt``) trains on standard-normal data it drew
+The seed (``docs/seed/000_a9de79f32e810abc.txt``) trains on standard-normal data it drew
 itself: no biases, standard-normal weights, full-batch gradient descent at lr = 1e-6 on the sum
 of squared errors.  On real data that recipe fails: without biases the network cannot shift its
 outputs to the targets' mean; standard-normal weights on 64 inputs give hidden activations in

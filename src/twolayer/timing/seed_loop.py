@@ -1,6 +1,6 @@
 """The seed notebook's loop, written once: a function to call and a script to run.
 
-:func:`seed_loop` is the loop of ``../shared/seeds/000_a9de79f32e810abc.txt`` as written, with
+:func:`seed_loop` is the loop of ``docs/seed/000_a9de79f32e810abc.txt`` as written, with
 the arrays, learning rate and iteration count as arguments; it collects the losses and hands
 each to ``report`` (the notebook prints them).  Run as a script, this file is the notebook's
 cell: it draws with ``np.random.seed(0)`` and prints ``it loss`` for ``sys.argv[1]``
