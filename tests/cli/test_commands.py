@@ -366,6 +366,27 @@ def test_checkpoint_every_k_and_resume_to_a_longer_run(
     assert [r["loss"] for r in part.history] == [r["loss"] for r in whole.history]
 
 
+def test_a_periodic_checkpoint_says_the_run_was_still_going(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from twolayer.outputs import callbacks
+
+    write_csv(in_tmp / "d.csv")
+    seen: list[str] = []
+    real_save = callbacks.Checkpoint.save
+
+    def spy(self: callbacks.Checkpoint, state: Any, **summary: Any) -> Any:
+        model = real_save(self, state, **summary)
+        seen.append(load_model_file(self.path).model.summary["stop_reason"])
+        return model
+
+    monkeypatch.setattr(callbacks.Checkpoint, "save", spy)
+    args = ["train", "--data", "d.csv", *FAST, "--iterations", "4", "--quiet", "--out", "c.npz",
+            "--checkpoint-every", "2"]  # fmt: skip
+    assert main(args) == 0
+    assert seen == ["checkpoint", "checkpoint", "completed"]
+
+
 def test_ctrl_c_saves_a_checkpoint_and_resuming_gives_the_same_weights(
     in_tmp: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

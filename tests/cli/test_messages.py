@@ -208,3 +208,30 @@ def test_object_labels_as_pandas_gives_them_are_saved(tmp_path: Path) -> None:
     clf = TwoLayerClassifier(hidden=4, iterations=5, random_state=0).fit(x, y)
     save_model(tmp_path / "m.npz", clf.model_)  # object labels: saved as text
     assert load_model(tmp_path / "m.npz").predict(x).tolist() == clf.predict(x).tolist()
+
+
+def test_bundled_datasets_export_as_csv_that_trains(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("sklearn")
+    from twolayer.data.csv import load_csv
+    from twolayer.data.datasets import load_dataset
+
+    code, out, _ = run_cli(["datasets", "list"], capsys)
+    assert code == 0 and out.splitlines() == ["diabetes\tregression", "digits\tclassification",
+                                              "linnerud\tregression"]  # fmt: skip
+    for name, target, task in (("diabetes", None, "regression"), ("linnerud", ["-3", "-2", "-1"], "regression"),
+                               ("digits", None, "classification")):  # fmt: skip
+        code, out, err = run_cli(["datasets", "export", name, f"{name}.csv"], capsys)
+        assert code == 0, err
+        assert "train with: twolayer train --data" in out
+        back, bundled = load_csv(f"{name}.csv", target, task=task), load_dataset(name)  # type: ignore[arg-type]
+        assert np.array_equal(back.x, bundled.x) and np.array_equal(
+            back.targets(), bundled.targets()
+        )
+        assert back.feature_names == bundled.feature_names
+    for args, words in ((["export", "nope", "x.csv"], "unknown dataset 'nope'"),
+                        (["export", "digits"], "needs a NAME and a FILE"),
+                        (["export", "digits", "x.npz"], "name it .csv")):  # fmt: skip
+        code, _, err = run_cli(["datasets", *args], capsys)
+        assert code == 2 and words in err and not Path("x.csv").exists()

@@ -43,6 +43,19 @@ def test_scores_get_a_panel_of_their_own() -> None:
     assert len(draw_history(ROWS).axes) == 1  # no scores, no panel
 
 
+def test_the_axis_names_the_loss_and_sums_are_compared_per_sample() -> None:
+    (ax,) = draw_history(ROWS, loss="half_mse").axes
+    assert ax.get_ylabel() == "half_mse"
+    assert list(ax.get_lines()[0].get_ydata()) == [r["loss"] for r in ROWS]  # means: as recorded
+    (ax,) = draw_history(ROWS, loss="sse", samples={"train": 50, "validation": 10}).axes
+    assert ax.get_ylabel() == "sse per sample"
+    train, val = ax.get_lines()
+    assert list(train.get_ydata()) == [r["loss"] / 50 for r in ROWS]
+    assert list(val.get_ydata()) == [r["val_loss"] / 10 for r in ROWS]
+    (ax,) = draw_history(ROWS).axes
+    assert ax.get_ylabel() == "loss"
+
+
 def test_linear_scale_when_a_loss_is_not_positive_and_no_validation() -> None:
     rows = [{"iteration": 0, "loss": 1.0}, {"iteration": 1, "loss": 0.0}]
     (ax,) = draw_history(rows).axes

@@ -17,7 +17,7 @@ from typing import NoReturn
 
 from twolayer.errors import ConfigError, TwoLayerError
 
-COMMANDS = ("seed", "train", "predict", "evaluate", "plot", "gradcheck", "bench")
+COMMANDS = ("seed", "train", "predict", "evaluate", "plot", "gradcheck", "bench", "datasets")
 
 
 class _Parser(argparse.ArgumentParser):

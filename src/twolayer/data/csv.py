@@ -249,6 +249,23 @@ def load_csv(
     )  # fmt: skip
 
 
+def dataset_csv(data: Dataset) -> str:
+    """``data`` as the text of a CSV file that :func:`load_csv` reads back: a header of the
+    feature and target names, then one row per sample, floats written exactly (``repr``), the
+    target columns last (so the default ``--target -1`` finds a single target)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    targets = data.targets()
+    y = targets.reshape(len(targets), -1)
+    names = data.target_names if len(data.target_names) == y.shape[1] else tuple(
+        f"y{j + 1}" for j in range(y.shape[1]))  # fmt: skip
+    writer.writerow([*data.feature_names, *names])
+    for row, target in zip(data.x.tolist(), y.tolist(), strict=True):
+        writer.writerow([repr(v) for v in row] + [repr(v) if isinstance(v, float) else str(v)
+                                                  for v in target])  # fmt: skip
+    return out.getvalue()
+
+
 def load_csv_inputs(
     path: str | Path, n_features: int, target: Sequence[str | int] | None = None
 ) -> Dataset:
