@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from twolayer.backend import get_backend, is_dask_array, to_numpy
+from twolayer.backend import get_backend, import_optional, is_dask_array, require, to_numpy
 from twolayer.config import TrainConfig
 from twolayer.data.chunks import open_data
 from twolayer.data.datasets import load_source
@@ -297,6 +297,8 @@ def report(
     metrics = {
         name: score(model.task, s.y, model.predict(s.x), s.weight) for name, s in sets.items()
     }
+    if train_set is None and is_dask_array(data.x):  # chunked data: the same metrics, by chunk
+        metrics = {"train": chunked_metrics(model, data.x, data.y)}
     if session.source["kind"] != "random":
         for name, values in metrics.items():
             print(format_metrics(name, values))
@@ -319,6 +321,20 @@ def report(
             "model": out,
         }
         print(json.dumps(summary))
+
+
+def chunked_metrics(model: Model, x: Any, y: Any) -> dict[str, float]:
+    """The regression metrics of ``model`` on Dask arrays ``x`` (N, D_in) and ``y`` (N, D_out):
+    the predictions are computed chunk by chunk (``x`` is never gathered), then they and the
+    targets, D_out columns wide, are scored as in memory."""
+    da = require("dask")
+    d_out = model.params.w2.shape[1]
+    pred = da.map_blocks(
+        lambda block: model.predict(np.asarray(block)), x.rechunk({1: x.shape[1]}),
+        chunks=(x.chunks[0], (d_out,)), dtype=model.dtype,
+    )  # fmt: skip
+    y_true, y_pred = import_optional("dask", "Dask", "dask").compute(y, pred)
+    return score(model.task, y_true, y_pred)
 
 
 SEED_RECIPE = {"optimizer": "gd", "lr": 1e-6, "init": "normal", "bias": False}

@@ -30,7 +30,7 @@ from twolayer.config import TrainConfig
 from twolayer.data.chunks import open_data, save_chunks, save_zarr
 from twolayer.engines import dask as dask_engine
 from twolayer.errors import ConfigError, DataError
-from twolayer.outputs.modelfile_reader import load_model
+from twolayer.outputs.modelfile_reader import load_model, load_model_file
 from twolayer.state import TrainResult
 from twolayer.train import train
 
@@ -193,11 +193,19 @@ def test_train_command_on_a_chunk_directory(
         iteration, loss = line.split()
         assert int(iteration) == record.iteration
         assert math.isclose(float(loss), record.loss, rel_tol=1e-12)
-    summary = json.loads(lines[4])
+    assert lines[4].startswith("train: mse=")  # the same metrics lines as data in memory
+    summary = json.loads(lines[5])
     assert summary["iterations"] == 4 and summary["model"] == str(model)
+    assert summary["iterations_run"] == 4 and summary["final_val_loss"] is None
     saved = load_model(model)
     np.testing.assert_allclose(saved.params.w1, reference.params.w1, rtol=1e-10)
     assert saved.source is not None and saved.source["kind"] == "chunks"
+    # metrics computed chunk by chunk equal those of the same weights on the data in memory
+    from twolayer.metrics import regression_metrics
+
+    expected = regression_metrics(y, saved.predict(x))
+    assert summary["metrics"]["train"] == pytest.approx(expected, rel=1e-10)
+    assert len(load_model_file(model).history) == 4  # and the model file keeps the history
 
 
 def test_train_command_moves_in_memory_data_to_the_cluster(
