@@ -235,3 +235,56 @@ def test_bundled_datasets_export_as_csv_that_trains(
                         (["export", "digits", "x.npz"], "name it .csv")):  # fmt: skip
         code, _, err = run_cli(["datasets", *args], capsys)
         assert code == 2 and words in err and not Path("x.csv").exists()
+
+
+def test_a_model_trained_on_csv_columns_evaluates_on_npy(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    regression_csv(in_tmp / "d.csv")
+    code, _, err = run_cli(["train", "--data", "d.csv", "--target", "y", *FAST, "--iterations", "3",
+                            "--quiet", "--out", "m.npz"], capsys)  # fmt: skip
+    assert code == 0, err
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((40, 3))
+    np.save("x.npy", x)
+    np.save("y.npy", x @ [1.0, -2.0, 0.5])
+    np.savez("xy.npz", x=x, y=x @ [1.0, -2.0, 0.5])
+    for data in (["x.npy", "y.npy"], ["xy.npz"]):
+        code, out, err = run_cli(["evaluate", "--model", "m.npz", "--data", *data], capsys)
+        assert code == 0 and "r2=" in out, err
+        code, out, err = run_cli(["predict", "--model", "m.npz", "--data", data[0]], capsys)
+        assert code == 0 and len(out.splitlines()) == 41, err
+
+
+def test_a_directory_as_data_is_named(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (in_tmp / "folder").mkdir()
+    code, _, err = run_cli(["train", "--data", "folder"], capsys)
+    assert code == 2 and "folder: is a directory; --data takes files" in err
+
+
+def test_library_shape_errors_name_the_argument() -> None:
+    from twolayer.errors import DataError
+    from twolayer.gradcheck import check_gradients
+    from twolayer.model import backward, forward, init_params
+
+    params = init_params(np.random.default_rng(0), 4, 5, 2)
+    _, cache = forward(params, np.ones((3, 4)))
+    for call, words in (
+        (lambda: forward(params, np.ones((3, 5))), r"x must have shape \(N, 4\)"),
+        (lambda: forward(params, np.ones(4)), r"x must have shape \(N, 4\).*got \(4,\)"),
+        (lambda: backward(params, cache, np.ones((3, 3))), r"grad_y_pred must have shape \(3, 2\)"),
+        (
+            lambda: check_gradients(params, np.ones((3, 4)), np.ones((3, 1))),
+            r"y must have shape \(3, 2\)",
+        ),
+    ):
+        with pytest.raises(DataError, match=words):
+            call()
+
+
+def test_bad_estimator_random_state() -> None:
+    pytest.importorskip("sklearn")
+    from twolayer.estimators import TwoLayerRegressor
+
+    with pytest.raises(ValueError, match="random_state must be None, an integer >= 0"):
+        TwoLayerRegressor(random_state=-1).fit(np.ones((4, 2)), np.ones(4))
