@@ -80,6 +80,7 @@ class TrainConfig:
     seed: int = 0  # seeds initialisation, the validation split and the shuffling
 
     def __post_init__(self) -> None:
+        _check_types(self)
         _check_choices(self)
         _check_ranges(self)
 
@@ -99,6 +100,36 @@ class TrainConfig:
         if unknown:
             raise ConfigError(f"unknown configuration keys: {', '.join(unknown)}")
         return cls(**data)
+
+
+def _check_types(c: TrainConfig) -> None:
+    """Each field of the type its annotation names (NumPy scalars taken as Python's): an
+    integer is not a float or a bool, a number is not text.  A ConfigError names the field."""
+    for f in dataclasses.fields(c):
+        value, kind = getattr(c, f.name), str(f.type)
+        optional = kind.endswith("| None")
+        if optional and value is None:
+            continue
+        base = kind.removesuffix(" | None")
+        if base == "bool":
+            ok, plain = isinstance(value, bool | np.bool_), bool(value)
+        elif base == "int":
+            ok = isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+            plain = int(value) if ok else value
+        elif base == "float":
+            ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+                value, bool | np.bool_
+            )
+            plain = float(value) if ok else value
+        else:  # str and Literal[...] of strings
+            ok, plain = isinstance(value, str), value
+        if not ok:
+            what = {"bool": "True or False", "int": "an integer", "float": "a number"}.get(
+                base, "a string"
+            )
+            none = " or None" if optional else ""
+            raise ConfigError(f"{f.name} must be {what}{none}, got {value!r}")
+        object.__setattr__(c, f.name, plain)  # NumPy scalars become Python's
 
 
 def _check_choices(c: TrainConfig) -> None:
