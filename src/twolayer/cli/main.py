@@ -16,7 +16,9 @@ from collections.abc import Sequence
 
 from twolayer.errors import ConfigError, TwoLayerError
 
-COMMANDS = ("seed", "train", "predict", "evaluate", "plot", "gradcheck", "bench")
+COMMANDS = (
+    "seed", "train", "predict", "evaluate", "plot", "gradcheck", "bench", "playground",
+)  # fmt: skip
 
 
 class _VersionAction(argparse.Action):
