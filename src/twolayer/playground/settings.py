@@ -68,7 +68,7 @@ class Settings:
     alpha: float = 0.0  # L2 penalty on w1 and w2
     schedule: str = "constant"  # constant | invscaling | step | cosine | plateau
     iterations: int = 5000  # where the run stops; the horizon of the cosine schedule
-    speed: int = 5  # iterations trained between two frames sent to the page, at most
+    speed: int = 10  # iterations trained between two frames sent to the page, at most
 
     def __post_init__(self) -> None:
         _check(self)
@@ -149,7 +149,8 @@ def _parse(name: str, value: Any, kind: type) -> Any:
     try:
         number = float(text)
     except ValueError:
-        raise ConfigError(f"{name} must be a number, got {value!r}") from None
+        what = "an integer" if kind is int else "a number"
+        raise ConfigError(f"{name} must be {what}, got {value!r}") from None
     if kind is int:
         if not (math.isfinite(number) and number == int(number)):
             raise ConfigError(f"{name} must be an integer, got {value!r}")
