@@ -58,7 +58,7 @@ def create_app(file_data: Dataset | None = None) -> Starlette:
     """The app; ``file_data`` is the ``--data`` file, offered as the dataset ``"file"`` (and
     then the default one)."""
     defaults = Settings(dataset=FILE_SET) if file_data is not None else Settings()
-    sessions: dict[str, Session] = {}
+    connections: dict[str, _Connection] = {}
 
     async def index(request: Request) -> Response:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
@@ -67,17 +67,18 @@ def create_app(file_data: Dataset | None = None) -> Starlette:
         return JSONResponse(_options(defaults, file_data))
 
     async def download(request: Request) -> Response:
-        session = sessions.get(request.path_params["sid"])
-        if session is None:
-            return PlainTextResponse("no such session (is its page still open?)", 404)
+        connection = connections.get(request.path_params["sid"])
         what = request.path_params["what"]
-        name = f"twolayer-{session.settings.dataset}"
-        if what == "model.npz":
-            body, media = await asyncio.to_thread(model_bytes, session), "application/octet-stream"
-        elif what == "history.csv":
-            body, media = history_csv(session).encode(), "text/csv"
-        else:
+        if what not in ("model.npz", "history.csv"):
             return PlainTextResponse("model.npz or history.csv", 404)
+        if connection is None or connection.session is None:
+            return PlainTextResponse("no such session (is its page still open?)", 404)
+        async with connection.busy:  # between two chunks: the weights are not moving
+            session = connection.session
+            write = model_bytes if what == "model.npz" else lambda s: history_csv(s).encode()
+            body = await asyncio.to_thread(write, session)
+        media = "application/octet-stream" if what == "model.npz" else "text/csv"
+        name = f"twolayer-{session.settings.dataset}"
         disposition = f'attachment; filename="{name}-{what}"'
         return Response(body, media_type=media, headers={"Content-Disposition": disposition})
 
@@ -86,7 +87,7 @@ def create_app(file_data: Dataset | None = None) -> Starlette:
             await websocket.close(code=1008)  # a page of another site may not drive this one
             return
         await websocket.accept()
-        await _Connection(websocket, sessions, defaults, file_data).serve()
+        await _Connection(websocket, connections, defaults, file_data).serve()
 
     routes = [
         Route("/", index),
@@ -127,10 +128,10 @@ class _Connection:
     """One page's WebSocket: its session, its commands and, while it plays, the training."""
 
     def __init__(
-        self, websocket: WebSocket, sessions: dict[str, Session], defaults: Settings,
+        self, websocket: WebSocket, connections: dict[str, _Connection], defaults: Settings,
         file_data: Dataset | None,
     ) -> None:  # fmt: skip
-        self.websocket, self.sessions, self.defaults = websocket, sessions, defaults
+        self.websocket, self.connections, self.defaults = websocket, connections, defaults
         self.file_data = file_data
         self.sid = secrets.token_urlsafe(12)
         self.session: Session | None = None
@@ -150,28 +151,34 @@ class _Connection:
             trainer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await trainer
-            self.sessions.pop(self.sid, None)
+            self.connections.pop(self.sid, None)
 
     async def _send(self, message: dict[str, Any]) -> None:
         async with self.sending:
             await self.websocket.send_json(message)
 
     async def _command(self, message: dict[str, Any]) -> None:
-        cmd = message.get("cmd")
-        if cmd == "pause":
+        cmd = str(message.get("cmd"))
+        if cmd in ("pause", "step", "start"):  # before waiting: no further chunk begins
             self.playing.clear()
+        if cmd == "pause":
             await self._send({"type": "playing", "playing": False})
             return
         async with self.busy:
             try:
-                replies = await asyncio.to_thread(self._handle, str(cmd), message)
+                replies = await asyncio.to_thread(self._handle, cmd, message)
             except TwoLayerError as exc:
                 replies = [{"type": "error", "message": str(exc)}]
         for reply in replies:
+            if reply["type"] == "playing" and reply["playing"]:  # the event loop's own event
+                self.playing.set()
+            elif reply["type"] == "playing":
+                self.playing.clear()
             await self._send(reply)
 
     def _handle(self, cmd: str, message: dict[str, Any]) -> list[dict[str, Any]]:
-        """Carry out one command (in a worker thread, holding :attr:`busy`); the replies."""
+        """Carry out one command (in a worker thread, holding :attr:`busy`); the replies.  A
+        ``playing`` reply starts or stops the training."""
         if cmd == "start":
             return self._start(message)
         session = self.session
@@ -180,10 +187,8 @@ class _Connection:
         if cmd == "play":
             if session.error is not None or session.finished:
                 return [frame(session, []), {"type": "playing", "playing": False}]
-            self.playing.set()
             return [{"type": "playing", "playing": True}]
         if cmd == "step":
-            self.playing.clear()
             return [frame(session, session.advance(1)), {"type": "playing", "playing": False}]
         if cmd == "reset":
             session.reset()
@@ -215,11 +220,11 @@ class _Connection:
         except TwoLayerError as exc:
             replies.append({"type": "error", "message": f"the URL's settings: {exc}"})
             session = Session(self.defaults, self.file_data)
-        self.playing.clear()
         self.session = session
-        self.sessions[self.sid] = session
+        self.connections[self.sid] = self
         hello = {"type": "hello", "session": self.sid}
-        return [hello, *replies, data_message(session), frame(session, [])]
+        stopped = {"type": "playing", "playing": False}
+        return [hello, *replies, data_message(session), frame(session, []), stopped]
 
     async def _train(self) -> None:
         """While playing: a chunk of iterations, one frame, then wait for the next frame."""

@@ -96,13 +96,6 @@ class Settings:
                 changes[f.name] = _parse(f.name, values[f.name], type(getattr(base, f.name)))
         return base.replace(**changes)
 
-    def task(self) -> str | None:
-        """``classification`` or ``regression`` for drawn and bundled sets; None for a file
-        (its task is the file's)."""
-        if self.dataset in CLASSIFICATION_SETS or self.dataset == "digits":
-            return "classification"
-        return None if self.dataset == FILE_SET else "regression"
-
     def train_config(self, task: str) -> TrainConfig:
         """The :class:`TrainConfig` of these settings for data of ``task``."""
         loss = self.loss or DEFAULT_LOSS[task]
