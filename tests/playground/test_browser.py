@@ -200,3 +200,20 @@ def test_a_screenshot_is_not_blank(
     if keep:
         Path(keep).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, keep)
+
+
+def test_your_own_csv_trains(browser: Any, tmp_path: Path) -> None:
+    rows = [(i / 25 - 1, (i * 7 % 50) / 25 - 1) for i in range(50)]
+    path = tmp_path / "mine.csv"
+    path.write_text("u,v,y\n" + "".join(f"{u},{v},{u * u - v}\n" for u, v in rows))
+    with playground_server("--data", str(path), "--target", "y") as served:
+        context = browser.new_context(viewport={"width": 1360, "height": 980})
+        tab = context.new_page()
+        _open(tab, served.url)
+        assert tab.get_by_test_id("dataset").input_value() == "file"
+        assert tab.locator("#plane-title").text_content() == "fitted surface"
+        first = number(tab, "train-loss")
+        tab.get_by_test_id("play").click()
+        iteration_reaches(tab, 60)
+        assert number(tab, "train-loss") < first
+        context.close()
