@@ -24,3 +24,12 @@ def _restore_environment() -> None:
     if os.environ != _SESSION_ENVIRONMENT:
         os.environ.clear()
         os.environ.update(_SESSION_ENVIRONMENT)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--playground-screenshot",
+        metavar="PNG",
+        help="also save the playground browser test's screenshot here (the README's is "
+        "docs/images/playground.png)",
+    )

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,3 +38,42 @@ def blocks(x: np.ndarray, y: np.ndarray, rows: int) -> Iterator[tuple[np.ndarray
     """``(x, y)`` in blocks of ``rows`` samples (the last one shorter), as chunk files hold them."""
     for start in range(0, x.shape[0], rows):
         yield x[start : start + rows], y[start : start + rows]
+
+
+@dataclass
+class Served:
+    """A playground run as a process: its page's address, and once it stopped, its exit code
+    and what it printed."""
+
+    url: str
+    returncode: int | None = None
+    output: str = ""
+    errors: str = ""
+
+
+@contextlib.contextmanager
+def playground_server(*args: str) -> Iterator[Served]:
+    """``python -m twolayer playground --port 0 --no-browser ARGS`` as a real process, run with
+    the twolayer these tests import, stopped with Ctrl-C (SIGINT) at the end."""
+    import twolayer
+
+    source = str(Path(twolayer.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")])}
+    command = [sys.executable, "-m", "twolayer", "playground", "--port", "0", "--no-browser", *args]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          env=env) as process:  # fmt: skip
+        assert process.stdout is not None
+        line = process.stdout.readline()  # "twolayer playground: serving http://... (Ctrl-C ...)"
+        if "serving " not in line:  # it stopped: say why
+            raise AssertionError(f"the playground did not start: {line!r} {process.communicate()}")
+        served = Served(line.split("serving ")[1].split()[0])
+        try:
+            yield served
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                out, served.errors = process.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                out, served.errors = process.communicate()
+            served.output, served.returncode = line + out, process.returncode

@@ -111,6 +111,7 @@ def _check_types(c: TrainConfig) -> None:
         if optional and value is None:
             continue
         base = kind.removesuffix(" | None")
+        plain: Any
         if base == "bool":
             ok, plain = isinstance(value, bool | np.bool_), bool(value)
         elif base == "int":

@@ -17,7 +17,9 @@ from typing import NoReturn
 
 from twolayer.errors import ConfigError, TwoLayerError
 
-COMMANDS = ("seed", "train", "predict", "evaluate", "plot", "gradcheck", "bench", "datasets")
+COMMANDS = (
+    "seed", "train", "predict", "evaluate", "plot", "gradcheck", "bench", "datasets", "playground",
+)  # fmt: skip
 
 
 class _Parser(argparse.ArgumentParser):

@@ -40,6 +40,14 @@ def finite_float(text: str) -> float:
     return value
 
 
+def port_number(text: str) -> int:
+    """argparse type: a TCP port, 0 to 65535 (0: any free port)."""
+    value = int(_number(text, int, "an integer"))
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 65535, got {text}")
+    return value
+
+
 def _number(text: str, kind: type[int] | type[float], what: str) -> int | float:
     try:
         return kind(text)

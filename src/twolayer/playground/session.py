@@ -1,0 +1,210 @@
+"""One page's training run: its data, its settings and the state of twolayer's own loop.
+
+A :class:`Session` trains by calling :func:`twolayer.train.train` a few iterations at a time:
+each call continues from the session's :class:`~twolayer.state.TrainState` (``state=``) and a
+callback ends it after a chunk, so a run made of many chunks is bit for bit the run that one
+call would have made.  Between chunks the page may change the learning rate, the optimizer, the
+batch size, the L2 penalty, the schedule or the horizon (they take effect at the next iteration,
+from the same weights), add or remove points, or reset.
+
+Nothing here knows about the web: the app (:mod:`twolayer.playground.app`) calls these methods
+and the frames (:mod:`twolayer.playground.frames`) read the session's fields.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from twolayer.config import TrainConfig
+from twolayer.data.prep import Dataset, Preprocessing, fit_preprocessing
+from twolayer.errors import ConfigError, DivergenceError
+from twolayer.optim import make_optimizer
+from twolayer.playground.datasets import DRAWN, Edit, apply_edit, bundled, draw
+from twolayer.playground.settings import (
+    DATA_FIELDS,
+    FILE_SET,
+    NETWORK_FIELDS,
+    Settings,
+)
+from twolayer.state import Callback, Record, TrainState
+from twolayer.train import train
+
+CHUNK_SECONDS = 0.12
+"""The longest a chunk of iterations trains before the session reports back, so that a pause
+or a new learning rate is heard within about this long, whatever the speed and the data."""
+
+
+@dataclass
+class Data:
+    """A session's points in their own units, and how they become the network's arrays.
+
+    Attributes
+    ----------
+    train, test : the training points and the held-out test points (None: no test set).
+    prep : input scaling (bundled sets and files) and the class labels (classification).
+    task : "classification" or "regression".
+    """
+
+    train: Dataset
+    test: Dataset | None
+    prep: Preprocessing
+    task: str
+
+    @property
+    def n_inputs(self) -> int:
+        return int(self.train.x.shape[1])
+
+    def arrays(self, which: Dataset) -> tuple[NDArray[Any], NDArray[Any]]:
+        """The network's inputs (n, D_in) and targets (n, D_out) of ``which``."""
+        return self.prep.inputs(which.x), self.prep.targets(which.targets())
+
+
+class _Chunk(Callback):
+    """Keeps each iteration's record and stops the run after ``n`` iterations or ``seconds``."""
+
+    def __init__(self, n: int, seconds: float) -> None:
+        self.n, self.deadline = n, time.perf_counter() + seconds
+        self.records: list[Record] = []
+
+    def on_iteration_end(self, record: Record, state: TrainState) -> bool:
+        self.records.append(record)
+        return len(self.records) >= self.n or time.perf_counter() >= self.deadline
+
+
+class Session:
+    """The data, the settings and the training state of one playground run.
+
+    Parameters
+    ----------
+    settings : what the page asked for (the URL hash).
+    file_data : the ``--data`` file, offered as the dataset ``"file"``.
+    edits : points added or removed by clicking, replayed on the data in order.
+    """
+
+    def __init__(
+        self, settings: Settings, file_data: Dataset | None = None, edits: Sequence[Edit] = ()
+    ) -> None:
+        self.file_data = file_data
+        self.settings = settings
+        self.data = self._load(settings)
+        self.edits: list[Edit] = []
+        for item in edits:
+            self.edit(item)
+        self.reset()
+
+    # -- building -----------------------------------------------------------------------------
+
+    def _load(self, settings: Settings) -> Data:
+        """Draw or load the data of ``settings``, split off the test set, fit the scaling."""
+        s = settings
+        if s.dataset in DRAWN:
+            whole = draw(s.dataset, s.samples, s.noise, s.classes, s.seed)
+        elif s.dataset == FILE_SET:
+            if self.file_data is None:
+                raise ConfigError("no file was given: start with twolayer playground --data FILE")
+            whole = self.file_data
+        else:
+            whole = bundled(s.dataset)
+        task = "regression" if whole.task == "regression" else "classification"
+        if whole.task == "multilabel":
+            raise ConfigError("the playground trains classification or regression data")
+        train_set, test_set = (whole, None) if s.test_fraction == 0 else whole.split(
+            s.test_fraction, s.seed
+        )  # fmt: skip
+        drawn = s.dataset in DRAWN  # already in [-1, 1]: the plane the page shows is the inputs'
+        prep = fit_preprocessing(train_set.x, train_set.targets(), task, standardize=not drawn)  # type: ignore[arg-type]
+        if task == "classification":  # every class, even one the split left out of training
+            prep = dataclasses.replace(prep, classes=np.unique(whole.targets()))
+        return Data(train_set, test_set, prep, task)
+
+    def reset(self) -> None:
+        """New starting weights (drawn from the seed: the same ones every time) and an empty
+        history; the data and the settings stay."""
+        self.config: TrainConfig = self.settings.train_config(self.data.task)
+        x, y = self.data.arrays(self.data.train)
+        start = train(x, y, self.config.replace(iterations=0))  # draws the weights as a run does
+        self.state: TrainState = start.state
+        self.history: list[Record] = []
+        self.error: str | None = None
+
+    # -- training -----------------------------------------------------------------------------
+
+    @property
+    def finished(self) -> bool:
+        return self.state.iteration >= self.config.iterations
+
+    def advance(self, n: int, seconds: float = CHUNK_SECONDS) -> list[Record]:
+        """Train up to ``n`` iterations (fewer when ``seconds`` run out, the horizon is reached
+        or the loss diverges: then :attr:`error` says why); return their records."""
+        if n < 1 or self.finished or self.error is not None:
+            return []
+        x, y = self.data.arrays(self.data.train)
+        test = None if self.data.test is None else self.data.arrays(self.data.test)
+        chunk = _Chunk(n, seconds)
+        try:
+            train(x, y, self.config, state=self.state, callbacks=[chunk], validation=test)
+        except DivergenceError as exc:
+            self.error = f"{exc}; change the learning rate and press reset"
+        offset = self.history[-1].elapsed if self.history else 0.0
+        for record in chunk.records:  # seconds of training since the reset, across chunks
+            record.elapsed += offset
+        self.history.extend(chunk.records)
+        return chunk.records
+
+    # -- changes --------------------------------------------------------------------------------
+
+    def change(self, settings: Settings) -> str:
+        """Apply new settings; return what that took: ``"none"``, ``"live"`` (the run goes
+        on from the same weights), ``"network"`` (new starting weights on the same data) or
+        ``"data"`` (the data drawn or loaded again, clicked points dropped, and a reset).
+        Settings that do not fit the data raise a ConfigError and change nothing."""
+        old = self.settings
+        changed = {f.name for f in dataclasses.fields(Settings)
+                   if getattr(settings, f.name) != getattr(old, f.name)}  # fmt: skip
+        if not changed:
+            return "none"
+        if changed & set(DATA_FIELDS):
+            data = self._load(settings)
+            settings.train_config(data.task)  # refuse a loss that does not fit, changing nothing
+            self.settings, self.data, self.edits = settings, data, []
+            self.reset()
+            return "data"
+        config = settings.train_config(self.data.task)
+        self.settings = settings
+        if changed & set(NETWORK_FIELDS):
+            self.reset()
+            return "network"
+        self._go_on_with(config, old)
+        return "live"
+
+    def _go_on_with(self, config: TrainConfig, old: Settings) -> None:
+        """Continue the run under ``config``: a new optimizer starts with fresh buffers (and
+        Adam's step count from 0); a new schedule or base rate forgets the plateau's state."""
+        state = self.state
+        if config.optimizer != self.config.optimizer:
+            state.opt_state = make_optimizer(config.optimizer).init(state.params)
+            state.step = 0
+        if config.schedule != self.config.schedule or config.lr != old.lr:
+            state.schedule_state = {}
+        self.config = config
+
+    def edit(self, item: Edit) -> None:
+        """Add or remove one point (:func:`twolayer.playground.datasets.apply_edit`); training
+        goes on from the same weights."""
+        data = self.data
+        classes = data.prep.classes if data.task == "classification" else None
+        train_set, test_set = apply_edit(data.train, data.test, item, classes)
+        if test_set is not None and test_set.n_samples == 0:
+            test_set = None
+        self.data = dataclasses.replace(data, train=train_set, test=test_set)
+        self.edits.append(item)
+
+
+__all__ = ["CHUNK_SECONDS", "Data", "Session"]

@@ -1,0 +1,219 @@
+"""The playground in a real browser: headless Chromium (Debian's ``chromium`` package), driven by
+Playwright, against ``twolayer playground`` run as a real process.
+
+Skipped without Playwright (``pip install '.[playground-test]'``) or without Chromium
+(``apt-get install chromium``); ``.ci/run`` installs both.  Playwright's own browser download
+is never used: it launches the system's Chromium by its path.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import Served, playground_server, run_cli
+
+sync_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser"))), None)
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium: apt-get install chromium")
+
+# Root runs Chromium without its sandbox; the rest keeps it from reaching for the network.
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+         "--disable-background-networking", "--disable-component-update"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Served]:
+    with playground_server() as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: Served) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1360, "height": 980}, accept_downloads=True)
+    context.set_default_timeout(20_000)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.open = lambda hash_="": _open(tab, server.url + hash_)  # type: ignore[attr-defined]
+    yield tab
+    context.close()
+    assert errors == [], "the page raised errors"
+
+
+def _open(tab: Any, url: str) -> None:
+    tab.goto(url)
+    _wait_for(tab, "train-loss", "v => v !== '–'")  # the first frame is drawn
+
+
+def _wait_for(tab: Any, test_id: str, predicate: str) -> None:
+    """Wait until ``predicate`` (JavaScript, of the element's text) holds."""
+    element = f"document.querySelector('[data-testid=\"{test_id}\"]')"
+    tab.wait_for_function(
+        f"() => {{ const el = {element}; return el && ({predicate})(el.textContent); }}"
+    )
+
+
+def number(tab: Any, test_id: str) -> float:
+    return float(tab.get_by_test_id(test_id).text_content())
+
+
+def iteration_reaches(tab: Any, n: int) -> int:
+    _wait_for(tab, "iteration", f"v => Number(v) >= {n}")
+    return int(number(tab, "iteration"))
+
+
+def test_play_trains_the_loss_falls_and_pause_stops(page: Any) -> None:
+    page.open("#dataset=circle&seed=1&speed=5")
+    assert page.get_by_test_id("iteration").text_content() == "0"
+    first = number(page, "train-loss")
+    page.get_by_test_id("play").click()
+    iteration_reaches(page, 80)
+    assert number(page, "train-loss") < first
+    page.get_by_test_id("pause").click()
+    page.get_by_test_id("play").wait_for(state="visible")
+    paused = number(page, "iteration")
+    page.wait_for_timeout(400)
+    assert number(page, "iteration") == paused
+
+
+def test_the_learning_rate_changes_mid_run(page: Any) -> None:
+    page.open("#dataset=gaussians&lr=0.05&speed=2")
+    page.get_by_test_id("play").click()
+    before = iteration_reaches(page, 20)
+    page.get_by_test_id("lr").fill("0.002")
+    page.get_by_test_id("lr").press("Enter")
+    _wait_for(page, "lr-now", "v => v === '0.002'")  # the server trains at the new rate
+    assert number(page, "iteration") >= before  # the same run goes on: nothing was reset
+    iteration_reaches(page, before + 20)
+    assert "lr=0.002" in page.url
+    page.get_by_test_id("optimizer").select_option("momentum")
+    page.wait_for_function("() => location.hash.includes('optimizer=momentum')")
+    assert number(page, "iteration") >= before + 20
+    page.get_by_test_id("pause").click()
+
+
+def test_step_reset_and_settings_that_reset(page: Any) -> None:
+    page.open("#dataset=xor")
+    page.get_by_test_id("step").click()
+    _wait_for(page, "iteration", "v => v === '1'")
+    page.get_by_test_id("step").click()
+    _wait_for(page, "iteration", "v => v === '2'")
+    page.get_by_test_id("reset").click()
+    _wait_for(page, "iteration", "v => v === '0'")
+    page.get_by_test_id("step").click()
+    _wait_for(page, "iteration", "v => v === '1'")
+    page.get_by_test_id("hidden").fill("3")
+    page.get_by_test_id("hidden").press("Enter")
+    _wait_for(page, "message", "v => v.includes('rebuilt')")  # it says so, and resets
+    _wait_for(page, "iteration", "v => v === '0'")
+    assert page.get_by_test_id("dead").text_content().endswith("of 3")
+
+
+def test_a_url_hash_restores_every_setting(page: Any) -> None:
+    page.open("#dataset=xor&hidden=5&optimizer=momentum&lr=0.1&seed=3")
+    for _ in range(2):  # as opened, then after a reload
+        assert page.get_by_test_id("dataset").input_value() == "xor"
+        assert page.get_by_test_id("hidden").input_value() == "5"
+        assert page.get_by_test_id("optimizer").input_value() == "momentum"
+        assert page.get_by_test_id("lr").input_value() == "0.1"
+        assert "activation=relu" in page.url  # the hash holds every setting, defaults too
+        page.reload()
+        _wait_for(page, "train-loss", "v => v !== '–'")
+
+
+def test_views_that_need_two_inputs_switch_for_other_data(page: Any) -> None:
+    page.open("#dataset=digits&hidden=6")
+    assert page.get_by_test_id("boundary").is_hidden()
+    assert page.locator("#activations canvas").is_visible()
+    assert page.locator("#weight-matrices canvas").first.is_visible()
+
+
+def test_clicks_add_points_that_the_url_keeps(page: Any) -> None:
+    page.open("#dataset=circle&samples=100")
+    count = page.get_by_test_id("message").text_content()
+    assert count.startswith("70 training")
+    page.get_by_test_id("boundary").click(position={"x": 60, "y": 60})
+    page.wait_for_function("() => location.hash.includes('edits=a')")
+    _wait_for(page, "message", "v => v.startsWith('71 training')")
+    page.reload()
+    _wait_for(page, "message", "v => v.startsWith('71 training')")
+
+
+def test_the_downloaded_model_is_read_by_twolayer_predict(
+    page: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page.open("#dataset=xor&seed=2&speed=20")
+    page.get_by_test_id("play").click()
+    iteration_reaches(page, 150)
+    page.get_by_test_id("pause").click()
+    with page.expect_download() as download:
+        page.get_by_test_id("download-model").click()
+    model = tmp_path / "model.npz"
+    download.value.save_as(model)
+    (tmp_path / "x.csv").write_text("x1,x2\n0.6,0.6\n-0.6,0.6\n0.6,-0.6\n-0.6,-0.6\n")
+    code, out, err = run_cli(["predict", "--model", str(model), "--data", str(tmp_path / "x.csv")],
+                             capsys)  # fmt: skip
+    assert (code, err) == (0, "")
+    labels = [row["label"] for row in csv.DictReader(io.StringIO(out))]
+    assert labels == ["0", "1", "1", "0"]  # xor: class 1 where the signs differ
+    with page.expect_download() as download:
+        page.get_by_test_id("download-history").click()
+    history = tmp_path / "history.csv"
+    download.value.save_as(history)
+    assert history.read_text().startswith("iteration,loss,test_loss")
+
+
+def test_a_screenshot_is_not_blank(
+    page: Any, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    image = pytest.importorskip("PIL.Image")
+    page.open("#dataset=spiral&classes=3&hidden=16&lr=0.02&speed=20&noise=0.04")
+    page.get_by_test_id("play").click()
+    iteration_reaches(page, 1200)
+    page.get_by_test_id("pause").click()
+    page.get_by_test_id("play").wait_for(state="visible")
+    page.wait_for_timeout(200)  # the last frame drawn
+    shot = tmp_path / "playground.png"
+    page.screenshot(path=str(shot), full_page=True)
+    picture = image.open(shot).convert("RGB")
+    colours = picture.getcolors(maxcolors=1 << 20) or []
+    assert picture.size[0] >= 1000 and len(colours) > 500  # drawn views, not an empty page
+    boundary = page.get_by_test_id("boundary").screenshot()
+    small = image.open(io.BytesIO(boundary)).convert("RGB")
+    assert len(small.getcolors(maxcolors=1 << 20) or []) > 50  # the boundary is coloured
+    keep = request.config.getoption("--playground-screenshot")
+    if keep:
+        Path(keep).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, keep)
+
+
+def test_your_own_csv_trains(browser: Any, tmp_path: Path) -> None:
+    rows = [(i / 25 - 1, (i * 7 % 50) / 25 - 1) for i in range(50)]
+    path = tmp_path / "mine.csv"
+    path.write_text("u,v,y\n" + "".join(f"{u},{v},{u * u - v}\n" for u, v in rows))
+    with playground_server("--data", str(path), "--target", "y") as served:
+        context = browser.new_context(viewport={"width": 1360, "height": 980})
+        tab = context.new_page()
+        _open(tab, served.url)
+        assert tab.get_by_test_id("dataset").input_value() == "file"
+        assert tab.locator("#plane-title").text_content() == "fitted surface"
+        first = number(tab, "train-loss")
+        tab.get_by_test_id("play").click()
+        iteration_reaches(tab, 60)
+        assert number(tab, "train-loss") < first
+        context.close()

@@ -1,0 +1,124 @@
+"""The playground's session: chunks of twolayer's own loop, changes mid-run, resets, edits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from twolayer.errors import ConfigError
+from twolayer.playground.datasets import Edit
+from twolayer.playground.session import Session
+from twolayer.playground.settings import Settings
+from twolayer.train import train
+
+SMALL = Settings(dataset="gaussians", samples=60, hidden=5, iterations=200)
+
+
+def _params(session: Session) -> list[np.ndarray]:
+    return [np.array(p) for p in session.state.params]
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
+@pytest.mark.parametrize("batch_size", [0, 16])
+def test_chunks_are_bit_for_bit_one_run(optimizer: str, batch_size: int) -> None:
+    settings = SMALL.replace(optimizer=optimizer, batch_size=batch_size)
+    session = Session(settings)
+    for n in (1, 7, 13, 4, 25):
+        session.advance(n, seconds=60)
+    assert session.state.iteration == 50
+    x, y = session.data.arrays(session.data.train)
+    test = session.data.arrays(session.data.test) if session.data.test else None
+    whole = train(x, y, session.config.replace(iterations=50), validation=test)
+    for mine, theirs in zip(_params(session), whole.params, strict=True):
+        assert np.array_equal(mine, theirs)
+    assert [r.loss for r in session.history] == [r.loss for r in whole.history]
+    assert [r.val_loss for r in session.history] == [r.val_loss for r in whole.history]
+
+
+def test_advance_trains_and_the_loss_falls() -> None:
+    session = Session(SMALL)
+    records = session.advance(60, seconds=60)
+    assert [r.iteration for r in records] == list(range(60))
+    assert records[-1].loss < records[0].loss / 2
+    assert all(r.val_loss is not None for r in records)  # the test points' loss, every iteration
+
+
+def test_a_new_learning_rate_goes_on_from_the_same_weights() -> None:
+    session = Session(SMALL.replace(optimizer="gd", lr=0.1))
+    session.advance(10, seconds=60)
+    before = _params(session)
+    assert session.change(session.settings.replace(lr=0.01)) == "live"
+    assert session.state.iteration == 10
+    assert all(np.array_equal(a, b) for a, b in zip(before, _params(session), strict=True))
+    record = session.advance(1, seconds=60)[0]
+    assert (record.iteration, record.lr) == (10, 0.01)
+
+
+def test_a_new_optimizer_starts_with_fresh_buffers() -> None:
+    session = Session(SMALL.replace(optimizer="momentum"))
+    session.advance(5, seconds=60)
+    assert session.change(session.settings.replace(optimizer="adam")) == "live"
+    assert set(session.state.opt_state) == {"m", "v"} and session.state.step == 0
+    assert all(not np.any(b) for b in session.state.opt_state["m"])
+    assert session.advance(3, seconds=60)[-1].iteration == 7
+
+
+def test_network_settings_reset_to_the_same_starting_weights() -> None:
+    session = Session(SMALL)
+    start = _params(session)
+    session.advance(5, seconds=60)
+    assert session.change(session.settings.replace(hidden=7)) == "network"
+    assert session.state.iteration == 0 and not session.history
+    assert session.state.params.w1.shape == (2, 7)
+    session.change(session.settings.replace(hidden=5))
+    assert all(np.array_equal(a, b) for a, b in zip(start, _params(session), strict=True))
+
+
+def test_data_settings_draw_again_and_drop_clicked_points() -> None:
+    session = Session(SMALL)
+    session.edit(Edit("add", (0.5, 0.5), 1.0))
+    assert session.change(session.settings.replace(samples=80)) == "data"
+    assert session.edits == []
+    assert session.data.train.n_samples + session.data.test.n_samples == 80
+
+
+def test_a_loss_that_does_not_fit_changes_nothing() -> None:
+    session = Session(SMALL)
+    with pytest.raises(ConfigError):
+        session.change(session.settings.replace(dataset="sine", loss="cross_entropy"))
+    assert session.settings == SMALL and session.data.task == "classification"
+
+
+def test_edits_replay_and_training_goes_on() -> None:
+    edits = [Edit("add", (0.9, -0.9), 2.0), Edit("add", (0.8, -0.9), 2.0)]
+    session = Session(SMALL, edits=edits)
+    assert session.data.train.n_samples == 42 + 2  # 60 points, 18 held out, 2 clicked
+    session.advance(3, seconds=60)
+    session.edit(Edit("remove", (0.9, -0.9)))
+    assert session.data.train.n_samples == 43
+    assert session.advance(2, seconds=60)[-1].iteration == 4
+
+
+def test_the_horizon_finishes_the_run() -> None:
+    session = Session(SMALL.replace(iterations=5))
+    assert len(session.advance(100, seconds=60)) == 5
+    assert session.finished and session.advance(1) == []
+    session.change(session.settings.replace(iterations=8))
+    assert len(session.advance(100, seconds=60)) == 3
+
+
+def test_divergence_is_reported_not_raised() -> None:
+    session = Session(Settings(dataset="plane", optimizer="gd", lr=1e3, loss="sse"))
+    session.advance(50, seconds=60)
+    assert session.error is not None and "diverged" in session.error
+    assert session.advance(5) == []
+    session.reset()
+    assert session.error is None and session.state.iteration == 0
+
+
+def test_bundled_and_file_data() -> None:
+    session = Session(Settings(dataset="diabetes", hidden=4))
+    assert session.data.task == "regression" and session.data.n_inputs == 10
+    assert session.data.prep.x_scaler is not None  # standardised like twolayer train does
+    with pytest.raises(ConfigError, match="--data"):
+        Session(Settings(dataset="file"))
