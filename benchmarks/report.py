@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from harness import BenchResult
-from twolayer.files import atomic_write
 from twolayer.timing import Row, WorkloadResult
 from twolayer.timing.table import Column, gflops, table
 from twolayer.timing.table import to_json as workload_json
+from twolayer.writing import atomic_write
 
 SECTION = "speed"
 """The markers of the speed section: ``<!-- speed:start -->`` and ``<!-- speed:end -->``."""

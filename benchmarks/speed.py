@@ -26,7 +26,7 @@ import harness
 import report
 from twolayer.cli.bench import add_timing_arguments, plan, rerun_without_blas_env, write_json
 from twolayer.errors import ConfigError
-from twolayer.files import check_writable
+from twolayer.writing import check_writable
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"

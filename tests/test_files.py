@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from twolayer.errors import ModelFileError
-from twolayer.files import atomic_write
+from twolayer.writing import atomic_write
 
 
 def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Path) -> None:

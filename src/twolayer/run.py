@@ -32,7 +32,6 @@ from twolayer.data.datasets import load_source
 from twolayer.data.prep import Dataset, Preprocessing, fit_preprocessing, validation_split
 from twolayer.engines.dask import cluster
 from twolayer.errors import ConfigError, DataError, ModelFileError
-from twolayer.files import check_writable
 from twolayer.metrics import format_metrics, score
 from twolayer.model import Params
 from twolayer.outputs.callbacks import (
@@ -50,6 +49,7 @@ from twolayer.outputs.plot import check_image_path, plot_history, require_matplo
 from twolayer.outputs.trained import Model
 from twolayer.state import Callback, TrainResult, TrainState
 from twolayer.train import train
+from twolayer.writing import check_writable
 
 INTERRUPT_CHECKPOINT = "twolayer-checkpoint.npz"  # where Ctrl-C saves a run that has no --out
 

@@ -131,7 +131,7 @@ def write_json(path: Path, data: object) -> None:
     """Write ``data`` to ``path`` as indented JSON, all at once."""
     import json
 
-    from twolayer.files import atomic_write
+    from twolayer.writing import atomic_write
 
     atomic_write(path, lambda f: f.write((json.dumps(data, indent=1) + "\n").encode()))
 
@@ -139,10 +139,10 @@ def write_json(path: Path, data: object) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from twolayer.files import check_writable
     from twolayer.timing import time_workload
     from twolayer.timing.table import table, to_json
     from twolayer.timing.workloads import make_problem
+    from twolayer.writing import check_writable
 
     if args.json is not None:
         check_writable(args.json, "JSON file")

@@ -85,8 +85,8 @@ def run(args: argparse.Namespace) -> int:
 
     from twolayer.data.datasets import load_inputs
     from twolayer.errors import ConfigError
-    from twolayer.files import atomic_write, check_writable
     from twolayer.outputs.modelfile_reader import load_model
+    from twolayer.writing import atomic_write, check_writable
 
     if args.out:
         check_writable(args.out, "--out", (".csv",))

@@ -80,7 +80,7 @@ def _finite(row: Row) -> Row:
 
 def write_history(rows: Sequence[Row], path: str | Path) -> None:
     """Write ``rows`` to ``path`` atomically, in the format its extension names."""
-    from twolayer.files import atomic_write
+    from twolayer.writing import atomic_write
 
     text = history_text(rows, history_format(path))
     atomic_write(path, lambda f: f.write(text.encode()))

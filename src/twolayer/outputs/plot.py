@@ -88,7 +88,7 @@ def draw_history(rows: Sequence[dict[str, Any]], *, title: str = "") -> Figure:
 def plot_history(rows: Sequence[dict[str, Any]], path: str | Path, *, title: str = "") -> None:
     """Draw :func:`draw_history` into ``path``, written atomically; the format follows the
     extension (.png, .svg, .pdf)."""
-    from twolayer.files import atomic_write
+    from twolayer.writing import atomic_write
 
     check_image_path(path)
     fig = draw_history(rows, title=title)
