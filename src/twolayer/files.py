@@ -16,6 +16,7 @@ import math
 import os
 import stat
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -107,8 +108,8 @@ def _read_header(fp: IO[bytes], where: str, error: type[TwoLayerError], kinds: s
             shape, fortran, dtype = np.lib.format.read_array_header_2_0(fp)
         else:
             raise error(f"{where}: unsupported .npy format version {version[0]}.{version[1]}")
-    except TwoLayerError:
-        raise
+    except (TwoLayerError, zipfile.BadZipFile, zlib.error):
+        raise  # a damaged archive, which its reader reports (Npz)
     except Exception as exc:
         # NumPy parses the header with tokenize and ast, whose errors on damaged text are
         # many (ValueError, SyntaxError, tokenize.TokenError, RecursionError, ...) and not

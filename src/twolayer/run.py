@@ -43,13 +43,13 @@ from twolayer.outputs.callbacks import (
     around_bar,
     wants_bar,
 )
-from twolayer.outputs.history import history_format, write_history
+from twolayer.outputs.history import history_format, history_writer
 from twolayer.outputs.modelfile import ModelFile
-from twolayer.outputs.plot import check_image_path, plot_history, require_matplotlib
+from twolayer.outputs.plot import check_image_path, plot_writer, require_matplotlib
 from twolayer.outputs.trained import Model
 from twolayer.state import Callback, TrainResult, TrainState
 from twolayer.train import train
-from twolayer.writing import check_writable
+from twolayer.writing import Writer, check_distinct, check_writable, write_all
 
 INTERRUPT_CHECKPOINT = "twolayer-checkpoint.npz"  # where Ctrl-C saves a run that has no --out
 
@@ -90,7 +90,13 @@ class Session:
 
 
 def check_outputs(session: Session) -> None:
-    """Refuse bad output options before any work is done or any file is touched."""
+    """Refuse bad output options before any work is done or any file is touched: a name that
+    is empty, has the wrong suffix or cannot be written, and an output that is the same file
+    as an input or as another output."""
+    for flag, path in (("--out", session.out), ("--resume", session.resume),
+                       ("--history", session.history), ("--plot", session.plot)):  # fmt: skip
+        if path is not None and not str(path):
+            raise ConfigError(f"{flag}: the file name is empty")
     if session.out:
         check_writable(session.out, "--out", (".npz",))
     if session.checkpoint_every and not (session.out or session.saved):
@@ -102,6 +108,19 @@ def check_outputs(session: Session) -> None:
         check_image_path(session.plot)
         require_matplotlib()
         check_writable(session.plot, "--plot")
+    source = session.source
+    paths = source.get("paths") if source.get("kind") == "file" else None
+    data = [("--data", str(p)) for p in paths or () if isinstance(p, str | Path)]
+    if session.saved is not None:
+        data = [(f"--resume {session.resume}'s training data", p) for _, p in data]
+    model = session.out or session.resume  # --resume alone continues the run in its own file
+    outputs = [("--out" if session.out else "--resume", model)] if model else [
+        ("the checkpoint of an interrupted run", INTERRUPT_CHECKPOINT)
+    ]  # fmt: skip
+    logs = [(f, p) for f, p in (("--history", session.history), ("--plot", session.plot)) if p]
+    check_distinct(data, [*outputs, *logs])
+    if session.resume:
+        check_distinct([("--resume", session.resume)], logs)
 
 
 @dataclass
@@ -225,8 +244,8 @@ def run(session: Session) -> int:
         )  # fmt: skip
     seconds = time.perf_counter() - start
     if stop.requested:
-        saver.save(result.state, stop_reason="interrupted")
-        write_logs(session, log.rows)
+        _, checkpoint = saver.prepare(result.state, stop_reason="interrupted")
+        write_outputs(session, [(saver.path, checkpoint)], log.rows)
         print(
             f"{session.prog}: interrupted after iteration {result.state.iteration - 1}; "
             f"checkpoint saved to {saver.path}; continue with: twolayer train --resume "
@@ -234,20 +253,28 @@ def run(session: Session) -> int:
             file=sys.stderr,
         )
         return 130
-    model = saver.save(result.state, stop_reason=result.stop_reason) if out else make_model(
-        result.params, {}
-    )  # fmt: skip
-    write_logs(session, log.rows)
+    if out:
+        model, checkpoint = saver.prepare(result.state, stop_reason=result.stop_reason)
+        write_outputs(session, [(out, checkpoint)], log.rows)
+    else:
+        model = make_model(result.params, {})
+        write_outputs(session, [], log.rows)
     report(session, model, result, data, seconds, out)
     return 0
 
 
-def write_logs(session: Session, rows: list[dict[str, Any]]) -> None:
-    """The ``--history`` file and the ``--plot`` image, when asked for."""
+def write_outputs(
+    session: Session, model: list[tuple[str | Path, Writer]], rows: list[dict[str, Any]]
+) -> None:
+    """Write the model file (``model``: its path and writer, when there is one), the
+    ``--history`` file and the ``--plot`` image together: all of them, or, when one fails,
+    none (the old files stay as they were)."""
+    outputs = list(model)
     if session.history:
-        write_history(rows, session.history)
+        outputs.append((session.history, history_writer(rows, session.history)))
     if session.plot:
-        plot_history(rows, session.plot)
+        outputs.append((session.plot, plot_writer(rows, session.plot)))
+    write_all(outputs, error=ModelFileError if model else DataError)
 
 
 def report(

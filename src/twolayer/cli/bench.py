@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from twolayer.cli.options import add_command, positive_int
+from twolayer.cli.options import add_command, file_path, positive_int
 
 if TYPE_CHECKING:
     from twolayer.timing.workloads import Workload
@@ -44,6 +44,11 @@ def workload_names(text: str) -> list[str]:
     return names
 
 
+def output_path(text: str) -> Path:
+    """argparse type: an output file's name as a Path; it cannot be empty."""
+    return Path(file_path(text))
+
+
 def add_timing_arguments(parser: argparse.ArgumentParser) -> None:
     """The options this command shares with ``benchmarks/speed.py``."""
     size = parser.add_mutually_exclusive_group()
@@ -62,7 +67,9 @@ def add_timing_arguments(parser: argparse.ArgumentParser) -> None:
         help="comma-separated: seed, wide, tall (default all three; seed with --quick)",
     )
     parser.add_argument("--rounds", type=positive_int, default=None, help="default 3 (2 quick)")
-    parser.add_argument("--json", type=Path, metavar="FILE", help="write every timing as JSON")
+    parser.add_argument(
+        "--json", type=output_path, metavar="FILE", help="write every timing as JSON"
+    )
     parser.add_argument(
         "--keep-blas-env",
         action="store_true",

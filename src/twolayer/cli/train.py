@@ -21,6 +21,7 @@ from twolayer.cli.options import (
     add_problem_arguments,
     add_solver_argument,
     config_from_args,
+    nonempty,
 )
 
 
@@ -65,7 +66,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="record R² or accuracy every epoch (history columns score, val_score; --plot)",
     )  # fmt: skip
     parser.add_argument(
-        "--sample-weight", metavar="COLUMN",
+        "--sample-weight", type=nonempty, metavar="COLUMN",
         help="a CSV column (name or number) or .npz array of sample weights: each sample "
         "counts that many times",
     )  # fmt: skip

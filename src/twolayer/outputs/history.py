@@ -13,9 +13,9 @@ import csv
 import io
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from twolayer.errors import ConfigError, DataError
 
@@ -82,8 +82,13 @@ def write_history(rows: Sequence[Row], path: str | Path) -> None:
     """Write ``rows`` to ``path`` atomically, in the format its extension names."""
     from twolayer.writing import atomic_write
 
-    text = history_text(rows, history_format(path))
-    atomic_write(path, lambda f: f.write(text.encode()))
+    atomic_write(path, history_writer(rows, path))
+
+
+def history_writer(rows: Sequence[Row], path: str | Path) -> Callable[[IO[bytes]], object]:
+    """What :func:`write_history` writes, encoded now, written by the function returned."""
+    data = history_text(rows, history_format(path)).encode()
+    return lambda f: f.write(data)
 
 
 def read_history(path: str | Path) -> list[Row]:
@@ -151,6 +156,7 @@ def _read_csv(path: str | Path, text: str) -> list[Row]:
 __all__ = [
     "history_columns",
     "history_format",
+    "history_writer",
     "read_history",
     "summarize",
     "write_history",
