@@ -118,9 +118,9 @@ def check_outputs(session: Session) -> None:
         ("the checkpoint of an interrupted run", INTERRUPT_CHECKPOINT)
     ]  # fmt: skip
     logs = [(f, p) for f, p in (("--history", session.history), ("--plot", session.plot)) if p]
-    check_distinct(data, [*outputs, *logs])
     if session.resume:
         check_distinct([("--resume", session.resume)], logs)
+    check_distinct(data, [*outputs, *logs])
 
 
 @dataclass
