@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -28,6 +30,10 @@ STREAMS: dict[str, int] = {"init": 0, "split": 1, "shuffle": 2, "test": 0x7E57}
 initialisation, the validation split, the minibatch shuffling, and the test split of
 ``twolayer train --test-fraction`` (a key far from the others).  The first three are
 ``SeedSequence(seed).spawn(3)``'s children, in order."""
+
+ADDED_FIELDS = ("alpha", "solver", "shuffle", "tol_mode", "n_iter_no_change", "max_fun", "scores")
+"""Fields added after the first model files were written: :meth:`TrainConfig.from_dict` lets a
+file lack them, since such a run was trained as their defaults say."""
 
 BUFFERED_OPTIMIZERS = ("gd", "momentum", "nesterov")
 """The optimizers that have an in-place twin (:func:`twolayer.optim.step_into`)."""
@@ -80,6 +86,7 @@ class TrainConfig:
     seed: int = 0  # seeds initialisation, the validation split and the shuffling
 
     def __post_init__(self) -> None:
+        _check_types(self)
         _check_choices(self)
         _check_ranges(self)
 
@@ -93,12 +100,45 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
-        """Rebuild a configuration from :meth:`to_dict`; unknown keys are an error."""
+        """Rebuild a configuration from :meth:`to_dict`; unknown keys are an error, and so are
+        missing ones (except :data:`ADDED_FIELDS`, which take their defaults)."""
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ConfigError(f"unknown configuration keys: {', '.join(unknown)}")
+        missing = sorted(known - set(data) - set(ADDED_FIELDS))
+        if missing:
+            raise ConfigError(f"missing configuration keys: {', '.join(missing)}")
         return cls(**data)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+KINDS: dict[str, tuple[Callable[[object], bool], str]] = {
+    "int": (_is_int, "an integer"),
+    "int | None": (lambda v: v is None or _is_int(v), "an integer or None"),
+    "float": (_is_number, "a number"),
+    "bool": (lambda v: isinstance(v, bool | np.bool_), "true or false"),
+    "str": (lambda v: isinstance(v, str), "text"),
+}
+"""What each annotation of a field accepts (``Literal`` fields are text), and its words."""
+
+
+def _check_types(c: TrainConfig) -> None:
+    """Every field of the type its annotation names: integers are not floats or bools (an
+    iteration count of 12.5 is an error, not a truncation), text is text."""
+    for f in dataclasses.fields(c):
+        kind = "str" if str(f.type).startswith("Literal[") else str(f.type)
+        accepts, words = KINDS[kind]
+        value = getattr(c, f.name)
+        if not accepts(value):
+            raise ConfigError(f"{f.name} must be {words}, got {value!r}")
 
 
 def _check_choices(c: TrainConfig) -> None:
@@ -152,6 +192,7 @@ def _check_ranges(c: TrainConfig) -> None:
         ("max_fun", c.max_fun, c.max_fun > 0),
         ("divergence_factor", c.divergence_factor, c.divergence_factor > 1),
         ("alpha", c.alpha, math.isfinite(c.alpha) and c.alpha >= 0),
+        ("seed", c.seed, c.seed >= 0),
     ]
     allowed = {
         "iterations": ">= 0",
@@ -163,6 +204,7 @@ def _check_ranges(c: TrainConfig) -> None:
         "tol": "in [0, 1) (a finite number >= 0 with tol_mode 'absolute')",
         "divergence_factor": "> 1",
         "alpha": "a finite number >= 0",
+        "seed": "an integer >= 0",
     }
     for name, value, ok in rules:
         if not ok:

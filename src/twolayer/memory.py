@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+from collections.abc import Mapping
 
 from twolayer.errors import ConfigError
 
@@ -47,24 +48,24 @@ def network_bytes(n: int, d_in: int, hidden: int, d_out: int, *, itemsize: int =
     return itemsize * values
 
 
-def check_fits(nbytes: int, what: str) -> None:
-    """Raise a ConfigError naming ``what`` (the sizes asked for) when ``nbytes`` exceed the
-    memory this process may use."""
+def check_fits(nbytes: int, sizes: Mapping[str, int]) -> None:
+    """Raise a ConfigError naming ``sizes`` (what was asked for, each under the name the caller
+    knows it by: an option such as ``--hidden``, named ``--hidden 100``, or a parameter such as
+    ``hidden``, named ``hidden=100``) when ``nbytes`` exceed the memory this process may use."""
     limit = available_bytes()
     if limit is not None and nbytes > limit:
+        what = ", ".join(f"{k} {v}" if k.startswith("-") else f"{k}={v}" for k, v in sizes.items())
         raise ConfigError(
             f"{what}: needs about {format_bytes(nbytes)} of memory, more than the "
             f"{format_bytes(limit)} this machine has"
         )
 
 
-def check_network(sizes: dict[str, int], *, itemsize: int = 8) -> None:
-    """:func:`check_fits` for a network trained on ``sizes``: four entries, the sample count,
-    D_in, H and D_out, each under the name the caller knows it by: an option (``--hidden``,
-    named ``--hidden 100``) or a parameter (``hidden``, named ``hidden=100``)."""
+def check_network(sizes: Mapping[str, int], *, itemsize: int = 8) -> None:
+    """:func:`check_fits` for training on ``sizes``: four entries, the sample count (or the
+    batch's), D_in, H and D_out, in that order (:func:`network_bytes`)."""
     n, d_in, hidden, d_out = sizes.values()
-    what = ", ".join(f"{k} {v}" if k.startswith("-") else f"{k}={v}" for k, v in sizes.items())
-    check_fits(network_bytes(n, d_in, hidden, d_out, itemsize=itemsize), what)
+    check_fits(network_bytes(n, d_in, hidden, d_out, itemsize=itemsize), sizes)
 
 
 def format_bytes(nbytes: int) -> str:

@@ -28,10 +28,11 @@ import numpy as np
 from twolayer.backend import get_backend, is_dask_array, to_numpy
 from twolayer.config import TrainConfig
 from twolayer.data.chunks import open_data
-from twolayer.data.datasets import load_source
+from twolayer.data.datasets import check_source, load_source
 from twolayer.data.prep import Dataset, Preprocessing, fit_preprocessing, validation_split
 from twolayer.engines.dask import cluster
 from twolayer.errors import ConfigError, DataError, ModelFileError
+from twolayer.memory import check_network
 from twolayer.metrics import format_metrics, score
 from twolayer.model import Params
 from twolayer.outputs.callbacks import (
@@ -144,10 +145,17 @@ def load(session: Session) -> _Data:
         x, y = open_data(source["path"])
         config = session.configure("regression")
         return _Data(x, y, Preprocessing(), config, None, None)
+    if saved is not None:  # what a model file says, checked field by field
+        try:
+            check_source(source)
+        except DataError as exc:
+            raise ModelFileError(f"{session.resume}: metadata field 'source': {exc}") from None
     try:
         dataset, seed_params = load_source(source)
-    except (KeyError, TypeError) as exc:
-        raise ModelFileError(f"{session.resume}: the data source is invalid ({exc})") from None
+    except ConfigError as exc:  # the seed's draws it asks for cannot fit in memory
+        if saved is None:
+            raise
+        raise ModelFileError(f"{session.resume}: metadata field 'source': {exc}") from None
     if saved is None:
         source["fingerprint"] = dataset.fingerprint()
         if source["kind"] == "file":  # kept absolute, so a resume works from anywhere
@@ -219,6 +227,10 @@ def run(session: Session) -> int:
     saved, source = session.saved, session.source
     data = load(session)
     config = data.config
+    if data.train_set is not None:  # in memory: check what training adds before it starts
+        hidden = "hidden" if saved else "--hidden"
+        check_network({"samples": data.x.shape[0], "inputs": data.x.shape[1],
+                       hidden: config.hidden, "outputs": data.y.shape[1]})  # fmt: skip
 
     def make_model(params: Params, summary: dict[str, Any]) -> Model:
         return Model(params, config.activation, config.loss, data.prep, config,

@@ -104,6 +104,15 @@ def add_problem_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def check_problem_size(args: argparse.Namespace) -> None:
+    """Refuse ``--n --d-in --hidden --d-out`` whose data and training cannot fit in memory,
+    naming the options, before anything is drawn."""
+    from twolayer.memory import check_network
+
+    names = ("n", "d_in", "hidden", "d_out")
+    check_network({f"--{name.replace('_', '-')}": getattr(args, name) for name in names})
+
+
 def add_backend_arguments(parser: argparse.ArgumentParser, *, cluster: bool = False) -> None:
     """``--backend`` and ``--device``: which array library the math runs on, and where; with
     ``cluster``, also ``--scheduler`` for the dask backend."""

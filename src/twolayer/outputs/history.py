@@ -91,6 +91,15 @@ def history_writer(rows: Sequence[Row], path: str | Path) -> Callable[[IO[bytes]
     return lambda f: f.write(data)
 
 
+def iteration_number(value: Any) -> int | None:
+    """An iteration read back: a finite whole number >= 0 as an int, anything else None."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    if not (math.isfinite(value) and value >= 0 and value == int(value)):
+        return None
+    return int(value)
+
+
 def read_history(path: str | Path) -> list[Row]:
     """Rows from a history file written by :func:`write_history` (numbers as floats, the
     iteration as int, empty cells and nulls as None)."""
@@ -109,7 +118,11 @@ def read_history(path: str | Path) -> list[Row]:
             value = row.get(key)
             if not isinstance(value, int | float) or isinstance(value, bool):
                 raise DataError(f"{path}: row {i}: '{key}' is missing or not a number")
-        row["iteration"] = int(row["iteration"])
+        iteration = iteration_number(row["iteration"])
+        if iteration is None:
+            raise DataError(f"{path}: row {i}: the iteration {row['iteration']!r} is not a "
+                            "whole number >= 0")  # fmt: skip
+        row["iteration"] = iteration
     return rows
 
 
@@ -157,6 +170,7 @@ __all__ = [
     "history_columns",
     "history_format",
     "history_writer",
+    "iteration_number",
     "read_history",
     "summarize",
     "write_history",
