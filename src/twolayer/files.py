@@ -26,8 +26,9 @@ from typing import IO, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from twolayer import memory
 from twolayer.errors import DataError, TwoLayerError
-from twolayer.memory import available_bytes, format_bytes
+from twolayer.memory import format_bytes
 
 NUMERIC_KINDS = "biuf"  # bool, signed and unsigned integers, floats: what can become float64
 
@@ -68,7 +69,7 @@ def read_bytes(
     with os.fdopen(fd, "rb") as f:
         info = os.fstat(fd)
         _check_regular(p, info, error)
-        most = available_bytes() if limit is None else limit
+        most = memory.available_bytes() if limit is None else limit
         if most is not None and info.st_size > most:
             raise error(f"{p}: the file is {format_bytes(info.st_size)}, more than the "
                         f"{format_bytes(most)} that can be read")  # fmt: skip
@@ -136,7 +137,7 @@ def _array_from(
         what = "truncated" if body_size < expected else "followed by unexpected bytes"
         raise error(f"{where}: {what}: shape {shape} of {dtype} needs {expected} bytes, "
                     f"found {body_size}")  # fmt: skip
-    most = available_bytes()
+    most = memory.available_bytes()
     if most is not None and max(expected, count) > most:
         raise error(f"{where}: shape {shape} of {dtype} needs {format_bytes(expected)}, more "
                     f"than the {format_bytes(most)} this machine has")  # fmt: skip

@@ -145,11 +145,6 @@ def load(session: Session) -> _Data:
         x, y = open_data(source["path"])
         config = session.configure("regression")
         return _Data(x, y, Preprocessing(), config, None, None)
-    if saved is not None:  # what a model file says, checked field by field
-        try:
-            check_source(source)
-        except DataError as exc:
-            raise ModelFileError(f"{session.resume}: metadata field 'source': {exc}") from None
     try:
         dataset, seed_params = load_source(source)
     except ConfigError as exc:  # the seed's draws it asks for cannot fit in memory
@@ -223,6 +218,11 @@ def train_on_backend(
 
 def run(session: Session) -> int:
     """Run the session; return the exit code (0, or 130 when Ctrl-C stopped it)."""
+    if session.saved is not None:  # the source a model file describes, checked field by field
+        try:
+            check_source(session.source)
+        except DataError as exc:
+            raise ModelFileError(f"{session.resume}: metadata field 'source': {exc}") from None
     check_outputs(session)
     saved, source = session.saved, session.source
     data = load(session)
