@@ -60,8 +60,9 @@ def check_writable(
         raise ConfigError(f"{what} {text!r} must end in {' or '.join(suffixes)}")
     try:
         _check_destination(p, what, size)
-    except OSError as exc:  # a name too long, a loop of links, a directory that cannot be read
-        raise ConfigError(f"{what} {text!r} cannot be written: {exc.strerror or exc}") from None
+    except (OSError, ValueError) as exc:  # a name too long or holding NUL, a loop of links, ...
+        reason = getattr(exc, "strerror", None) or exc
+        raise ConfigError(f"{what} {text!r} cannot be written: {reason}") from None
 
 
 def _check_destination(p: Path, what: str, size: int) -> None:
@@ -113,7 +114,10 @@ def same_file(a: str | Path, b: str | Path) -> bool:
     try:
         sa, sb = os.stat(a), os.stat(b)
     except (OSError, ValueError):
-        return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+        try:
+            return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+        except (OSError, ValueError):  # a name holding NUL: no file, which the readers say
+            return False
     return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
 
 
