@@ -100,6 +100,8 @@ def check_outputs(session: Session) -> None:
             raise ConfigError(f"{flag}: the file name is empty")
     if session.out:
         check_writable(session.out, "--out", (".npz",))
+    elif session.resume:  # the continued run is written back into it
+        check_writable(session.resume, "--resume")
     if session.checkpoint_every and not (session.out or session.saved):
         raise ConfigError("--checkpoint-every needs --out: checkpoints are written to that file")
     if session.history:

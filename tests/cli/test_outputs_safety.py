@@ -204,6 +204,8 @@ DESTINATIONS: list[tuple[str, Callable[[pytest.MonkeyPatch, Path], None], list[s
     ("name too long for a temporary", no_change, ["--out", f"{LONG[:244]}.npz"],
      "the file name is too long for the file system (at most 241 bytes here)"),
     ("full disk", no_space, ["--out", "m2.npz"], "--out 'm2.npz': no space left on the device"),
+    ("a resumed file that cannot be written back", deny_writes("m.npz"), ["--resume", "m.npz"],
+     "--resume 'm.npz' is read-only"),
 ]  # fmt: skip
 
 
@@ -221,7 +223,8 @@ def test_a_destination_that_cannot_be_written_is_refused_before_training(
     (in_tmp / "ro").mkdir()
     setup(monkeypatch, in_tmp)
     before = snapshot(in_tmp)
-    code, out, err = run_cli(["train", "--data", "d.csv", "--iterations", "3", *args], capsys)
+    data = [] if "--resume" in args else ["--data", "d.csv"]
+    code, out, err = run_cli(["train", *data, "--iterations", "3", *args], capsys)
     assert_one_error(code, out, err, message)  # out == "": no iteration ran
     assert snapshot(in_tmp) == before
 
