@@ -41,15 +41,13 @@ from twolayer.state import EarlyStopping, TrainState
 
 FLOATS = ("float64", "float32")
 """The data types of weights: a model is trained in one of them."""
+METADATA_LIMIT = 256 * 2**20
+"""The most bytes the metadata's text may take (it holds names and settings, not data)."""
 
 
 def load_model(path: str | Path) -> Model:
     """The model in a model file (see :func:`load_model_file`)."""
     return load_model_file(path).model
-
-
-METADATA_LIMIT = 256 * 2**20
-"""The most bytes the metadata's text may take (it holds names and settings, not data)."""
 
 
 def load_model_file(path: str | Path) -> ModelFile:
