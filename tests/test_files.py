@@ -141,7 +141,7 @@ def test_only_regular_files_are_read(
 ) -> None:
     path = tmp_path / "f.csv"
     make(path)
-    with pytest.raises(DataError, match=re.escape(message)):
+    with pytest.raises(DataError, match="^" + re.escape(f"{path}: {message}")):
         read_bytes(path, limit=99)
     with pytest.raises(DataError, match="the file name is empty"):
         read_bytes("")

@@ -86,5 +86,6 @@ def test_check_writable_names_what_is_wrong(tmp_path: Path, name: str, message: 
     (tmp_path / "d").mkdir()
     path = str(tmp_path / name) if name else ""
     suffixes = (".json",) if name == "f.txt" else ()
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError, match=message) as caught:
         check_writable(path, "--o", suffixes)
+    assert str(caught.value).count("--o") == 1  # one message, not one wrapped in another

@@ -64,6 +64,8 @@ def read_bytes(
         fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise error(f"{p}: no such file") from None
+    except TwoLayerError:
+        raise
     except (OSError, ValueError) as exc:  # ValueError: a name holding a NUL character
         raise error(f"{p}: cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
     with os.fdopen(fd, "rb") as f:

@@ -60,6 +60,8 @@ def check_writable(
         raise ConfigError(f"{what} {text!r} must end in {' or '.join(suffixes)}")
     try:
         _check_destination(p, what, size)
+    except ConfigError:
+        raise
     except (OSError, ValueError) as exc:  # a name too long or holding NUL, a loop of links, ...
         reason = getattr(exc, "strerror", None) or exc
         raise ConfigError(f"{what} {text!r} cannot be written: {reason}") from None

@@ -150,4 +150,5 @@ def test_only_regular_files_that_fit_are_read(
     before = snapshot(in_tmp)
     code, out, err = run_cli([a.format(name) for a in args], capsys)
     assert_one_error(code, out, err, message)
+    assert f"error: {message}" in err  # the message itself, not wrapped in another
     assert snapshot(in_tmp) == before

@@ -226,6 +226,7 @@ def test_a_destination_that_cannot_be_written_is_refused_before_training(
     data = [] if "--resume" in args else ["--data", "d.csv"]
     code, out, err = run_cli(["train", *data, "--iterations", "3", *args], capsys)
     assert_one_error(code, out, err, message)  # out == "": no iteration ran
+    assert "cannot be written" not in err  # the message itself, not wrapped in another
     assert snapshot(in_tmp) == before
 
 

@@ -85,4 +85,5 @@ def test_bench_refuses_a_json_file_it_cannot_write_before_timing(
         ["bench", "--quick", "--keep-blas-env", "--rounds", "1", "--json", target], capsys
     )
     assert_one_error(code, out, err, message)
+    assert err.count("JSON file") == 1  # one message, not one wrapped in another
     assert snapshot(tmp_path) == before
