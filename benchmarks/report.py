@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from harness import BenchResult
-from twolayer.files import atomic_write
+from twolayer.errors import DataError
+from twolayer.files import read_bytes
 from twolayer.timing import Row, WorkloadResult
 from twolayer.timing.table import Column, gflops, table
 from twolayer.timing.table import to_json as workload_json
+from twolayer.writing import atomic_write
 
 SECTION = "speed"
 """The markers of the speed section: ``<!-- speed:start -->`` and ``<!-- speed:end -->``."""
@@ -186,6 +188,18 @@ def markdown(result: BenchResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def section_file_text(path: Path) -> str:
+    """The text of the markdown file ``path`` (a ``# Benchmarks`` title when it is absent); a
+    file that is not UTF-8 text, or not a regular file, is a DataError."""
+    if not path.exists():
+        return "# Benchmarks\n"
+    try:
+        return read_bytes(path).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        message = f"{path}: not UTF-8 text (byte {exc.start}); refusing to rewrite it"
+        raise DataError(message) from None
+
+
 def write_section(path: Path, text: str, section: str = SECTION) -> None:
     """Replace what lies between the markers of ``section`` in ``path`` with ``text``.
 
@@ -194,7 +208,7 @@ def write_section(path: Path, text: str, section: str = SECTION) -> None:
     atomically.
     """
     start, end = markers(section)
-    current = path.read_text() if path.exists() else "# Benchmarks\n"
+    current = section_file_text(path)
     if start not in current or end not in current:
         current = current.rstrip("\n") + f"\n\n{start}\n{end}\n"
     head, rest = current.split(start, 1)

@@ -24,9 +24,15 @@ from pathlib import Path
 
 import harness
 import report
-from twolayer.cli.bench import add_timing_arguments, plan, rerun_without_blas_env, write_json
-from twolayer.errors import ConfigError
-from twolayer.files import check_writable
+from twolayer.cli.bench import (
+    add_timing_arguments,
+    output_path,
+    plan,
+    rerun_without_blas_env,
+    write_json,
+)
+from twolayer.errors import TwoLayerError
+from twolayer.writing import check_distinct, check_writable
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -46,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--markdown",
-        type=Path,
+        type=output_path,
         metavar="FILE",
         help=f"write the tables into FILE between its speed markers (default {DOCS.name})",
     )
@@ -67,7 +73,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for path, what in ((markdown, "markdown file"), (raw, "JSON file")):
             if path is not None:
                 check_writable(path, what)
-    except ConfigError as exc:
+        if markdown is not None and raw is not None:
+            check_distinct([], [("--markdown", markdown), ("--json", raw)])
+        if markdown is not None:
+            report.section_file_text(markdown)  # its other sections must be readable text
+    except TwoLayerError as exc:
         parser.error(str(exc))
     if not args.keep_blas_env:
         command = [sys.executable, str(Path(__file__).resolve()), "--keep-blas-env", *argv]
@@ -92,10 +102,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     text = report.markdown(result)
     print(text, end="")
-    if markdown is not None:
-        report.write_section(markdown, text)
-    if raw is not None:
-        write_json(raw, report.to_json(result))
+    try:
+        if markdown is not None:
+            report.write_section(markdown, text)
+        if raw is not None:
+            write_json(raw, report.to_json(result))
+    except TwoLayerError as exc:  # the disk filled up or the file changed during the run
+        parser.exit(2, f"{parser.prog}: error: {exc}\n")
     return 0
 
 

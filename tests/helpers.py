@@ -77,3 +77,30 @@ def playground_server(*args: str) -> Iterator[Served]:
                 process.kill()
                 out, served.errors = process.communicate()
             served.output, served.returncode = line + out, process.returncode
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file and link under ``folder``, hidden ones included: its bytes and its mtime, so
+    a test can tell that nothing was created, changed or removed."""
+    found: dict[str, tuple[bytes, int]] = {}
+    for path in sorted(folder.rglob("*")):
+        name = str(path.relative_to(folder))
+        if path.is_symlink():
+            found[name] = (str(path.readlink()).encode(), path.lstat().st_mtime_ns)
+        elif path.is_file():
+            found[name] = (path.read_bytes(), path.stat().st_mtime_ns)
+        else:
+            found[name] = (b"<dir>", 0)
+    return found
+
+
+def assert_one_error(code: int, out: str, err: str, *parts: str) -> None:
+    """Exit code 2, nothing on stdout, and on stderr one ``error:`` line, which holds every
+    one of ``parts``, and no traceback (argparse's usage lines may come before it)."""
+    assert code == 2, err
+    assert out == ""
+    errors = [line for line in err.splitlines() if "error:" in line]
+    assert len(errors) == 1, err
+    assert err.endswith(errors[0] + "\n") and "Traceback" not in err
+    for part in parts:
+        assert part in errors[0], (part, errors[0])

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import harness
 import report
 import speed
 from twolayer.timing import workloads
@@ -61,3 +63,43 @@ def test_refuses_bad_options(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "unknown workload huge; valid workloads are: seed, wide, tall" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         speed.main(["--quick", "--full"])
+
+
+def _not_run(*args: object, **kwargs: object) -> None:
+    raise AssertionError("the benchmark ran before its files were checked")
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "message"),
+    [
+        (
+            "b.md",
+            lambda p: p.write_bytes(b"# Benchmarks\n\xff\xfe"),
+            "b.md: not UTF-8 text (byte 13); refusing to rewrite it",
+        ),
+        ("b.md", lambda p: p.mkdir(), "markdown file '{}' is a directory"),
+        ("x" * 300 + ".md", lambda p: None, "the file name is too long for the file system"),
+        ("b.md", lambda p: p.symlink_to("/dev/null"), "is not a regular file"),
+    ],
+    ids=["undecodable", "a directory", "name too long", "a device"],
+)
+def test_refuses_a_markdown_file_it_cannot_rewrite_before_running(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    make: Any,
+    message: str,
+) -> None:
+    monkeypatch.setattr(harness, "run_bench", _not_run)
+    path = tmp_path / name
+    make(path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    with pytest.raises(SystemExit) as exit_info:
+        speed.main([*FAST, "--markdown", str(path), "--json", str(tmp_path / "s.json")])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and "Traceback" not in err
+    assert message.format(path) in errors[0]
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before

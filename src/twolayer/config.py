@@ -29,6 +29,10 @@ initialisation, the validation split, the minibatch shuffling, and the test spli
 ``twolayer train --test-fraction`` (a key far from the others).  The first three are
 ``SeedSequence(seed).spawn(3)``'s children, in order."""
 
+ADDED_FIELDS = ("alpha", "solver", "shuffle", "tol_mode", "n_iter_no_change", "max_fun", "scores")
+"""Fields added after the first model files were written: :meth:`TrainConfig.from_dict` lets a
+file lack them, since such a run was trained as their defaults say."""
+
 BUFFERED_OPTIMIZERS = ("gd", "momentum", "nesterov")
 """The optimizers that have an in-place twin (:func:`twolayer.optim.step_into`)."""
 
@@ -94,11 +98,15 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
-        """Rebuild a configuration from :meth:`to_dict`; unknown keys are an error."""
+        """Rebuild a configuration from :meth:`to_dict`; unknown keys are an error, and so are
+        missing ones (except :data:`ADDED_FIELDS`, which take their defaults)."""
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ConfigError(f"unknown configuration keys: {', '.join(unknown)}")
+        missing = sorted(known - set(data) - set(ADDED_FIELDS))
+        if missing:
+            raise ConfigError(f"missing configuration keys: {', '.join(missing)}")
         return cls(**data)
 
 
@@ -125,8 +133,8 @@ def _check_types(c: TrainConfig) -> None:
         else:  # str and Literal[...] of strings
             ok, plain = isinstance(value, str), value
         if not ok:
-            what = {"bool": "True or False", "int": "an integer", "float": "a number"}.get(
-                base, "a string"
+            what = {"bool": "true or false", "int": "an integer", "float": "a number"}.get(
+                base, "text"
             )
             none = " or None" if optional else ""
             raise ConfigError(f"{f.name} must be {what}{none}, got {value!r}")
@@ -184,6 +192,7 @@ def _check_ranges(c: TrainConfig) -> None:
         ("max_fun", c.max_fun, c.max_fun > 0),
         ("divergence_factor", c.divergence_factor, c.divergence_factor > 1),
         ("alpha", c.alpha, math.isfinite(c.alpha) and c.alpha >= 0),
+        ("seed", c.seed, c.seed >= 0),
     ]
     allowed = {
         "iterations": ">= 0",
@@ -195,6 +204,7 @@ def _check_ranges(c: TrainConfig) -> None:
         "tol": "in [0, 1) (a finite number >= 0 with tol_mode 'absolute')",
         "divergence_factor": "> 1",
         "alpha": "a finite number >= 0",
+        "seed": "an integer >= 0",
     }
     for name, value, ok in rules:
         if not ok:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from twolayer.errors import ConfigError
+from twolayer.memory import check_network
 from twolayer.model import Grads, Params, init_params
 from twolayer.objective import loss_and_grads
 
@@ -136,6 +137,7 @@ def random_problem(
     ones for ``binary_cross_entropy``)."""
     if min(n, d_in, hidden, d_out) <= 0:
         raise ConfigError("gradcheck sizes must be positive integers")
+    check_network({"n": n, "d_in": d_in, "hidden": hidden, "d_out": d_out})
     rng = np.random.default_rng(seed)
     params = init_params(rng, d_in, hidden, d_out, init="glorot", bias=bias)
     if bias:

@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 from twolayer.activations import get_activation, relu_backward_into, relu_into
 from twolayer.backend import Array, namespace
 from twolayer.errors import ConfigError, DataError, choice_error
+from twolayer.memory import check_fits
 
 InitName = Literal["normal", "he", "glorot"]
 INITS: tuple[str, ...] = ("normal", "he", "glorot")
@@ -136,6 +137,8 @@ def init_params(
     for name, size in (("d_in", d_in), ("hidden", hidden), ("d_out", d_out)):
         if size <= 0:
             raise ConfigError(f"{name} must be a positive integer, got {size}")
+    weights = hidden * (d_in + d_out + 1) + d_out
+    check_fits(np.dtype(dtype).itemsize * weights, {"d_in": d_in, "hidden": hidden, "d_out": d_out})
 
     def scale(fan_in: int, fan_out: int) -> float:
         return {

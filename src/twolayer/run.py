@@ -28,7 +28,7 @@ import numpy as np
 from twolayer.backend import get_backend, import_optional, is_dask_array, require, to_numpy
 from twolayer.config import TrainConfig
 from twolayer.data.chunks import open_data
-from twolayer.data.datasets import load_source
+from twolayer.data.datasets import check_source, load_source
 from twolayer.data.prep import (
     Dataset,
     Preprocessing,
@@ -38,7 +38,7 @@ from twolayer.data.prep import (
 )
 from twolayer.engines.dask import cluster
 from twolayer.errors import ConfigError, DataError, ModelFileError
-from twolayer.files import check_writable
+from twolayer.memory import check_network
 from twolayer.metrics import format_metrics, score
 from twolayer.model import Params
 from twolayer.outputs.callbacks import (
@@ -50,12 +50,13 @@ from twolayer.outputs.callbacks import (
     around_bar,
     wants_bar,
 )
-from twolayer.outputs.history import history_format, write_history
+from twolayer.outputs.history import history_format, history_writer
 from twolayer.outputs.modelfile import ModelFile
-from twolayer.outputs.plot import check_image_path, plot_history, require_matplotlib
+from twolayer.outputs.plot import check_image_path, plot_writer, require_matplotlib
 from twolayer.outputs.trained import Model
 from twolayer.state import Callback, TrainResult, TrainState
 from twolayer.train import train
+from twolayer.writing import Writer, check_distinct, check_writable, write_all
 
 INTERRUPT_CHECKPOINT = "twolayer-checkpoint.npz"  # where Ctrl-C saves a run that has no --out
 
@@ -96,9 +97,17 @@ class Session:
 
 
 def check_outputs(session: Session) -> None:
-    """Refuse bad output options before any work is done or any file is touched."""
+    """Refuse bad output options before any work is done or any file is touched: a name that
+    is empty, has the wrong suffix or cannot be written, and an output that is the same file
+    as an input or as another output."""
+    for flag, path in (("--out", session.out), ("--resume", session.resume),
+                       ("--history", session.history), ("--plot", session.plot)):  # fmt: skip
+        if path is not None and not str(path):
+            raise ConfigError(f"{flag}: the file name is empty")
     if session.out:
         check_writable(session.out, "--out", (".npz",))
+    elif session.resume:  # the continued run is written back into it
+        check_writable(session.resume, "--resume")
     if session.checkpoint_every and not (session.out or session.saved):
         raise ConfigError("--checkpoint-every needs --out: checkpoints are written to that file")
     if session.history:
@@ -108,6 +117,19 @@ def check_outputs(session: Session) -> None:
         check_image_path(session.plot)
         require_matplotlib()
         check_writable(session.plot, "--plot")
+    source = session.source
+    paths = source.get("paths") if source.get("kind") == "file" else None
+    data = [("--data", str(p)) for p in paths or () if isinstance(p, str | Path)]
+    if session.saved is not None:
+        data = [(f"--resume {session.resume}'s training data", p) for _, p in data]
+    model = session.out or session.resume  # --resume alone continues the run in its own file
+    outputs = [("--out" if session.out else "--resume", model)] if model else [
+        ("the checkpoint of an interrupted run", INTERRUPT_CHECKPOINT)
+    ]  # fmt: skip
+    logs = [(f, p) for f, p in (("--history", session.history), ("--plot", session.plot)) if p]
+    if session.resume:
+        check_distinct([("--resume", session.resume)], logs)
+    check_distinct(data, [*outputs, *logs])
 
 
 @dataclass
@@ -133,8 +155,10 @@ def load(session: Session) -> _Data:
         return _Data(x, y, Preprocessing(), config, None, None)
     try:
         dataset, seed_params = load_source(source)
-    except (KeyError, TypeError) as exc:
-        raise ModelFileError(f"{session.resume}: the data source is invalid ({exc})") from None
+    except ConfigError as exc:  # the seed's draws it asks for cannot fit in memory
+        if saved is None:
+            raise
+        raise ModelFileError(f"{session.resume}: metadata field 'source': {exc}") from None
     if saved is None:
         source["fingerprint"] = dataset.fingerprint()
         if source["kind"] == "file":  # kept absolute, so a resume works from anywhere
@@ -214,10 +238,19 @@ def train_on_backend(
 
 def run(session: Session) -> int:
     """Run the session; return the exit code (0, or 130 when Ctrl-C stopped it)."""
+    if session.saved is not None:  # the source a model file describes, checked field by field
+        try:
+            check_source(session.source)
+        except DataError as exc:
+            raise ModelFileError(f"{session.resume}: metadata field 'source': {exc}") from None
     check_outputs(session)
     saved, source = session.saved, session.source
     data = load(session)
     config = data.config
+    if data.train_set is not None:  # in memory: check what training adds before it starts
+        hidden = "hidden" if saved else "--hidden"
+        check_network({"samples": data.x.shape[0], "inputs": data.x.shape[1],
+                       hidden: config.hidden, "outputs": data.y.shape[1]})  # fmt: skip
 
     n = int(data.x.shape[0])
     n_val = held_out(n, config.validation_fraction)
@@ -247,8 +280,8 @@ def run(session: Session) -> int:
         )  # fmt: skip
     seconds = time.perf_counter() - start
     if stop.requested:
-        saver.save(result.state, stop_reason="interrupted")
-        write_logs(session, log.rows, config.loss, samples)
+        _, checkpoint = saver.prepare(result.state, stop_reason="interrupted")
+        write_outputs(session, [(saver.path, checkpoint)], log.rows, config.loss, samples)
         print(
             f"{session.prog}: interrupted after iteration {result.state.iteration - 1}; "
             f"checkpoint saved to {saver.path}; continue with: twolayer train --resume "
@@ -256,23 +289,30 @@ def run(session: Session) -> int:
             file=sys.stderr,
         )
         return 130
-    model = saver.save(result.state, stop_reason=result.stop_reason) if out else make_model(
-        result.params, {}
-    )  # fmt: skip
-    write_logs(session, log.rows, config.loss, samples)
+    if out:
+        model, checkpoint = saver.prepare(result.state, stop_reason=result.stop_reason)
+        write_outputs(session, [(out, checkpoint)], log.rows, config.loss, samples)
+    else:
+        model = make_model(result.params, {})
+        write_outputs(session, [], log.rows, config.loss, samples)
     report(session, model, result, data, seconds, out)
     return 0
 
 
-def write_logs(
-    session: Session, rows: list[dict[str, Any]], loss: str, samples: dict[str, int]
-) -> None:
-    """The ``--history`` file and the ``--plot`` image (of the named ``loss``, sums divided by
-    the ``samples`` of each set), when asked for."""
+def write_outputs(
+    session: Session, model: list[tuple[str | Path, Writer]], rows: list[dict[str, Any]],
+    loss: str, samples: dict[str, int],
+) -> None:  # fmt: skip
+    """Write the model file (``model``: its path and writer, when there is one), the
+    ``--history`` file and the ``--plot`` image (of the named ``loss``, sums divided by the
+    ``samples`` of each set) together: all of them, or, when one fails, none (the old files
+    stay as they were)."""
+    outputs = list(model)
     if session.history:
-        write_history(rows, session.history)
+        outputs.append((session.history, history_writer(rows, session.history)))
     if session.plot:
-        plot_history(rows, session.plot, loss=loss, samples=samples)
+        outputs.append((session.plot, plot_writer(rows, session.plot, loss=loss, samples=samples)))
+    write_all(outputs, error=ModelFileError if model else DataError)
 
 
 def report(

@@ -31,6 +31,7 @@ from twolayer.data.prep import validation_split
 from twolayer.engines import Engine, Epoch, lbfgs, select
 from twolayer.engines.portable import Batch, PortableEngine, evaluate_loss, norm, take
 from twolayer.errors import DataError, DivergenceError
+from twolayer.memory import check_network
 from twolayer.model import Grads, Params, forward, init_params
 from twolayer.optim import OptState, make_optimizer
 from twolayer.schedules import ReduceOnPlateau, Schedule, make_schedule
@@ -72,6 +73,7 @@ def train(
     """
     config = config or TrainConfig()
     x, y = _check_data(x, y, config)
+    _check_memory(x, y, config)
     w = None if sample_weight is None else _check_weight(sample_weight, x, config)
     held: Batch | None = None if validation is None else (*validation, None)
     if validation is None and config.validation_fraction > 0:
@@ -334,6 +336,17 @@ def _check_finite(a: Array, name: str, dtype: str, *, sparse: bool = False) -> N
         f"{name} has a value at {where} that is not finite in {dtype} (NaN, infinite, or too "
         f"large for {dtype})"
     )
+
+
+def _check_memory(x: Array, y: Array, config: TrainConfig) -> None:
+    """Refuse, before anything is allocated, sizes whose training cannot fit in memory: the
+    weights and their buffers, and one batch's copies and activations (a Dask array's are its
+    largest chunk's)."""
+    n = max(x.chunks[0]) if is_dask_array(x) else int(x.shape[0])
+    batch = n if config.batch_size is None else min(n, config.batch_size)
+    sizes = {"batch_size" if batch < n else "n": batch, "d_in": int(x.shape[1]),
+             "hidden": config.hidden, "d_out": int(y.shape[1])}  # fmt: skip
+    check_network(sizes, itemsize=np.dtype(config.dtype).itemsize)
 
 
 def _initial_params(x: Array, y: Array, config: TrainConfig) -> Params:

@@ -226,7 +226,10 @@ def test_bad_arrays_give_precise_errors(tmp_path: Path, change: Any, message: st
         ({"format": "other"}, "not a twolayer model file"),
         ({"sizes": [3, 8]}, "'sizes' must be three positive integers"),
         ({"activation": "swish"}, "unknown activation 'swish'"),
-        ({"config": {"lr": -1.0}}, "the training configuration is invalid: lr must be"),
+        (
+            {"config": {**TrainConfig().to_dict(), "lr": -1.0}},
+            "the training configuration is invalid: lr must be",
+        ),
         ({"config": {"colour": 1}}, "unknown configuration keys: colour"),
         ({"task": "ranking"}, "unknown task 'ranking'"),
         ({"state": {"iteration": 1}}, "the training state is invalid"),

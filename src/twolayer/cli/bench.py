@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from twolayer.cli.options import add_command, positive_int
+from twolayer.cli.options import add_command, file_path, positive_int
 
 if TYPE_CHECKING:
     from twolayer.timing.workloads import Workload
@@ -44,6 +44,11 @@ def workload_names(text: str) -> list[str]:
     return names
 
 
+def output_path(text: str) -> Path:
+    """argparse type: an output file's name as a Path; it cannot be empty."""
+    return Path(file_path(text))
+
+
 def add_timing_arguments(parser: argparse.ArgumentParser) -> None:
     """The options this command shares with ``benchmarks/speed.py``."""
     size = parser.add_mutually_exclusive_group()
@@ -62,7 +67,9 @@ def add_timing_arguments(parser: argparse.ArgumentParser) -> None:
         help="comma-separated: seed, wide, tall (default all three; seed with --quick)",
     )
     parser.add_argument("--rounds", type=positive_int, default=None, help="default 3 (2 quick)")
-    parser.add_argument("--json", type=Path, metavar="FILE", help="write every timing as JSON")
+    parser.add_argument(
+        "--json", type=output_path, metavar="FILE", help="write every timing as JSON"
+    )
     parser.add_argument(
         "--keep-blas-env",
         action="store_true",
@@ -131,7 +138,7 @@ def write_json(path: Path, data: object) -> None:
     """Write ``data`` to ``path`` as indented JSON, all at once."""
     import json
 
-    from twolayer.files import atomic_write
+    from twolayer.writing import atomic_write
 
     atomic_write(path, lambda f: f.write((json.dumps(data, indent=1) + "\n").encode()))
 
@@ -139,10 +146,10 @@ def write_json(path: Path, data: object) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from twolayer.files import check_writable
     from twolayer.timing import time_workload
     from twolayer.timing.table import table, to_json
     from twolayer.timing.workloads import make_problem
+    from twolayer.writing import check_writable
 
     if args.json is not None:
         check_writable(args.json, "JSON file")

@@ -45,7 +45,7 @@ def export(name: str, path: str) -> int:
     from twolayer.data.csv import CSV_SUFFIXES, dataset_csv
     from twolayer.data.datasets import load_dataset
     from twolayer.errors import ConfigError
-    from twolayer.files import atomic_write, check_writable
+    from twolayer.writing import atomic_write, check_writable
 
     if not path.lower().endswith(CSV_SUFFIXES):
         raise ConfigError(f"{path}: the export is a CSV file; name it .csv")

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from twolayer.cli.options import add_command, non_negative_int, positive_float, positive_int
+from twolayer.cli.options import (
+    add_command,
+    check_problem_size,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,6 +41,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     from twolayer.gradcheck import TOLERANCE, check_gradients, random_problem
 
+    check_problem_size(args)
     params, x, y = random_problem(
         args.seed, args.n, args.d_in, args.hidden, args.d_out, loss=args.loss, bias=args.bias
     )

@@ -109,6 +109,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{args.subparser.prog}: error: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:  # what the size checks before allocating could not foresee
+        print(f"{args.subparser.prog}: error: out of memory: the data or the network are too "
+              "large for this machine; use fewer samples, features or hidden units",
+              file=sys.stderr)  # fmt: skip
+        return 2
     except BrokenPipeError:
         # The reader went away (as with `twolayer seed | head`): stop quietly, as shell tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -48,6 +48,20 @@ def port_number(text: str) -> int:
     return value
 
 
+def file_path(text: str) -> str:
+    """argparse type: a file's name, which cannot be empty (an empty one would be ignored)."""
+    if not text:
+        raise argparse.ArgumentTypeError("the file name is empty")
+    return text
+
+
+def nonempty(text: str) -> str:
+    """argparse type: text that cannot be empty (an empty one would be ignored)."""
+    if not text:
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
 def _number(text: str, kind: type[int] | type[float], what: str) -> int | float:
     try:
         return kind(text)
@@ -98,6 +112,15 @@ def add_problem_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def check_problem_size(args: argparse.Namespace) -> None:
+    """Refuse ``--n --d-in --hidden --d-out`` whose data and training cannot fit in memory,
+    naming the options, before anything is drawn."""
+    from twolayer.memory import check_network
+
+    names = ("n", "d_in", "hidden", "d_out")
+    check_network({f"--{name.replace('_', '-')}": getattr(args, name) for name in names})
+
+
 def add_backend_arguments(parser: argparse.ArgumentParser, *, cluster: bool = False) -> None:
     """``--backend`` and ``--device``: which array library the math runs on, and where; with
     ``cluster``, also ``--scheduler`` for the dask backend."""
@@ -116,6 +139,7 @@ def add_backend_arguments(parser: argparse.ArgumentParser, *, cluster: bool = Fa
     if cluster:
         parser.add_argument(
             "--scheduler",
+            type=nonempty,
             metavar="ADDRESS",
             help="dask backend: join the dask.distributed scheduler at ADDRESS "
             "(default: start a local cluster for the run)",
@@ -252,6 +276,7 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
         "--data",
+        type=file_path,
         nargs="+",
         metavar="FILE",
         help="a CSV file, an .npz holding arrays x and y, or two .npy files (inputs, targets)",
@@ -287,7 +312,9 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     """``--out --checkpoint-every --resume --history --plot --json``."""
-    parser.add_argument("--out", metavar="MODEL.npz", help="write the trained model here")
+    parser.add_argument(
+        "--out", type=file_path, metavar="MODEL.npz", help="write the trained model here"
+    )
     parser.add_argument(
         "--checkpoint-every",
         type=positive_int,
@@ -295,8 +322,13 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
         help="also save the model file (a resumable checkpoint) every K iterations",
     )
     parser.add_argument(
-        "--resume", metavar="MODEL.npz", help="continue the run saved in a model file"
+        "--resume", type=file_path, metavar="MODEL.npz",
+        help="continue the run saved in a model file",
+    )  # fmt: skip
+    parser.add_argument(
+        "--history", type=file_path, metavar="FILE", help="one row per iteration: .csv or .jsonl"
     )
-    parser.add_argument("--history", metavar="FILE", help="one row per iteration: .csv or .jsonl")
-    parser.add_argument("--plot", metavar="IMAGE", help="loss curves as .png, .svg or .pdf")
+    parser.add_argument(
+        "--plot", type=file_path, metavar="IMAGE", help="loss curves as .png, .svg or .pdf"
+    )
     parser.add_argument("--json", action="store_true", help="end with one JSON line of results")

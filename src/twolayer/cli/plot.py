@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from twolayer.cli.options import add_command
+from twolayer.cli.options import add_command, file_path
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -14,10 +14,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "Draw training and validation loss per iteration from a history file (.csv, .jsonl) "
         "or a model file (.npz) written by 'twolayer train'.",
     )
-    parser.add_argument("history", metavar="FILE", help="a .csv/.jsonl history or an .npz model")
     parser.add_argument(
-        "--out", metavar="IMAGE", help="a .png, .svg or .pdf file (default: FILE with .png)"
+        "history", type=file_path, metavar="FILE", help="a .csv/.jsonl history or an .npz model"
     )
+    parser.add_argument(
+        "--out", type=file_path, metavar="IMAGE",
+        help="a .png, .svg or .pdf file (default: FILE with .png)",
+    )  # fmt: skip
     parser.set_defaults(handler=run)
 
 
@@ -35,16 +38,17 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from twolayer.errors import DataError
-    from twolayer.files import check_writable
     from twolayer.outputs.history import read_history
     from twolayer.outputs.modelfile_reader import load_model_file
     from twolayer.outputs.plot import check_image_path, plot_history, require_matplotlib
+    from twolayer.writing import check_distinct, check_writable
 
     source = Path(args.history)
     out = Path(args.out) if args.out else source.with_suffix(".png")
     check_image_path(out)
     require_matplotlib()
     check_writable(out, "--out")
+    check_distinct([("FILE", source)], [("--out", out)])
     loss, samples = None, None
     if source.suffix.lower() == ".npz":
         saved = load_model_file(source)

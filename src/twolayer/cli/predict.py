@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from twolayer.cli.options import add_command
+from twolayer.cli.options import add_command, file_path
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -19,15 +19,20 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--proba", action="store_true", help="classification: add one probability column a class"
     )
-    parser.add_argument("--out", metavar="FILE.csv", help="write the predictions here")
+    parser.add_argument(
+        "--out", type=file_path, metavar="FILE.csv", help="write the predictions here"
+    )
     parser.set_defaults(handler=run)
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     """``--model``, ``--data`` and ``--target``, shared with ``evaluate``."""
-    parser.add_argument("--model", required=True, metavar="MODEL.npz", help="the model file")
+    parser.add_argument(
+        "--model", type=file_path, required=True, metavar="MODEL.npz", help="the model file"
+    )
     parser.add_argument(
         "--data",
+        type=file_path,
         required=True,
         nargs="+",
         metavar="FILE",
@@ -104,11 +109,13 @@ def run(args: argparse.Namespace) -> int:
 
     from twolayer.data.datasets import load_inputs
     from twolayer.errors import ConfigError
-    from twolayer.files import atomic_write, check_writable
     from twolayer.outputs.modelfile_reader import load_model
+    from twolayer.writing import atomic_write, check_distinct, check_writable
 
     if args.out:
         check_writable(args.out, "--out", (".csv",))
+        inputs = [("--model", args.model), *(("--data", p) for p in args.data)]
+        check_distinct(inputs, [("--out", args.out)])
     model = load_model(args.model)
     if args.proba and model.task != "classification":
         raise ConfigError("--proba needs a classification model")

@@ -9,6 +9,7 @@ from twolayer.cli.options import (
     add_command,
     add_problem_arguments,
     add_solver_argument,
+    check_problem_size,
 )
 
 
@@ -33,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
 
     on = get_backend(args.backend, args.device)
     on.check()  # a missing library or device is reported before any work
+    check_problem_size(args)
     problem = SeedProblem(args.n, args.d_in, args.hidden, args.d_out, args.lr, args.iterations)
     x, y, params = seed_draws(args.seed, problem)  # drawn with NumPy, then moved
     train(

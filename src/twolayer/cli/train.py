@@ -20,7 +20,9 @@ from twolayer.cli.options import (
     add_output_arguments,
     add_problem_arguments,
     add_solver_argument,
+    check_problem_size,
     config_from_args,
+    nonempty,
 )
 
 
@@ -65,7 +67,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="record R² or accuracy every epoch (history columns score, val_score; --plot)",
     )  # fmt: skip
     parser.add_argument(
-        "--sample-weight", metavar="COLUMN",
+        "--sample-weight", type=nonempty, metavar="COLUMN",
         help="a CSV column (name or number) or .npz array of sample weights: each sample "
         "counts that many times",
     )  # fmt: skip
@@ -102,6 +104,7 @@ def source_from_args(args: argparse.Namespace) -> dict[str, Any]:
         if args.sample_weight:
             source["sample_weight"] = args.sample_weight
     elif name == "random":
+        check_problem_size(args)
         source = {"kind": "random", "seed": args.seed, "n": args.n, "d_in": args.d_in,
                   "hidden": args.hidden, "d_out": args.d_out, "task": "regression"}  # fmt: skip
     else:

@@ -17,6 +17,7 @@ import numpy as np
 
 from twolayer.config import TrainConfig
 from twolayer.errors import ConfigError
+from twolayer.memory import check_network
 from twolayer.model import Params
 
 
@@ -39,6 +40,7 @@ class SeedProblem:
             raise ConfigError(f"iterations must be >= 0, got {self.iterations}")
         if not (np.isfinite(self.lr) and self.lr > 0):
             raise ConfigError(f"lr must be a finite number > 0, got {self.lr}")
+        check_network({"n": self.n, "d_in": self.d_in, "hidden": self.hidden, "d_out": self.d_out})
 
     def config(self, **overrides: Any) -> TrainConfig:
         """The training configuration of the seed's recipe at these sizes.

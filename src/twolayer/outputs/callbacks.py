@@ -3,7 +3,7 @@
 * :class:`PrintLosses` writes the seed's ``iteration loss`` lines (:func:`record_line`);
 * :class:`HistoryLog` keeps one history row per iteration;
 * :class:`Checkpoint` saves a resumable model file every K iterations, and
-  :class:`StopOnInterrupt` turns Ctrl-C into a clean stop that can be saved;
+  :class:`StopOnInterrupt` turns Ctrl-C and SIGTERM into a clean stop that can be saved;
 * :class:`ProgressBar` draws a bar on a terminal (tqdm, an optional extra:
   ``pip install 'twolayer[progress]'``), only where a person is watching: when the stream it
   would use is a terminal and the run is not ``--quiet`` (:func:`wants_bar`).  It appears after
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     # model file uses): Checkpoint imports it on its first save.
     from twolayer.outputs.history import Row
     from twolayer.outputs.trained import Model
+    from twolayer.writing import Writer
 
 
 def record_line(record: Record) -> str:
@@ -116,21 +117,33 @@ class Checkpoint(Callback):
 
     def save(self, state: TrainState, **summary: Any) -> Model:
         """Write the checkpoint for ``state`` now; ``summary`` adds to the history summary."""
+        from twolayer.errors import ModelFileError
+        from twolayer.writing import atomic_write
+
+        model, write = self.prepare(state, **summary)
+        atomic_write(self.path, write, error=ModelFileError)
+        return model
+
+    def prepare(self, state: TrainState, **summary: Any) -> tuple[Model, Writer]:
+        """The checkpoint for ``state`` and the function that writes it, for a caller that
+        writes it together with other files (:func:`twolayer.writing.write_all`)."""
         from twolayer.outputs.history import summarize
-        from twolayer.outputs.modelfile import save_model
+        from twolayer.outputs.modelfile import model_writer
 
         model = self.make_model(state.params, summarize(self.log.rows, **summary))
-        save_model(self.path, model, state=state, history=self.log.rows)
-        return model
+        return model, model_writer(self.path, model, state=state, history=self.log.rows)
 
 
 class StopOnInterrupt(Callback):
-    """Turn Ctrl-C (SIGINT) into a clean stop at the end of the current iteration.
+    """Turn Ctrl-C (SIGINT) and SIGTERM (what ``kill`` and schedulers send) into a clean stop
+    at the end of the current iteration.
 
-    Inside :meth:`catching`, the first SIGINT only sets :attr:`requested`; the next
+    Inside :meth:`catching`, the first signal only sets :attr:`requested`; the next
     ``on_iteration_end`` then asks the loop to stop, so ``train`` returns with a consistent
-    state that can be saved.  A second SIGINT raises ``KeyboardInterrupt`` as usual.
+    state that can be saved.  A second one raises ``KeyboardInterrupt`` as Ctrl-C does.
     """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self) -> None:
         self.requested = False
@@ -149,11 +162,12 @@ class StopOnInterrupt(Callback):
         if threading.current_thread() is not threading.main_thread():
             yield self
             return
-        previous = signal.signal(signal.SIGINT, self._handle)
+        previous = {sig: signal.signal(sig, self._handle) for sig in self.SIGNALS}
         try:
             yield self
         finally:
-            signal.signal(signal.SIGINT, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, signal.SIG_DFL if handler is None else handler)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,9 +13,9 @@ import csv
 import io
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from twolayer.errors import ConfigError, DataError
 
@@ -80,10 +80,24 @@ def _finite(row: Row) -> Row:
 
 def write_history(rows: Sequence[Row], path: str | Path) -> None:
     """Write ``rows`` to ``path`` atomically, in the format its extension names."""
-    from twolayer.files import atomic_write
+    from twolayer.writing import atomic_write
 
-    text = history_text(rows, history_format(path))
-    atomic_write(path, lambda f: f.write(text.encode()))
+    atomic_write(path, history_writer(rows, path))
+
+
+def history_writer(rows: Sequence[Row], path: str | Path) -> Callable[[IO[bytes]], object]:
+    """What :func:`write_history` writes, encoded now, written by the function returned."""
+    data = history_text(rows, history_format(path)).encode()
+    return lambda f: f.write(data)
+
+
+def iteration_number(value: Any) -> int | None:
+    """An iteration read back: a finite whole number >= 0 as an int, anything else None."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    if not (math.isfinite(value) and value >= 0 and value == int(value)):
+        return None
+    return int(value)
 
 
 def read_history(path: str | Path) -> list[Row]:
@@ -104,7 +118,11 @@ def read_history(path: str | Path) -> list[Row]:
             value = row.get(key)
             if not isinstance(value, int | float) or isinstance(value, bool):
                 raise DataError(f"{path}: row {i}: '{key}' is missing or not a number")
-        row["iteration"] = int(row["iteration"])
+        iteration = iteration_number(row["iteration"])
+        if iteration is None:
+            raise DataError(f"{path}: row {i}: the iteration {row['iteration']!r} is not a "
+                            "whole number >= 0")  # fmt: skip
+        row["iteration"] = iteration
     return rows
 
 
@@ -151,6 +169,8 @@ def _read_csv(path: str | Path, text: str) -> list[Row]:
 __all__ = [
     "history_columns",
     "history_format",
+    "history_writer",
+    "iteration_number",
     "read_history",
     "summarize",
     "write_history",

@@ -14,7 +14,7 @@ A model file is a ``.npz`` archive (``docs/formats.md`` describes every field):
   that was never stopped.
 
 Writing goes to a temporary file in the same directory, is flushed to disk and then renamed
-over the target (:func:`twolayer.files.atomic_write`), so a crash never leaves a half-written
+over the target (:func:`twolayer.writing.atomic_write`), so a crash never leaves a half-written
 model; non-finite weights are refused.  Reading and checking a file is
 :mod:`twolayer.outputs.modelfile_reader`.
 """
@@ -33,10 +33,10 @@ from numpy.typing import NDArray
 
 from twolayer._version import installed_version
 from twolayer.errors import ModelFileError
-from twolayer.files import atomic_write
 from twolayer.outputs.history import Row, history_columns
 from twolayer.outputs.trained import Model
 from twolayer.state import EarlyStopping, TrainState
+from twolayer.writing import Writer, atomic_write
 
 FORMAT = "twolayer-model"
 FORMAT_VERSION = 1
@@ -74,6 +74,25 @@ def save_model(
     ModelFileError
         When a weight (or an optimizer buffer) is NaN or infinite: such a file is never written.
     """
+    write = model_writer(path, model, state=state, history=history)
+    atomic_write(path, write, error=ModelFileError)
+
+
+def model_writer(
+    path: str | Path,
+    model: Model,
+    *,
+    state: TrainState | None = None,
+    history: Sequence[Row] = (),
+) -> Writer:
+    """What :func:`save_model` writes, encoded and checked now and written by the function
+    returned, so several files can be written together (:func:`twolayer.writing.write_all`).
+
+    Raises
+    ------
+    ModelFileError
+        When a weight (or an optimizer buffer) is NaN or infinite.
+    """
     arrays = _model_arrays(model)
     meta = _model_meta(model)
     if state is not None:
@@ -89,7 +108,7 @@ def save_model(
         if name != "history" and not np.all(np.isfinite(a)):
             raise ModelFileError(f"refusing to save {path}: '{name}' holds NaN or infinite values")
     arrays["metadata"] = np.asarray(json.dumps(encode(meta), allow_nan=False))
-    atomic_write(path, lambda f: np.savez(f, **arrays), error=ModelFileError)  # type: ignore[arg-type]
+    return lambda f: np.savez(f, **arrays)  # type: ignore[arg-type]
 
 
 def _model_arrays(model: Model) -> dict[str, NDArray[Any]]:
@@ -214,4 +233,4 @@ def decode_float(value: Any, *, strict: bool = False) -> Any:
     return value
 
 
-__all__ = ["FORMAT_VERSION", "ModelFile", "save_model"]
+__all__ = ["FORMAT_VERSION", "ModelFile", "model_writer", "save_model"]

@@ -1,9 +1,12 @@
 """Reading a model file back, checking everything before it is trusted.
 
 Loading never unpickles (object arrays are refused before anything of them is read, by
-:func:`twolayer.files.read_npz`), checks every shape against the metadata and reports a
-truncated, corrupted or newer-format file as a :class:`~twolayer.errors.ModelFileError` that
-names the file.  The layout is :mod:`twolayer.outputs.modelfile`'s.
+:class:`twolayer.files.Npz`).  The metadata is read first; every array's header is then checked
+against it (shape, data type) before the array's data are inflated, so a small file cannot
+expand into gigabytes.  Every field that predicting or resuming uses is checked for its type,
+its range and its agreement with the others, and a truncated, corrupted, edited or
+newer-format file is a :class:`~twolayer.errors.ModelFileError` that names the file and the
+field.  The layout is :mod:`twolayer.outputs.modelfile`'s.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ from twolayer.activations import ACTIVATIONS
 from twolayer.config import TrainConfig
 from twolayer.data.prep import Preprocessing, Scaler
 from twolayer.errors import ConfigError, ModelFileError, TwoLayerError
-from twolayer.files import read_npz
+from twolayer.files import Npz, open_npz
 from twolayer.losses import LOSSES
 from twolayer.model import Params
-from twolayer.outputs.history import Row
+from twolayer.optim import make_optimizer
+from twolayer.outputs.history import Row, iteration_number
 from twolayer.outputs.modelfile import (
     CLASS_KINDS,
     FORMAT,
@@ -35,6 +39,11 @@ from twolayer.outputs.modelfile import (
 from twolayer.outputs.trained import Model
 from twolayer.state import EarlyStopping, TrainState
 
+FLOATS = ("float64", "float32")
+"""The data types of weights: a model is trained in one of them."""
+METADATA_LIMIT = 256 * 2**20
+"""The most bytes the metadata's text may take (it holds names and settings, not data)."""
+
 
 def load_model(path: str | Path) -> Model:
     """The model in a model file (see :func:`load_model_file`)."""
@@ -43,26 +52,29 @@ def load_model(path: str | Path) -> Model:
 
 def load_model_file(path: str | Path) -> ModelFile:
     """Read and check a model file; any problem is a :class:`ModelFileError` naming it."""
-    arrays = read_npz(path, ModelFileError, kinds={"metadata": "U"})
-    return _Reader(str(path), arrays).read()
+    with open_npz(path, ModelFileError) as npz:
+        return _Reader(str(path), npz).read()
 
 
 class _Reader:
     """Checks a model file's metadata and arrays against each other while rebuilding it."""
 
-    def __init__(self, path: str, arrays: dict[str, NDArray[Any]]) -> None:
-        self.path, self.arrays = path, arrays
+    def __init__(self, path: str, npz: Npz) -> None:
+        self.path, self.npz = path, npz
         self.meta = self._metadata()
 
     def fail(self, message: str) -> ModelFileError:
         return ModelFileError(f"{self.path}: {message}")
 
     def _metadata(self) -> dict[str, Any]:
-        raw = self.arrays.get("metadata")
-        if raw is None:
+        if "metadata" not in self.npz:
             raise self.fail("not a twolayer model file (no metadata)")
-        if raw.shape != ():
-            raise self.fail(f"metadata must be one text, got shape {raw.shape}")
+
+        def one_text(shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+            if shape != ():
+                raise self.fail(f"metadata must be one text, got shape {shape}")
+
+        raw = self.npz.read("metadata", "U", one_text, METADATA_LIMIT)
         try:
             meta = json.loads(str(raw))
         except (ValueError, RecursionError):  # also too-long integers, not only bad syntax
@@ -85,14 +97,22 @@ class _Reader:
             raise self.fail(f"metadata field '{key}' is missing or not {what}")
         return value
 
-    def array(self, name: str, shape: tuple[int, ...], kinds: str = "f") -> NDArray[Any]:
-        a = self.arrays.get(name)
-        if a is None:
+    def array(
+        self, name: str, shape: tuple[int, ...], dtypes: tuple[str, ...] = FLOATS
+    ) -> NDArray[Any]:
+        """The array ``name``, its header checked before its data are read: of ``shape`` and
+        one of the ``dtypes``, every value finite."""
+        if name not in self.npz:
             raise self.fail(f"array '{name}' is missing")
-        if a.shape != shape:
-            raise self.fail(f"array '{name}' has shape {a.shape}, expected {shape}")
-        if a.dtype.kind not in kinds:
-            raise self.fail(f"array '{name}' has data type {a.dtype}, expected floats")
+
+        def expected(found: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+            if found != shape:
+                raise self.fail(f"array '{name}' has shape {found}, expected {shape}")
+            if dtype.name not in dtypes:
+                raise self.fail(f"array '{name}' has data type {dtype}, expected "
+                                f"{' or '.join(dtypes)}")  # fmt: skip
+
+        a = self.npz.read(name, check=expected)
         if not np.all(np.isfinite(a)):
             raise self.fail(f"array '{name}' holds NaN or infinite values")
         return a
@@ -105,40 +125,71 @@ class _Reader:
         bias = self.get("bias", bool, "true or false")
         shapes = {"w1": (d_in, hidden), "w2": (hidden, d_out), "b1": (hidden,), "b2": (d_out,)}
         names = PARAM_NAMES if bias else PARAM_NAMES[:2]
-        params = Params(**{n: self.array(n, shapes[n]) for n in names})
+        w1 = self.array("w1", shapes["w1"])
+        same = (w1.dtype.name,)  # every weight and buffer in the weights' one dtype
+        params = Params(w1, *(self.array(n, shapes[n], same) for n in names[1:]))
         activation = self.get("activation", str, "text")
         loss = self.get("loss", str, "text")
         if activation not in ACTIVATIONS or loss not in LOSSES:
             raise self.fail(f"unknown activation {activation!r} or loss {loss!r}")
+        config = self._config()
+        if config is not None:
+            self._agrees(config, {"hidden": hidden, "bias": bias, "activation": activation,
+                                  "dtype": w1.dtype.name})  # fmt: skip
         model = Model(
             params,
             activation,
             loss,
             self._preprocessing(d_in, d_out),
-            self._config(),
+            config,
             self._names("feature_names", d_in),
             self._names("target_names", None),
             self._dict("summary") or {},
             self._dict("source"),
         )
-        state = self._state(params, shapes)
-        return ModelFile(model, state, self._history())
+        state = self._state(params, shapes, config)
+        return ModelFile(model, state, self._history(state))
+
+    def _agrees(self, config: TrainConfig, found: dict[str, Any]) -> None:
+        """The training configuration describes the network the file holds."""
+        for key, value in found.items():
+            if getattr(config, key) != value:
+                raise self.fail(f"metadata field 'config.{key}' is {getattr(config, key)!r} but "
+                                f"the network has {value!r}")  # fmt: skip
 
     def _preprocessing(self, d_in: int, d_out: int) -> Preprocessing:
-        flags = self._dict("standardized") or {}
-        x_scaler = self._scaler("x", d_in) if flags.get("x") is True else None
+        flags = self._standardized()
+        x_scaler = self._scaler("x", d_in) if flags["x"] else None
         task = self.get("task", str, "text")
         if task in ("classification", "multilabel"):
+            if flags["y"]:
+                raise self.fail("metadata field 'standardized.y' is true for class labels")
             classes = self._classes(d_out)
             return Preprocessing(x_scaler, None, classes, multilabel=task == "multilabel")
         if task != "regression":
             raise self.fail(f"unknown task {task!r}")
-        y_scaler = self._scaler("y", d_out) if flags.get("y") is True else None
+        y_scaler = self._scaler("y", d_out) if flags["y"] else None
         return Preprocessing(x_scaler, y_scaler, None)
 
+    def _standardized(self) -> dict[str, bool]:
+        """Which scalings the file holds: ``{"x": bool, "y": bool}``, each agreeing with the
+        arrays present (a scaling is never dropped or invented silently)."""
+        flags = self._dict("standardized")
+        if flags is None or set(flags) != {"x", "y"}:
+            raise self.fail("metadata field 'standardized' must be an object with keys x and y")
+        for key in ("x", "y"):
+            if not isinstance(flags[key], bool):
+                raise self.fail(f"metadata field 'standardized.{key}' must be true or false, "
+                                f"got {flags[key]!r}")  # fmt: skip
+            for part in ("mean", "scale"):
+                if not flags[key] and f"{key}_{part}" in self.npz:
+                    raise self.fail(f"array '{key}_{part}' is present but metadata field "
+                                    f"'standardized.{key}' is false")  # fmt: skip
+        return flags
+
     def _scaler(self, prefix: str, size: int) -> Scaler:
-        mean = self.array(f"{prefix}_mean", (size,))
-        scale = self.array(f"{prefix}_scale", (size,))
+        mean = self.array(f"{prefix}_mean", (size,), ("float64",))
+        scale = self.array(f"{prefix}_scale", (size,), ("float64",))
         if np.any(scale <= 0):
             raise self.fail(f"array '{prefix}_scale' holds a scale that is not positive")
         return Scaler(mean.astype(np.float64), scale.astype(np.float64))
@@ -188,34 +239,44 @@ class _Reader:
             raise self.fail(f"metadata field '{key}' is not an object")
         return value
 
-    def _state(self, params: Params, shapes: dict[str, tuple[int, ...]]) -> TrainState | None:
+    def _state(
+        self, params: Params, shapes: dict[str, tuple[int, ...]], config: TrainConfig | None
+    ) -> TrainState | None:
         meta = self._dict("state")
         if meta is None:
             return None
         try:
-            return self._state_from(meta, params, shapes)
+            return self._state_from(meta, params, shapes, config)
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, TwoLayerError):
                 raise
             raise self.fail(f"the training state is invalid ({_describe(exc)})") from None
 
     def _state_from(
-        self, meta: dict[str, Any], params: Params, shapes: dict[str, tuple[int, ...]]
-    ) -> TrainState:
+        self, meta: dict[str, Any], params: Params, shapes: dict[str, tuple[int, ...]],
+        config: TrainConfig | None,
+    ) -> TrainState:  # fmt: skip
         names = list(params.named())
+        dtype = (params.w1.dtype.name,)
 
         def like_params(prefix: str) -> Params:
-            return Params(**{n: self.array(f"{prefix}.{n}", shapes[n]) for n in names})
+            return Params(**{n: self.array(f"{prefix}.{n}", shapes[n], dtype) for n in names})
 
         buffers = meta["optimizer_buffers"]
         if not isinstance(buffers, list) or not all(isinstance(b, str) for b in buffers):
             raise self.fail("the training state's optimizer buffers are not a list of names")
+        if config is not None and sorted(buffers) != (wanted := _buffers(config.optimizer, params)):
+            raise self.fail(f"the training state holds the optimizer buffers {sorted(buffers)}; "
+                            f"metadata field 'config.optimizer' {config.optimizer!r} keeps "
+                            f"{wanted}")  # fmt: skip
 
         def tracker(fields: dict[str, Any], prefix: str) -> EarlyStopping:
+            if not isinstance(fields["has_params"], bool):
+                raise TypeError(f"has_params is {fields['has_params']!r}, not true or false")
             return EarlyStopping(
                 best_loss=decode_float(fields["best_loss"], strict=True),
                 best_iteration=_int(fields["best_iteration"], -1),
-                best_params=like_params(prefix) if fields["has_params"] is True else None,
+                best_params=like_params(prefix) if fields["has_params"] else None,
                 wait=_int(fields["wait"]),
             )
 
@@ -241,25 +302,34 @@ class _Reader:
             first_loss=None if first is None else decode_float(first, strict=True),
         )
 
-    def _history(self) -> list[Row]:
+    def _history(self, state: TrainState | None) -> list[Row]:
         columns = self.meta.get("history_columns")
         if columns is None:
             return []
         if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
             raise self.fail("metadata field 'history_columns' is not a list of names")
-        table = self.arrays.get("history")
-        if table is None:
+        if "history" not in self.npz:
             raise self.fail("array 'history' is missing")
-        if table.ndim != 2 or table.shape[1] != len(columns) or table.dtype.kind != "f":
-            raise self.fail(f"array 'history' has shape {table.shape} for {len(columns)} columns")
+        most = None if state is None else state.iteration  # one row per iteration run
+
+        def table_of_rows(shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+            if len(shape) != 2 or shape[1] != len(columns) or dtype.kind != "f":
+                raise self.fail(f"array 'history' has shape {shape} for {len(columns)} columns")
+            if most is not None and shape[0] > most:
+                raise self.fail(f"array 'history' has {shape[0]} rows for {most} iterations")
+
+        table = self.npz.read("history", check=table_of_rows)
         rows = [
             {c: (None if math.isnan(v) else v) for c, v in zip(columns, r, strict=True)}
             for r in table.tolist()
         ]
-        for row in rows:
-            iteration: Any = row.get("iteration")
-            if iteration is not None:
-                row["iteration"] = int(iteration)
+        for i, row in enumerate(rows, start=1):
+            if "iteration" in row:
+                iteration = iteration_number(row["iteration"])
+                if iteration is None:
+                    raise self.fail(f"array 'history', row {i}: the iteration "
+                                    f"{row['iteration']} is not a whole number >= 0")  # fmt: skip
+                row["iteration"] = iteration
         return rows
 
 
@@ -271,6 +341,13 @@ def _int(value: Any, smallest: int = 0) -> int:
     if not _is_int(value) or value < smallest:
         raise TypeError(f"{value!r} is not a count from {smallest}")
     return int(value)
+
+
+def _buffers(optimizer: str, params: Params) -> list[str]:
+    """The buffers that ``optimizer`` keeps in a training state (none for gd and lbfgs)."""
+    if optimizer == "lbfgs":
+        return []
+    return sorted(make_optimizer(optimizer).init(params.map(lambda p: p[:0])))
 
 
 def _check_rng_state(rng_state: Any) -> None:

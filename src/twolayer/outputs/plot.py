@@ -9,9 +9,9 @@ loss is positive (losses fall over orders of magnitude).  matplotlib is an optio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from twolayer.backend import import_optional
 from twolayer.errors import ConfigError, DataError
@@ -104,12 +104,24 @@ def plot_history(
 ) -> None:  # fmt: skip
     """Draw :func:`draw_history` into ``path``, written atomically; the format follows the
     extension (.png, .svg, .pdf)."""
-    from twolayer.files import atomic_write
+    from twolayer.writing import atomic_write
 
+    atomic_write(path, plot_writer(rows, path, title=title, loss=loss, samples=samples))
+
+
+def plot_writer(
+    rows: Sequence[dict[str, Any]],
+    path: str | Path,
+    *,
+    title: str = "",
+    loss: str | None = None,
+    samples: dict[str, int] | None = None,
+) -> Callable[[IO[bytes]], object]:
+    """What :func:`plot_history` writes: the figure drawn now, saved by the function returned."""
     check_image_path(path)
     fig = draw_history(rows, title=title, loss=loss, samples=samples)
     fmt = Path(path).suffix.lower()[1:]
-    atomic_write(path, lambda f: fig.savefig(f, format=fmt))
+    return lambda f: fig.savefig(f, format=fmt)
 
 
 __all__ = [
@@ -117,5 +129,6 @@ __all__ = [
     "check_image_path",
     "draw_history",
     "plot_history",
+    "plot_writer",
     "require_matplotlib",
 ]
