@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
-import math
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -25,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from twolayer.backend import get_backend, import_optional, is_dask_array, require, to_numpy
+from twolayer.backend import get_backend, is_dask_array, to_numpy
 from twolayer.config import TrainConfig
 from twolayer.data.chunks import open_data
 from twolayer.data.datasets import check_source, load_source
@@ -39,7 +37,6 @@ from twolayer.data.prep import (
 from twolayer.engines.dask import cluster
 from twolayer.errors import ConfigError, DataError, ModelFileError
 from twolayer.memory import check_network
-from twolayer.metrics import format_metrics, score
 from twolayer.model import Params
 from twolayer.outputs.callbacks import (
     Checkpoint,
@@ -53,6 +50,7 @@ from twolayer.outputs.callbacks import (
 from twolayer.outputs.history import history_format, history_writer
 from twolayer.outputs.modelfile import ModelFile
 from twolayer.outputs.plot import check_image_path, plot_writer, require_matplotlib
+from twolayer.outputs.report import print_report, set_metrics
 from twolayer.outputs.trained import Model
 from twolayer.state import Callback, TrainResult, TrainState
 from twolayer.train import train
@@ -319,9 +317,9 @@ def report(
     session: Session, model: Model, result: TrainResult, data: _Data, seconds: float,
     out: str | None,
 ) -> None:  # fmt: skip
-    """Metrics on the training, validation and test sets held in memory: printed lines (except
-    on the seed's random draws, whose output stays the seed's), and with ``json`` one JSON
-    line."""
+    """Metrics on the training, validation and test sets held in memory (or on chunked data),
+    the notes on how the run ended, and with ``json`` one JSON line
+    (:mod:`twolayer.outputs.report`)."""
     config, train_set = data.config, data.train_set
     sets: dict[str, Dataset] = {}
     if train_set is not None:
@@ -334,79 +332,12 @@ def report(
             sets = {"train": train_set.subset(fit_idx), "validation": train_set.subset(val_idx)}
         if data.test_set is not None:
             sets["test"] = data.test_set
-    metrics = {
-        name: score(model.task, s.y, model.predict(s.x), s.weight) for name, s in sets.items()
-    }
-    if train_set is None and is_dask_array(data.x):  # chunked data: the same metrics, by chunk
-        metrics = {"train": chunked_metrics(model, data.x, data.y)}
-    if session.source["kind"] != "random":
-        for name, values in metrics.items():
-            print(format_metrics(name, values))
-    for line in notes(session, result, config):
-        print(f"{session.prog}: {line}", file=sys.stderr)
-    if session.json:
-        last = result.history[-1] if result.history else None
-
-        def finite(v: float | None) -> float | None:
-            return v if v is not None and math.isfinite(v) else None
-
-        summary = {
-            "iterations": result.state.iteration,
-            "iterations_run": len(result.history),
-            "stop_reason": result.stop_reason,
-            "final_loss": finite(last.loss) if last else None,
-            "final_val_loss": finite(last.val_loss) if last else None,
-            "seconds": seconds,
-            "metrics": metrics,
-            "model": out,
-        }
-        print(json.dumps(summary))
-
-
-def chunked_metrics(model: Model, x: Any, y: Any) -> dict[str, float]:
-    """The regression metrics of ``model`` on Dask arrays ``x`` (N, D_in) and ``y`` (N, D_out):
-    the predictions are computed chunk by chunk (``x`` is never gathered), then they and the
-    targets, D_out columns wide, are scored as in memory."""
-    da = require("dask")
-    d_out = model.params.w2.shape[1]
-    pred = da.map_blocks(
-        lambda block: model.predict(np.asarray(block)), x.rechunk({1: x.shape[1]}),
-        chunks=(x.chunks[0], (d_out,)), dtype=model.dtype,
+    chunked = (data.x, data.y) if train_set is None and is_dask_array(data.x) else None
+    print_report(
+        model, result, set_metrics(model, sets, chunked), seconds=seconds, out=out,
+        real_data=session.source["kind"] != "random", resumed=session.saved is not None,
+        json_line=session.json, prog=session.prog,
     )  # fmt: skip
-    y_true, y_pred = import_optional("dask", "Dask", "dask").compute(y, pred)
-    return score(model.task, y_true, y_pred)
-
-
-SEED_RECIPE = {"optimizer": "gd", "lr": 1e-6, "init": "normal", "bias": False}
-"""The seed's recipe, made for its standard-normal draws (``TrainConfig``'s defaults)."""
-
-
-def notes(session: Session, result: TrainResult, config: TrainConfig) -> list[str]:
-    """What the printed losses do not say: why a run stopped before its iterations, and a hint
-    when the seed's recipe is used on real data (where it cannot fit: no biases, a rate made for
-    the seed's sums)."""
-    lines = []
-    state = result.state
-    if result.stop_reason == "early_stopping":
-        best = state.early.best_iteration
-        lines.append(
-            f"early stopping after iteration {state.iteration - 1}: no progress for "
-            f"{config.patience} iterations; kept the weights of iteration {best}"
-        )
-    elif result.stop_reason == "converged":
-        lines.append(
-            f"converged after iteration {state.iteration - 1}: the training loss made no progress "
-            f"for {config.n_iter_no_change} iterations"
-        )
-    elif result.stop_reason == "max_fun":
-        lines.append(f"lbfgs stopped after {config.max_fun} loss evaluations (--max-fun)")
-    seed_recipe = all(getattr(config, k) == v for k, v in SEED_RECIPE.items())
-    if seed_recipe and session.source["kind"] != "random" and session.saved is None:
-        lines.append(
-            "hint: these are the seed's settings, made for its random draws; for real data start "
-            "from --optimizer adam --lr 1e-3 --bias --init he --batch-size 200 (docs/data.md)"
-        )
-    return lines
 
 
 def train_on_cluster(
