@@ -154,8 +154,9 @@ def test_blocks_cover_every_sample_once() -> None:
     assert rows is not None and rows % 8 == 0 and rows >= inplace.MIN_BLOCK_ROWS
     x, y, params = seed_draws(0, SeedProblem(37, 4, 3, 2))
     ws = inplace.Workspace(x, y, params, blocks=8)
-    assert ws.hidden.blocked and len(ws.hidden.blocks) == 5
-    assert sum(part.stop - part.start for _, _, part in ws.hidden.blocks) == 37
+    parts = ws.parts()  # every lane's blocks
+    assert ws.hidden.blocked and len(parts) == 5
+    assert [(p.start, p.stop) for p in parts] == [(0, 8), (8, 16), (16, 24), (24, 32), (32, 37)]
 
 
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "nesterov"])
@@ -166,9 +167,9 @@ def test_blocked_loop_matches_the_seeds_loop_to_rounding(optimizer: str, fuse: b
     whole = inplace.Workspace(x, y, params, optimizer=optimizer, blocks=0, alive=True)
     blocked = inplace.Workspace(x, y, params, optimizer=optimizer, blocks=64, fuse=fuse, alive=True)
     assert blocked.hidden.blocked and not whole.hidden.blocked
-    assert blocked.hidden.fused == fuse and sum(b is not None for b in blocked.x_blocks) == (
-        5 if fuse else 0
-    )
+    lanes = [blocked.x_blocks, *(xs for _, xs, _, _ in blocked.lanes)]
+    assert blocked.hidden.fused == fuse
+    assert sum(b is not None for xs in lanes for b in xs) == (5 if fuse else 0)
     for _ in range(100):
         a, b = whole.loss_and_grads(), blocked.loss_and_grads()
         assert b == pytest.approx(a, rel=1e-13)
@@ -235,7 +236,10 @@ def _traced_bytes(step: Callable[[], None], iterations: int = 100) -> tuple[int,
 
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "nesterov"])
 @pytest.mark.parametrize(("blocks", "fuse"), [(0, False), (32, False), (32, True)])
-def test_steady_state_iterations_allocate_nothing(optimizer: str, blocks: int, fuse: bool) -> None:
+def test_steady_state_iterations_allocate_nothing(
+    optimizer: str, blocks: int, fuse: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inplace, "lane_count", lambda blocks: 1)  # lanes: the test below
     x, y, params = seed_draws(0, SeedProblem(64, 1000, 100, 10))
     ws = inplace.Workspace(x, y, params, optimizer=optimizer, blocks=blocks, fuse=fuse, alive=True)
     smallest = min(a.nbytes for a in _arrays(ws) if a.ndim)
@@ -250,6 +254,23 @@ def test_steady_state_iterations_allocate_nothing(optimizer: str, blocks: int, f
     # NumPy's per-call bookkeeping (iterator objects, freed within the call) is traced too;
     # anything the size of one of the loop's arrays would show here.
     assert transient < 2048 < smallest
+
+
+def test_lanes_allocate_no_array(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(inplace, "lane_count", lambda blocks: 2)
+    x, y, params = seed_draws(0, SeedProblem(2000, 1000, 100, 50))  # arrays above 16 KiB
+    ws = inplace.Workspace(x, y, params, blocks=256, fuse=True, alive=True)
+    assert len(ws.lanes) == 1
+    smallest = min(a.nbytes for a in _arrays(ws) if a.ndim)
+
+    def step() -> None:
+        ws.loss_and_grads()
+        ws.update(1e-9)
+        ws.hidden.active[...] = False
+
+    net, transient = _traced_bytes(step)
+    # the thread pool's bookkeeping (futures, its queue) is all that comes and goes
+    assert net == 0 and transient < smallest
 
 
 def _arrays(ws: inplace.Workspace) -> list[np.ndarray]:

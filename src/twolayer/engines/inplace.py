@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 
 from twolayer.config import TrainConfig
 from twolayer.engines.base import Epoch, Guard
+from twolayer.engines.lanes import lane_count, run_lanes
 from twolayer.engines.portable import norm
 from twolayer.losses import squared_error_into, squared_scale
 from twolayer.model import Buffers, Grads, Params, backward_into, forward_into
@@ -81,6 +82,8 @@ class HiddenPass:
     fused : with blocks, make ``h`` and ``grad_h`` one block tall and reused by every block,
         whose products with x are then taken inside :meth:`block`: no (N, H) array exists.
     alive : also keep the (H,) mask of units active for some sample (:meth:`alive`).
+    lane, lanes : keep only blocks ``lane, lane + lanes, ...`` (:mod:`twolayer.engines.lanes`:
+        each lane has buffers of its own).
     """
 
     def __init__(
@@ -92,6 +95,8 @@ class HiddenPass:
         *,
         fused: bool = False,
         alive: bool = False,
+        lane: int = 0,
+        lanes: int = 1,
     ) -> None:
         n, d_out = y.shape
         dtype = y.dtype
@@ -119,6 +124,7 @@ class HiddenPass:
             buf = Buffers(self.h[local], a[local], mask[:rows_here], y_pred[:rows_here],
                           diff[:rows_here], square[:rows_here], self.grad_h[local])  # fmt: skip
             self.blocks.append((buf, y[part], part))
+        self.blocks = self.blocks[lane::lanes]
 
     def block(
         self,
@@ -170,6 +176,11 @@ class HiddenPass:
         return found
 
 
+Lane = tuple["HiddenPass", list[FloatArray | None], FloatArray, FloatArray]
+"""A lane's blocks (a :class:`HiddenPass`), their rows of x, and its shares of grad_w1 (the
+lane's sum, one block's)."""
+
+
 class Workspace:
     """Every array one full-batch epoch of the in-place engine touches, allocated once.
 
@@ -208,6 +219,10 @@ class Workspace:
         fused = d_in * hidden * x.dtype.itemsize <= FUSE_BYTES if fuse is None else fuse
         self.x, self.mu = x, mu
         self.hidden = HiddenPass(y, hidden, loss, rows, fused=fused, alive=alive)
+        # Fused blocks may be shared among lanes, each with its own buffers (engines/lanes.py).
+        count = lane_count(len(self.hidden.blocks)) if self.hidden.fused else 1
+        if count > 1:
+            self.hidden = HiddenPass(y, hidden, loss, rows, fused=True, alive=alive, lanes=count)
         self.params = Params(params.w1.copy(), params.w2.copy())  # (D_in, H), (H, D_out)
         self.grads = Grads(np.empty_like(self.params.w1), self.hidden.grad_w2)
         self.scratch = Params(np.empty_like(self.params.w1), np.empty_like(self.params.w2))
@@ -228,22 +243,52 @@ class Workspace:
             self.x_blocks = [x]
         elif self.hidden.fused:
             self.x_blocks = [x[part] for _, _, part in self.hidden.blocks]
+        # Lanes 1, 2, ...: their blocks, buffers, and shares of grad_w1 (full and per block).
+        self.lanes: list[Lane] = [
+            (lane, [x[part] for _, _, part in lane.blocks], np.empty_like(self.params.w1),
+             np.empty_like(self.params.w1))
+            for lane in (HiddenPass(y, hidden, loss, rows, fused=True, alive=alive, lane=k,
+                                    lanes=count) for k in range(1, count))
+        ]  # fmt: skip
+
+    def parts(self) -> list[slice]:
+        """The rows of every block of every lane, in the order of the samples."""
+        passes = [self.hidden, *(lane for lane, _, _, _ in self.lanes)]
+        return sorted((part for p in passes for _, _, part in p.blocks), key=lambda s: s.start)
 
     def loss_and_grads(self) -> float:
         """Forward pass, loss and backward pass for the current weights; return the loss."""
-        w1, w2, grad_w1, hidden = self.params.w1, self.params.w2, self.grads.w1, self.hidden
-        partial = self.scratch.w1  # a block's share of grad_w1; update() overwrites it later
+        w1, grad_w1, hidden = self.params.w1, self.grads.w1, self.hidden
         if self.whole_products:
             np.matmul(self.x, w1, out=hidden.h)  # h = x @ w1 for all samples
+        # a block's share of grad_w1 goes to scratch (update() overwrites it later)
+        lane_zero: Lane = (hidden, self.x_blocks, grad_w1, self.scratch.w1)
+        lanes = [lane_zero, *self.lanes]
+        sums = run_lanes(lambda k: self._blocks(*lanes[k]), len(lanes))
+        for lane, _, lane_grad_w1, _ in self.lanes:  # the lanes' shares, added in order
+            np.add(grad_w1, lane_grad_w1, out=grad_w1)
+            np.add(hidden.grad_w2, lane.grad_w2, out=hidden.grad_w2)
+            if lane.track_alive:
+                np.logical_or(hidden.active, lane.active, out=hidden.active)
+                lane.active[...] = False
+        if self.whole_products:
+            np.matmul(self.x.T, hidden.grad_h, out=grad_w1)  # grad_w1 = x.T @ grad_h
+        return hidden.finish(sum(sums))
+
+    def _blocks(
+        self, hidden: HiddenPass, x_blocks: list[FloatArray | None], grad_w1: FloatArray,
+        partial: FloatArray,
+    ) -> float:  # fmt: skip
+        """One lane's blocks, in order: their sum of squares; their shares of grad_w1 summed
+        into ``grad_w1`` (``partial`` holds each block's) and of grad_w2 into the lane's."""
+        w1, w2 = self.params.w1, self.params.w2
         sse = 0.0
-        for i, x in enumerate(self.x_blocks):
+        for i, x in enumerate(x_blocks):
             target = None if x is None else (partial if i else grad_w1)
             sse += hidden.block(i, w1, w2, x, target)
             if i and x is not None:
                 np.add(grad_w1, partial, out=grad_w1)
-        if self.whole_products:
-            np.matmul(self.x.T, hidden.grad_h, out=grad_w1)  # grad_w1 = x.T @ grad_h
-        return hidden.finish(sse)
+        return sse
 
     def update(self, lr: float) -> None:
         """One optimizer step at rate ``lr`` for w1 and w2, in place (``optim.step_into``)."""
