@@ -82,7 +82,7 @@ def test_checks_become_targets() -> None:
         False,
     )
     process = (
-        "whole process, twolayer seed --quiet vs the seed's script (T(10000) - T(1)): <= 0.90x"
+        "whole process, twolayer seed --quiet vs the seed's script (T(10000) - T(1)): <= 0.95x"
     )
     assert verdicts[process] == ("0.800x (8.00 s vs 10.00 s)", True)
 
@@ -110,3 +110,22 @@ def test_json_keeps_every_timing_and_the_targets(tiny_result: BenchResult) -> No
     (w,) = data["workloads"]
     assert [len(r["times"]) for r in w["rows"]] == [2, 2, 2, 2, 2, 0]
     assert data["targets"][0]["figure"] == "not measured"  # no seed workload in this run
+
+
+def test_tall_targets_against_jax_and_the_peak() -> None:
+    rows = [
+        Row("seed's loop (NumPy)", "float64", "", [2.0], [3.0]),
+        Row("twolayer direct", "float64", "", [0.8], [3.0]),
+        Row("twolayer direct", "float32", "", [0.5], [3.0]),
+        Row("JAX jit", "float64", "", [1.0], [3.0]),
+        Row("JAX jit", "float32", "", [0.5], [3.0]),
+    ]
+    tall = WorkloadResult(WORKLOADS["tall"], 5, rows)
+    result = BenchResult({}, {"float64": 80.0, "float32": 160.0}, [tall], {}, {})
+    verdicts = {t.text: (t.figure, t.met) for t in report.targets(result)}
+    assert verdicts["tall, direct float64: <= 0.85x JAX jit"] == ("0.800x (0.8 s vs 1 s)", True)
+    assert verdicts["tall, direct float32: <= 0.90x JAX jit"] == ("1.000x (0.5 s vs 0.5 s)", False)
+    share = report.gflops(tall, rows[1]) / 80.0
+    figure, met = verdicts["tall, direct float64: >= 50% of the float64 peak"]
+    assert figure.startswith(f"{100 * share:.0f}%") and met == (share >= 0.5)
+    assert verdicts["wide, direct float32: >= 90% of the float32 peak"] == ("not measured", None)
