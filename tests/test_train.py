@@ -94,6 +94,10 @@ def test_non_finite_loss_is_reported_and_never_applied() -> None:
         train(x, y_bad, TrainConfig(), params)
     with pytest.raises(DataError, match="not finite in float32"):
         train(x * 1e38, y, TrainConfig(dtype="float32"), params)
+    # finite entries whose sum overflows are still finite data (the check looks closer)
+    from twolayer.train import _check_finite
+
+    _check_finite(np.full((4, 3), 1e308), "x", "float64")
     # finite data whose loss overflows at the start: the data, not the rate, is to blame
     with pytest.raises(DivergenceError, match="the loss of the starting weights is inf: the data"):
         train(x * 1e300, y, TrainConfig(), params)

@@ -320,12 +320,16 @@ def _checked_data(x: Array, y: Array, config: TrainConfig) -> tuple[Array, Array
 def _check_finite(a: Array, name: str, dtype: str, *, sparse: bool = False) -> None:
     """A DataError naming the first non-finite entry of ``a`` (after the cast to ``dtype``, so
     values too large for float32 are caught too): bad data, not the learning rate, is then
-    to blame.  One pass over the data, before any training."""
+    to blame.  One pass over the data, before any training: their sum, which is finite unless
+    some entry is not (or the finite entries overflow it, when the entries are looked at one by
+    one), so no array the size of the data is made."""
     if is_dask_array(a):
         finite = bool(require("dask").isfinite(a).all().compute())
     else:
         xp = namespace(a)
-        finite = bool(xp.all(xp.isfinite(a)))
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflowing sum: look closer
+            total = float(xp.sum(a))
+        finite = math.isfinite(total) or bool(xp.all(xp.isfinite(a)))
     if finite:
         return
     if sparse or is_dask_array(a):
