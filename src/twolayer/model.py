@@ -217,9 +217,9 @@ class Buffers(NamedTuple):
     h: NDArray[Any]
     """(n, H): ``x @ w1``."""
     a: NDArray[Any]
-    """(n, H): ``relu(h)``; may be ``h`` itself (the mask keeps what backward needs)."""
-    mask: NDArray[np.bool_]
-    """(n, H): ``h < 0``."""
+    """(n, H): ``relu(h)``; may be ``h`` itself (``keep`` holds what backward needs)."""
+    keep: NDArray[Any]
+    """(n, H), of h's dtype: 1 where ``h >= 0`` (the gradient passes), 0 where ``h < 0``."""
     y_pred: NDArray[Any]
     """(n, D_out)."""
     diff: NDArray[Any]
@@ -239,7 +239,7 @@ def forward_into(w1: NDArray[Any], w2: NDArray[Any], x: NDArray[Any] | None, buf
     """
     if x is not None:
         np.matmul(x, w1, out=buf.h)  # h = x @ w1, (n, D_in) @ (D_in, H) -> (n, H)
-    relu_into(buf.h, buf.a, buf.mask)  # a = relu(h)
+    relu_into(buf.h, buf.a, buf.keep)  # a = relu(h)
     np.matmul(buf.a, w2, out=buf.y_pred)  # y_pred = a @ w2, (n, H) @ (H, D_out) -> (n, D_out)
 
 
@@ -255,7 +255,7 @@ def backward_into(
     (D_in, H) (without them the caller takes ``x.T @ grad_h`` itself)."""
     np.matmul(buf.a.T, buf.diff, out=grad_w2)  # grad_w2 = a.T @ grad_y_pred
     np.matmul(buf.diff, w2.T, out=buf.grad_h)  # grad_a = grad_y_pred @ w2.T, (n, H)
-    relu_backward_into(buf.grad_h, buf.mask)  # grad_h = relu_backward(h, a, grad_a)
+    relu_backward_into(buf.grad_h, buf.keep)  # grad_h = relu_backward(h, a, grad_a)
     if x is not None and grad_w1 is not None:
         np.matmul(x.T, buf.grad_h, out=grad_w1)  # grad_w1 = x.T @ grad_h
 

@@ -113,7 +113,8 @@ class HiddenPass:
         a = self.h if self.blocked else np.empty((n, hidden), dtype)  # relu(h)
         self.active = np.zeros(hidden, bool)  # (H,), with alive: units active somewhere
         self.block_active = np.empty(hidden, bool)
-        mask = np.empty((size, hidden), bool)  # h < 0, then a != 0 when tracking
+        self.block_max = np.empty(hidden, dtype)  # (H,): each unit's largest activation
+        keep = np.empty((size, hidden), dtype)  # 1 where h >= 0, 0 where h < 0
         y_pred, diff, square = (np.empty((size, d_out), dtype) for _ in range(3))
         self.partial_w2 = np.empty_like(self.grad_w2)  # one block's share of grad_w2
         self.blocks: list[tuple[Buffers, FloatArray, slice]] = []  # views made once
@@ -121,7 +122,7 @@ class HiddenPass:
             part = slice(start, min(start + size, n))
             rows_here = part.stop - start
             local = slice(0, rows_here) if self.fused else part
-            buf = Buffers(self.h[local], a[local], mask[:rows_here], y_pred[:rows_here],
+            buf = Buffers(self.h[local], a[local], keep[:rows_here], y_pred[:rows_here],
                           diff[:rows_here], square[:rows_here], self.grad_h[local])  # fmt: skip
             self.blocks.append((buf, y[part], part))
         self.blocks = self.blocks[lane::lanes]
@@ -147,8 +148,8 @@ class HiddenPass:
         if i:
             np.add(self.grad_w2, self.partial_w2, out=self.grad_w2)
         if self.track_alive:
-            np.not_equal(buf.a, 0, out=buf.mask)
-            np.any(buf.mask, axis=0, out=self.block_active)
+            np.maximum.reduce(buf.a, axis=0, out=self.block_max)  # a >= 0: active where > 0
+            np.greater(self.block_max, 0, out=self.block_active)
             np.logical_or(self.active, self.block_active, out=self.active)
         return sse
 
