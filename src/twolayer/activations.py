@@ -54,11 +54,16 @@ def relu_backward(h: Array, a: Array, grad_a: Array) -> Array:
     return namespace(h).where(h < 0, 0.0, grad_a)
 
 
-def relu_into(h: NDArray[Any], a: NDArray[Any], keep: NDArray[Any]) -> None:
+def relu_into(
+    h: NDArray[Any], a: NDArray[Any], keep: NDArray[Any], mask: NDArray[np.bool_]
+) -> None:
     """:func:`relu`'s twin for NumPy buffers: ``a = max(0, h)``, and ``keep`` (of h's dtype) 1
-    where ``h >= 0`` and 0 where ``h < 0``, for :func:`relu_backward_into` (``a`` may be ``h``
-    itself, which ``keep`` makes possible)."""
-    np.heaviside(h, 1.0, out=keep)  # 0 where h < 0, 1 where h >= 0
+    where the gradient passes, ``not (h < 0)``, and 0 where ``h < 0``, for
+    :func:`relu_backward_into` (``a`` may be ``h`` itself, which ``keep`` makes possible);
+    ``mask`` is boolean scratch of the same shape."""
+    np.less(h, 0, out=mask)
+    np.logical_not(mask, out=mask)  # where the gradient passes: h >= 0 (and NaN, as the seed's)
+    np.copyto(keep, mask)  # as 1.0 and 0.0
     np.maximum(h, 0, out=a)
 
 
@@ -66,8 +71,8 @@ def relu_backward_into(grad: NDArray[Any], keep: NDArray[Any]) -> None:
     """:func:`relu_backward`'s twin: turn ``grad_a`` into ``grad_h`` in place, zeroing it where
     ``h < 0`` (the seed's ``grad_h[h < 0] = 0``) by multiplying with ``keep``: the same numbers
     (a zeroed entry may be ``-0.0``, equal to 0 in every sum and product), several times faster
-    than writing zeros where a boolean mask says (``np.putmask``).  Only a NaN ``h``, whose loss
-    the divergence guard stops before any update, would differ."""
+    than writing zeros where a boolean mask says (``np.putmask``); an infinite ``grad_a`` where
+    ``h < 0`` would give NaN, in a step whose loss the divergence guard stops first."""
     np.multiply(grad, keep, out=grad)
 
 

@@ -220,6 +220,8 @@ class Buffers(NamedTuple):
     """(n, H): ``relu(h)``; may be ``h`` itself (``keep`` holds what backward needs)."""
     keep: NDArray[Any]
     """(n, H), of h's dtype: 1 where ``h >= 0`` (the gradient passes), 0 where ``h < 0``."""
+    mask: NDArray[np.bool_]
+    """(n, H): boolean scratch of the ReLU."""
     y_pred: NDArray[Any]
     """(n, D_out)."""
     diff: NDArray[Any]
@@ -239,7 +241,7 @@ def forward_into(w1: NDArray[Any], w2: NDArray[Any], x: NDArray[Any] | None, buf
     """
     if x is not None:
         np.matmul(x, w1, out=buf.h)  # h = x @ w1, (n, D_in) @ (D_in, H) -> (n, H)
-    relu_into(buf.h, buf.a, buf.keep)  # a = relu(h)
+    relu_into(buf.h, buf.a, buf.keep, buf.mask)  # a = relu(h)
     np.matmul(buf.a, w2, out=buf.y_pred)  # y_pred = a @ w2, (n, H) @ (H, D_out) -> (n, D_out)
 
 

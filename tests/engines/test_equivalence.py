@@ -114,7 +114,7 @@ def batch() -> tuple[Any, ...]:
 def test_forward_and_backward_into_are_forward_and_backward(batch: tuple[Any, ...]) -> None:
     x, y, params = batch
     n, hidden, d_out = x.shape[0], params.w1.shape[1], y.shape[1]
-    buf = Buffers(*(np.empty((n, hidden)) for _ in range(2)), np.empty((n, hidden)),
+    buf = Buffers(*(np.empty((n, hidden)) for _ in range(3)), np.empty((n, hidden), bool),
                   *(np.empty((n, d_out)) for _ in range(3)), np.empty((n, hidden)))  # fmt: skip
     y_pred, cache = forward(params, x)
     forward_into(params.w1, params.w2, x, buf)
@@ -137,7 +137,7 @@ def test_relu_into_is_relu() -> None:
     h = np.array([[-1.5, 0.0, 2.0], [3.0, -0.0, -2.0]])
     grad_a = np.arange(6.0).reshape(2, 3) + 1
     a, mask = np.empty_like(h), np.empty_like(h)  # keep: of h's dtype
-    relu_into(h, a, mask)
+    relu_into(h, a, mask, np.empty(h.shape, bool))
     assert np.array_equal(a, relu(h))
     relu_backward_into(grad_a, mask)
     assert np.array_equal(grad_a, relu_backward(h, relu(h), np.arange(6.0).reshape(2, 3) + 1))

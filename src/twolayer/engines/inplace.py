@@ -115,6 +115,7 @@ class HiddenPass:
         self.block_active = np.empty(hidden, bool)
         self.block_max = np.empty(hidden, dtype)  # (H,): each unit's largest activation
         keep = np.empty((size, hidden), dtype)  # 1 where h >= 0, 0 where h < 0
+        mask = np.empty((size, hidden), bool)  # the ReLU's scratch
         y_pred, diff, square = (np.empty((size, d_out), dtype) for _ in range(3))
         self.partial_w2 = np.empty_like(self.grad_w2)  # one block's share of grad_w2
         self.blocks: list[tuple[Buffers, FloatArray, slice]] = []  # views made once
@@ -122,8 +123,9 @@ class HiddenPass:
             part = slice(start, min(start + size, n))
             rows_here = part.stop - start
             local = slice(0, rows_here) if self.fused else part
-            buf = Buffers(self.h[local], a[local], keep[:rows_here], y_pred[:rows_here],
-                          diff[:rows_here], square[:rows_here], self.grad_h[local])  # fmt: skip
+            buf = Buffers(self.h[local], a[local], keep[:rows_here], mask[:rows_here],
+                          y_pred[:rows_here], diff[:rows_here], square[:rows_here],
+                          self.grad_h[local])  # fmt: skip
             self.blocks.append((buf, y[part], part))
         self.blocks = self.blocks[lane::lanes]
 
