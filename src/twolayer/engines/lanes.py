@@ -26,6 +26,7 @@ MAX_LANES = 8
 
 T = TypeVar("T")
 _pool: ThreadPoolExecutor | None = None
+_pool_size = 0  # the threads of _pool
 _controller: Any = None
 
 
@@ -40,11 +41,14 @@ def lane_count(blocks: int) -> int:
 
 def run_lanes(lane: Callable[[int], T], count: int) -> list[T]:
     """``[lane(0), ..., lane(count - 1)]``, run side by side with BLAS held to one thread."""
-    global _pool
+    global _pool, _pool_size
     if count == 1:
         return [lane(0)]
-    if _pool is None or _pool._max_workers < count:
+    if _pool is None or _pool_size < count:  # one pool for every run, grown when needed
+        if _pool is not None:
+            _pool.shutdown(wait=False)
         _pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="twolayer-lane")
+        _pool_size = count
     with _blas_controller().limit(limits=1, user_api="blas"):
         return list(_pool.map(lane, range(count)))
 
