@@ -25,7 +25,7 @@ object at every callback, holding the current weights; a callback that keeps the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -65,6 +65,40 @@ def block_rows(n: int, hidden: int, itemsize: int) -> int | None:
     return max(MIN_BLOCK_ROWS, BLOCK_BYTES // (hidden * itemsize) // 8 * 8)
 
 
+class Layout(NamedTuple):
+    """Memory orders ("C": row-major, "F": column-major) of a workspace's arrays: only the speed
+    depends on them, not a line of the math (NumPy hands BLAS the transposed problem when an
+    array is column-major).  ``benchmarks/layouts.py`` times them side by side."""
+
+    weights: str
+    """w1 (D_in, H), and with it its gradient, velocity and scratch."""
+    hidden: str
+    """The (n, H) buffers: ``h``, ``keep``, ``mask``, ``grad_h``."""
+
+
+ROW_MAJOR = Layout("C", "C")
+
+
+def choose_layout(dtype: np.dtype[Any], rows: int | None, fused: bool) -> Layout:
+    """The layout of a run: row-major without blocks (the seed's arrays, so that its run stays
+    bit for bit the seed's); else column-major w1 (``x.T @ grad_h`` is then taken as
+    ``grad_h.T @ x``, the faster product) and, for fused float64 blocks, column-major hidden
+    buffers (``x @ w1`` into them is faster on a core; float32 gains nothing from them, and
+    unfused blocks, rows of one (N, H) array, would be strided)."""
+    if rows is None:
+        return ROW_MAJOR
+    return Layout("F", "F" if fused and dtype == np.float64 else "C")
+
+
+def first_rows(a: NDArray[Any], rows: int) -> NDArray[Any]:
+    """The first ``rows`` rows' worth of the contiguous (n, k) buffer ``a``: a contiguous
+    (rows, k) view in ``a``'s memory order (``a[:rows]`` when ``a`` is row-major; a column-major
+    ``a[:rows]`` would be strided, which costs NumPy a temporary copy in element-wise lines)."""
+    order = "C" if a.flags.c_contiguous else "F"
+    k = a.shape[1]
+    return a.reshape(-1, order=order)[: rows * k].reshape((rows, k), order=order)
+
+
 class HiddenPass:
     """The buffers of everything from ``h`` to ``grad_h``, per block of samples.
 
@@ -84,6 +118,7 @@ class HiddenPass:
     alive : also keep the (H,) mask of units active for some sample (:meth:`alive`).
     lane, lanes : keep only blocks ``lane, lane + lanes, ...`` (:mod:`twolayer.engines.lanes`:
         each lane has buffers of its own).
+    order : memory order of the (n, H) buffers (:attr:`Layout.hidden`).
     """
 
     def __init__(
@@ -97,6 +132,7 @@ class HiddenPass:
         alive: bool = False,
         lane: int = 0,
         lanes: int = 1,
+        order: str = "C",
     ) -> None:
         n, d_out = y.shape
         dtype = y.dtype
@@ -106,26 +142,30 @@ class HiddenPass:
         self.blocked = rows is not None and rows < n
         size = rows if rows is not None and self.blocked else n
         self.fused = fused and self.blocked
+        if order != "C" and not self.fused:  # unfused blocks are rows of one (N, H) array
+            raise ValueError("column-major hidden buffers need fused blocks")
         tall = size if self.fused else n
-        self.h = np.empty((tall, hidden), dtype)  # (N, H), or (rows, H) when fused
-        self.grad_h = np.empty((tall, hidden), dtype)
+        self.h = np.empty((tall, hidden), dtype, order=order)  # (N, H), or (rows, H) fused
+        self.grad_h = np.empty((tall, hidden), dtype, order=order)
         self.grad_w2 = np.empty((hidden, d_out), dtype)  # (H, D_out)
-        a = self.h if self.blocked else np.empty((n, hidden), dtype)  # relu(h)
+        a = self.h if self.blocked else np.empty((n, hidden), dtype, order=order)  # relu(h)
         self.active = np.zeros(hidden, bool)  # (H,), with alive: units active somewhere
         self.block_active = np.empty(hidden, bool)
         self.block_max = np.empty(hidden, dtype)  # (H,): each unit's largest activation
-        keep = np.empty((size, hidden), dtype)  # 1 where h >= 0, 0 where h < 0
-        mask = np.empty((size, hidden), bool)  # the ReLU's scratch
+        keep = np.empty((size, hidden), dtype, order=order)  # 1 where h >= 0, 0 where h < 0
+        mask = np.empty((size, hidden), bool, order=order)  # the ReLU's scratch
         y_pred, diff, square = (np.empty((size, d_out), dtype) for _ in range(3))
         self.partial_w2 = np.empty_like(self.grad_w2)  # one block's share of grad_w2
         self.blocks: list[tuple[Buffers, FloatArray, slice]] = []  # views made once
         for start in range(0, n, size):
             part = slice(start, min(start + size, n))
-            rows_here = part.stop - start
-            local = slice(0, rows_here) if self.fused else part
-            buf = Buffers(self.h[local], a[local], keep[:rows_here], mask[:rows_here],
-                          y_pred[:rows_here], diff[:rows_here], square[:rows_here],
-                          self.grad_h[local])  # fmt: skip
+            r = part.stop - start
+            if self.fused:  # one block's buffers, reused: every view contiguous (first_rows)
+                h, a_, grad_h = (first_rows(b, r) for b in (self.h, a, self.grad_h))
+            else:
+                h, a_, grad_h = self.h[part], a[part], self.grad_h[part]
+            buf = Buffers(h, a_, first_rows(keep, r), first_rows(mask, r), y_pred[:r],
+                          diff[:r], square[:r], grad_h)  # fmt: skip
             self.blocks.append((buf, y[part], part))
         self.blocks = self.blocks[lane::lanes]
 
@@ -197,6 +237,7 @@ class Workspace:
     velocity : momentum's starting velocity (Params like ``params``), copied; zeros when None
     blocks : rows per sample block; None chooses with :func:`block_rows`, 0 means no blocks.
     fuse : take the products with x block by block (None: when w1 is small, ``FUSE_BYTES``).
+    layout : memory orders of the arrays (None: :func:`choose_layout`).
 
     After :meth:`loss_and_grads`, :attr:`grads` holds the gradients of the current weights;
     :meth:`update` then applies one optimizer step to :attr:`params` in place.
@@ -215,23 +256,29 @@ class Workspace:
         blocks: int | None = None,
         fuse: bool | None = None,
         alive: bool = False,
+        layout: Layout | None = None,
     ) -> None:
         n, d_in = x.shape
         hidden = params.w2.shape[0]
         rows = block_rows(n, hidden, x.dtype.itemsize) if blocks is None else (blocks or None)
         fused = d_in * hidden * x.dtype.itemsize <= FUSE_BYTES if fuse is None else fuse
         self.x, self.mu = x, mu
-        self.hidden = HiddenPass(y, hidden, loss, rows, fused=fused, alive=alive)
+        self.layout = layout or choose_layout(x.dtype, rows, fused)
+        order = self.layout.hidden
+        self.hidden = HiddenPass(y, hidden, loss, rows, fused=fused, alive=alive, order=order)
         # Fused blocks may be shared among lanes, each with its own buffers (engines/lanes.py).
         count = lane_count(len(self.hidden.blocks)) if self.hidden.fused else 1
         if count > 1:
-            self.hidden = HiddenPass(y, hidden, loss, rows, fused=True, alive=alive, lanes=count)
-        self.params = Params(params.w1.copy(), params.w2.copy())  # (D_in, H), (H, D_out)
+            self.hidden = HiddenPass(y, hidden, loss, rows, fused=True, alive=alive, lanes=count,
+                                     order=order)  # fmt: skip
+        w1 = params.w1.copy(order=self.layout.weights)  # (D_in, H)
+        self.params = Params(w1, params.w2.copy())  # and w2 (H, D_out)
         self.grads = Grads(np.empty_like(self.params.w1), self.hidden.grad_w2)
         self.scratch = Params(np.empty_like(self.params.w1), np.empty_like(self.params.w2))
         self.velocity: Params | None = None
         if optimizer != "gd":
-            self.velocity = (velocity or self.params.map(np.zeros_like)).map(np.copy)
+            start = velocity or self.params.map(np.zeros_like)
+            self.velocity = start.map(_copy_like, self.params)  # in the weights' layouts
         self.ahead = self.params.map(np.empty_like) if optimizer == "nesterov" else None
         self._steps = [
             tuple(None if p is None else getattr(p, name)
@@ -251,7 +298,7 @@ class Workspace:
             (lane, [x[part] for _, _, part in lane.blocks], np.empty_like(self.params.w1),
              np.empty_like(self.params.w1))
             for lane in (HiddenPass(y, hidden, loss, rows, fused=True, alive=alive, lane=k,
-                                    lanes=count) for k in range(1, count))
+                                    lanes=count, order=order) for k in range(1, count))
         ]  # fmt: skip
 
     def parts(self) -> list[slice]:
@@ -301,6 +348,13 @@ class Workspace:
     def alive(self) -> FloatArray:
         """(H,) mask of hidden units active for some sample at the last :meth:`loss_and_grads`."""
         return self.hidden.alive()
+
+
+def _copy_like(a: FloatArray, like: FloatArray) -> FloatArray:
+    """A copy of ``a`` laid out in memory as ``like`` is."""
+    out = np.empty_like(like)
+    out[...] = a
+    return out
 
 
 class InplaceEngine:
