@@ -25,7 +25,7 @@ object at every callback, holding the current weights; a callback that keeps the
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,6 +40,8 @@ from twolayer.optim import OptState, step_into
 from twolayer.state import TrainState
 
 FloatArray = NDArray[Any]
+Order = Literal["C", "F"]
+"""A memory order: row-major ("C") or column-major ("F")."""
 
 CACHE_BYTES = 2 * 2**20
 """Hidden activations (N, H) larger than this are processed in sample blocks."""
@@ -70,9 +72,9 @@ class Layout(NamedTuple):
     depends on them, not a line of the math (NumPy hands BLAS the transposed problem when an
     array is column-major).  ``benchmarks/layouts.py`` times them side by side."""
 
-    weights: str
+    weights: Order
     """w1 (D_in, H), and with it its gradient, velocity and scratch."""
-    hidden: str
+    hidden: Order
     """The (n, H) buffers: ``h``, ``keep``, ``mask``, ``grad_h``."""
 
 
@@ -94,7 +96,7 @@ def first_rows(a: NDArray[Any], rows: int) -> NDArray[Any]:
     """The first ``rows`` rows' worth of the contiguous (n, k) buffer ``a``: a contiguous
     (rows, k) view in ``a``'s memory order (``a[:rows]`` when ``a`` is row-major; a column-major
     ``a[:rows]`` would be strided, which costs NumPy a temporary copy in element-wise lines)."""
-    order = "C" if a.flags.c_contiguous else "F"
+    order: Order = "C" if a.flags.c_contiguous else "F"
     k = a.shape[1]
     return a.reshape(-1, order=order)[: rows * k].reshape((rows, k), order=order)
 
@@ -132,7 +134,7 @@ class HiddenPass:
         alive: bool = False,
         lane: int = 0,
         lanes: int = 1,
-        order: str = "C",
+        order: Order = "C",
     ) -> None:
         n, d_out = y.shape
         dtype = y.dtype
