@@ -14,7 +14,7 @@ from reference import seed_loop as plain_seed_loop
 from twolayer.cli import main
 from twolayer.config import TrainConfig, inplace_unsupported
 from twolayer.data.classic import SeedProblem, seed_draws
-from twolayer.engines import inplace
+from twolayer.engines import inplace, layout
 from twolayer.errors import DivergenceError
 from twolayer.model import Params
 from twolayer.outputs.callbacks import PrintLosses
@@ -184,18 +184,18 @@ def test_blocked_loop_matches_the_seeds_loop_to_rounding(optimizer: str, fuse: b
 def test_the_layout_is_row_major_for_the_seed_and_column_major_w1_with_blocks() -> None:
     x, y, params = seed_draws(0)
     seed = inplace.Workspace(x, y, params)
-    assert seed.layout == inplace.ROW_MAJOR and seed.params.w1.flags.c_contiguous
+    assert seed.layout == layout.ROW_MAJOR and seed.params.w1.flags.c_contiguous
     x, y, params = seed_draws(1, SeedProblem(300, 20, 40, 3))
     fused64 = inplace.Workspace(x, y, params, blocks=64, fuse=True, optimizer="momentum")
-    assert fused64.layout == inplace.Layout("F", "F")
+    assert fused64.layout == layout.Layout("F", "F")
     arrays = [fused64.params.w1, fused64.grads.w1, fused64.scratch.w1, fused64.velocity.w1]
     assert all(a.flags.f_contiguous and not a.flags.c_contiguous for a in arrays)
     assert all(buf.h.flags.f_contiguous and buf.keep.flags.f_contiguous
                for buf, _, _ in fused64.hidden.blocks)  # fmt: skip
     unfused = inplace.Workspace(x, y, params, blocks=64, fuse=False)
-    assert unfused.layout == inplace.Layout("F", "C")  # its blocks are rows of one array
+    assert unfused.layout == layout.Layout("F", "C")  # its blocks are rows of one array
     x32, y32, p32 = x.astype(np.float32), y.astype(np.float32), params.map(np.float32)
-    assert inplace.Workspace(x32, y32, p32, blocks=64, fuse=True).layout == inplace.Layout("F", "C")
+    assert inplace.Workspace(x32, y32, p32, blocks=64, fuse=True).layout == layout.Layout("F", "C")
     with pytest.raises(ValueError, match="need fused blocks"):
         inplace.HiddenPass(y, 40, "sse", 64, order="F")
 
@@ -203,11 +203,11 @@ def test_the_layout_is_row_major_for_the_seed_and_column_major_w1_with_blocks() 
 def test_first_rows_are_contiguous_views_of_the_buffer() -> None:
     for order in "CF":
         buf = np.empty((8, 3), order=order)
-        view = inplace.first_rows(buf, 5)
+        view = layout.first_rows(buf, 5)
         assert view.shape == (5, 3) and np.shares_memory(view, buf)
         assert view.flags.c_contiguous if order == "C" else view.flags.f_contiguous
         view[...] = np.arange(15.0).reshape(5, 3)
-        assert np.array_equal(inplace.first_rows(buf, 5), np.arange(15.0).reshape(5, 3))
+        assert np.array_equal(layout.first_rows(buf, 5), np.arange(15.0).reshape(5, 3))
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -218,7 +218,7 @@ def test_every_layout_gives_the_same_run(dtype: str, optimizer: str, fuse: bool)
     x, y, params = x.astype(dtype), y.astype(dtype), params.map(lambda p: p.astype(dtype))
     given = Params(np.asfortranarray(params.w1), params.w2.copy())
     before = given.map(np.copy)
-    layouts = [inplace.Layout(w, h) for w in "CF" for h in ("CF" if fuse else "C")]
+    layouts = [layout.Layout(w, h) for w in "CF" for h in ("CF" if fuse else "C")]
     runs = [inplace.Workspace(x, y, given, optimizer=optimizer, blocks=64, fuse=fuse, layout=lay,
                               velocity=params.map(np.zeros_like))
             for lay in layouts]  # fmt: skip

@@ -25,7 +25,7 @@ object at every callback, holding the current weights; a callback that keeps the
 
 from __future__ import annotations
 
-from typing import Any, Literal, NamedTuple
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 from twolayer.config import TrainConfig
 from twolayer.engines.base import Epoch, Guard
 from twolayer.engines.lanes import lane_count, run_lanes
+from twolayer.engines.layout import Layout, Order, choose_layout, copy_like, first_rows
 from twolayer.engines.portable import norm
 from twolayer.losses import squared_error_into, squared_scale
 from twolayer.model import Buffers, Grads, Params, backward_into, forward_into
@@ -40,8 +41,6 @@ from twolayer.optim import OptState, step_into
 from twolayer.state import TrainState
 
 FloatArray = NDArray[Any]
-Order = Literal["C", "F"]
-"""A memory order: row-major ("C") or column-major ("F")."""
 
 CACHE_BYTES = 2 * 2**20
 """Hidden activations (N, H) larger than this are processed in sample blocks."""
@@ -65,40 +64,6 @@ def block_rows(n: int, hidden: int, itemsize: int) -> int | None:
     if n * hidden * itemsize <= CACHE_BYTES:
         return None
     return max(MIN_BLOCK_ROWS, BLOCK_BYTES // (hidden * itemsize) // 8 * 8)
-
-
-class Layout(NamedTuple):
-    """Memory orders ("C": row-major, "F": column-major) of a workspace's arrays: only the speed
-    depends on them, not a line of the math (NumPy hands BLAS the transposed problem when an
-    array is column-major).  ``benchmarks/layouts.py`` times them side by side."""
-
-    weights: Order
-    """w1 (D_in, H), and with it its gradient, velocity and scratch."""
-    hidden: Order
-    """The (n, H) buffers: ``h``, ``keep``, ``mask``, ``grad_h``."""
-
-
-ROW_MAJOR = Layout("C", "C")
-
-
-def choose_layout(dtype: np.dtype[Any], rows: int | None, fused: bool) -> Layout:
-    """The layout of a run: row-major without blocks (the seed's arrays, so that its run stays
-    bit for bit the seed's); else column-major w1 (``x.T @ grad_h`` is then taken as
-    ``grad_h.T @ x``, the faster product) and, for fused float64 blocks, column-major hidden
-    buffers (``x @ w1`` into them is faster on a core; float32 gains nothing from them, and
-    unfused blocks, rows of one (N, H) array, would be strided)."""
-    if rows is None:
-        return ROW_MAJOR
-    return Layout("F", "F" if fused and dtype == np.float64 else "C")
-
-
-def first_rows(a: NDArray[Any], rows: int) -> NDArray[Any]:
-    """The first ``rows`` rows' worth of the contiguous (n, k) buffer ``a``: a contiguous
-    (rows, k) view in ``a``'s memory order (``a[:rows]`` when ``a`` is row-major; a column-major
-    ``a[:rows]`` would be strided, which costs NumPy a temporary copy in element-wise lines)."""
-    order: Order = "C" if a.flags.c_contiguous else "F"
-    k = a.shape[1]
-    return a.reshape(-1, order=order)[: rows * k].reshape((rows, k), order=order)
 
 
 class HiddenPass:
@@ -273,14 +238,14 @@ class Workspace:
         if count > 1:
             self.hidden = HiddenPass(y, hidden, loss, rows, fused=True, alive=alive, lanes=count,
                                      order=order)  # fmt: skip
-        w1 = params.w1.copy(order=self.layout.weights)  # (D_in, H)
+        w1 = copy_like(params.w1, np.empty_like(params.w1, order=self.layout.weights))
         self.params = Params(w1, params.w2.copy())  # and w2 (H, D_out)
         self.grads = Grads(np.empty_like(self.params.w1), self.hidden.grad_w2)
         self.scratch = Params(np.empty_like(self.params.w1), np.empty_like(self.params.w2))
         self.velocity: Params | None = None
         if optimizer != "gd":
             start = velocity or self.params.map(np.zeros_like)
-            self.velocity = start.map(_copy_like, self.params)  # in the weights' layouts
+            self.velocity = start.map(copy_like, self.params)  # in the weights' layouts
         self.ahead = self.params.map(np.empty_like) if optimizer == "nesterov" else None
         self._steps = [
             tuple(None if p is None else getattr(p, name)
@@ -350,13 +315,6 @@ class Workspace:
     def alive(self) -> FloatArray:
         """(H,) mask of hidden units active for some sample at the last :meth:`loss_and_grads`."""
         return self.hidden.alive()
-
-
-def _copy_like(a: FloatArray, like: FloatArray) -> FloatArray:
-    """A copy of ``a`` laid out in memory as ``like`` is."""
-    out = np.empty_like(like)
-    out[...] = a
-    return out
 
 
 class InplaceEngine:
