@@ -31,7 +31,7 @@ import numpy as np
 from peers import IMPLEMENTATIONS, blas_pools
 from twolayer.cli.bench import BLAS_ENV
 from twolayer.data.classic import seed_draws
-from twolayer.timing import Implementation, WorkloadResult, time_workload
+from twolayer.timing import SETTLE_S, Implementation, WorkloadResult, time_workload
 from twolayer.timing.workloads import Workload, make_problem
 
 
@@ -255,11 +255,13 @@ def run_bench(
     checks: bool = True,
     process_iterations: int = 10_000,
     log: Callable[[str], object] = lambda line: None,
+    settle: float = SETTLE_S,
 ) -> BenchResult:
     """Benchmark ``workloads`` and return every figure (see the module docstring).
 
     ``iterations`` maps a workload's name to the iterations to time (default: the
-    workload's own); ``checks`` adds the allocation, printing and whole-process checks.
+    workload's own); ``checks`` adds the allocation, printing and whole-process checks;
+    ``settle`` seconds pass before every timed run (``time_workload``).
     """
     machine = machine_info()
     peaks: dict[str, list[float]] = {"float64": [], "float32": []}
@@ -280,6 +282,7 @@ def run_bench(
             each_round=measure_peaks,
             memory=peak_memory,
             log=log,
+            settle=settle,
         )
         results.append(result)
     found: dict[str, dict[str, float]] = {}

@@ -99,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         checks=not args.no_checks,
         process_iterations=500 if args.quick else 10_000,
         log=lambda line: print(line, file=sys.stderr, flush=True),
+        settle=0.0 if args.quick else harness.SETTLE_S,
     )
     text = report.markdown(result)
     print(text, end="")

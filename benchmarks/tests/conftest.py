@@ -22,4 +22,6 @@ FAKE = Implementation("FakeLib", "float64", _missing)
 def tiny_result() -> BenchResult:
     """Every twolayer row and a peer that is not installed, 2 rounds, no checks."""
     implementations = [*SOLVERS, FAKE]
-    return run_bench([TINY], rounds=2, peak_size=64, implementations=implementations, checks=False)
+    return run_bench(
+        [TINY], rounds=2, peak_size=64, implementations=implementations, checks=False, settle=0
+    )

@@ -81,6 +81,16 @@ def test_memory_is_measured_once_per_timed_row() -> None:
     assert [r.memory for r in found.rows] == [123.0, None]
 
 
+def test_every_timed_run_starts_after_the_settling_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    pauses: list[float] = []
+    monkeypatch.setattr("twolayer.timing.runs.time.sleep", pauses.append)
+    time_workload(make_problem(TINY), 2, 3, [SOLVERS[0], SOLVERS[1], EXTRA[1]], settle=0.25)
+    assert pauses == [0.25] * (3 * 2)  # every round, each timed row (the skipped one is not)
+    pauses.clear()
+    time_workload(make_problem(TINY), 2, 1, [SOLVERS[0]])
+    assert pauses == [0.0]  # the default: no pause
+
+
 def test_bit_identity_is_flagged_exactly(result: WorkloadResult) -> None:
     notes = {(r.name, r.dtype): losses_note(r, result.reference) for r in result.rows}
     assert notes[("seed's loop (NumPy)", "float64")] == "reference"

@@ -146,7 +146,7 @@ def write_json(path: Path, data: object) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from twolayer.timing import time_workload
+    from twolayer.timing import SETTLE_S, time_workload
     from twolayer.timing.table import table, to_json
     from twolayer.timing.workloads import make_problem
     from twolayer.writing import check_writable
@@ -164,7 +164,9 @@ def run(args: argparse.Namespace) -> int:
     results = []
     for workload, iterations in pairs:
         log(f"{workload.name}: {workload.describe()}; timing {iterations} iterations")
-        results.append(time_workload(make_problem(workload), iterations, rounds, log=log))
+        problem = make_problem(workload)
+        settle = 0.0 if args.quick else SETTLE_S  # --quick: seconds, not a measurement to keep
+        results.append(time_workload(problem, iterations, rounds, log=log, settle=settle))
     date = time.strftime("%Y-%m-%d")
     print(
         "## Speed: twolayer's solvers against the seed's loop\n\n"

@@ -8,6 +8,7 @@ live in the repository's ``benchmarks/``, which imports these.
 """
 
 from twolayer.timing.runs import (
+    SETTLE_S,
     SOLVERS,
     Implementation,
     Row,
@@ -16,4 +17,12 @@ from twolayer.timing.runs import (
     time_workload,
 )
 
-__all__ = ["SOLVERS", "Implementation", "Row", "Runner", "WorkloadResult", "time_workload"]
+__all__ = [
+    "SETTLE_S",
+    "SOLVERS",
+    "Implementation",
+    "Row",
+    "Runner",
+    "WorkloadResult",
+    "time_workload",
+]

@@ -123,6 +123,10 @@ Memory = Callable[[Implementation, Callable[[], object]], float | None]
 """Measures the peak memory of one call of its second argument, a short run of the first."""
 
 
+SETTLE_S = 0.2
+"""Seconds the benchmarks let pass before each timed run (see :func:`time_workload`)."""
+
+
 def time_workload(
     problem: Problem,
     iterations: int,
@@ -132,11 +136,15 @@ def time_workload(
     each_round: Callable[[], object] = lambda: None,
     memory: Memory | None = None,
     log: Callable[[str], object] = lambda line: None,
+    settle: float = 0.0,
 ) -> WorkloadResult:
     """Warm every implementation up, then time them alternately for ``rounds`` rounds.
 
     ``each_round`` runs before every round (the benchmarks measure the matrix-multiply peak
     there); ``memory``, when given, measures each row once more on at most 2 iterations.
+    ``settle`` seconds pass before every timed run (:data:`SETTLE_S` in the benchmarks), so that
+    no thread pool left busy by the previous run (OpenBLAS's threads spin for about 0.1 s after
+    a product before they sleep) shares the cores with the next one.
     """
     rows, runners = [], []
     for impl in implementations:
@@ -153,6 +161,7 @@ def time_workload(
         each_round()
         order = runners if r % 2 == 0 else runners[::-1]
         for _, row, runner in order:
+            time.sleep(settle)
             start = time.perf_counter()
             losses = runner(iterations)
             row.times.append(time.perf_counter() - start)

@@ -1,0 +1,100 @@
+"""A tall epoch right after a multi-threaded product, and after a pause of ``SETTLE_S``.
+
+OpenBLAS's threads spin for a while after a product before they sleep; an epoch of the
+in-place engine's lanes (one BLAS thread each, one lane per core) that starts meanwhile shares
+the cores with them.  This script times, round after round, one tall epoch right after a
+square product of size 2048 on BLAS's threads and one after the same product and a pause of
+``SETTLE_S`` (the pause the speed benchmark makes before each timed run), and a third epoch
+straight after another epoch.
+
+    python benchmarks/settle.py                   # writes its section of docs/benchmarks.md
+    python benchmarks/settle.py --rounds 3 --no-markdown
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import report
+from twolayer.engines.inplace import Workspace
+from twolayer.timing import SETTLE_S
+from twolayer.timing.workloads import WORKLOADS, make_problem
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+SECTION = "settle"
+
+
+def measure(rounds: int, size: int = 2048) -> dict[str, float]:
+    """Median seconds of a tall epoch in the three situations, and the lanes it used."""
+    workload = WORKLOADS["tall"]
+    problem = make_problem(workload)
+    ws = Workspace(problem.x, problem.y, problem.params)
+    a = np.ones((size, size))
+    out = np.empty_like(a)
+
+    def epoch() -> float:
+        start = time.perf_counter()
+        ws.loss_and_grads()
+        ws.update(workload.lr)
+        return time.perf_counter() - start
+
+    epoch()
+    times: dict[str, list[float]] = {
+        "after a product": [],
+        "after a pause": [],
+        "after an epoch": [],
+    }
+    for _ in range(rounds):
+        np.matmul(a, a, out=out)
+        times["after a product"].append(epoch())
+        times["after an epoch"].append(epoch())
+        np.matmul(a, a, out=out)
+        time.sleep(SETTLE_S)
+        times["after a pause"].append(epoch())
+    return {name: statistics.median(t) for name, t in times.items()} | {"lanes": 1 + len(ws.lanes)}
+
+
+def markdown(found: dict[str, float], rounds: int) -> str:
+    lines = [
+        "## Settling: an epoch right after a multi-threaded product",
+        "",
+        f"Written by `python benchmarks/settle.py` ({rounds} rounds; load average "
+        f"{os.getloadavg()[0]:.2f} at the end): one epoch of the tall workload (float64, "
+        f"{found['lanes']:.0f} lanes) right after a square product of size 2048 on BLAS's "
+        f"threads, after the same product and a pause of {SETTLE_S} s, and right after another "
+        "epoch. Median seconds.",
+        "",
+        "| the epoch starts | s / epoch | × after an epoch |",
+        "|---|---|---|",
+    ]
+    base = found["after an epoch"]
+    for name in ("after a product", "after a pause", "after an epoch"):
+        lines.append(f"| {name} | {found[name]:.4f} | {found[name] / base:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--markdown", type=Path, default=DOCS)
+    parser.add_argument("--no-markdown", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    text = markdown(measure(args.rounds), args.rounds)
+    print(text)
+    if not args.no_markdown:
+        report.write_section(args.markdown, text, SECTION)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
