@@ -221,8 +221,9 @@ def inplace_unsupported(config: TrainConfig) -> str | None:
     run ``config``, as a phrase; None when they can.
 
     They cover the seed's network and its near relatives: ReLU, no biases, a squared-error loss
-    and gd, momentum or Nesterov, without validation or early stopping.  What the data must be
-    (NumPy arrays of one floating dtype, full batch) is checked by ``twolayer.engines.select``.
+    and gd, momentum or Nesterov, with or without validation and early stopping.  What the data
+    must be (NumPy arrays of one floating dtype, full batch) is checked by
+    ``twolayer.engines.select``.
     """
     checks = [
         (config.optimizer in BUFFERED_OPTIMIZERS,
@@ -230,8 +231,6 @@ def inplace_unsupported(config: TrainConfig) -> str | None:
         (config.activation == "relu", "needs the ReLU activation"),
         (config.loss in SQUARED, f"supports the losses {', '.join(SQUARED)}"),
         (not config.bias, "needs a network without biases"),
-        (config.validation_fraction == 0, "cannot hold out validation data"),
-        (not config.early_stopping, "cannot keep early stopping's best weights"),
         (config.alpha == 0, "has no L2 penalty (alpha)"),
     ]  # fmt: skip
     return next((why for ok, why in checks if not ok), None)
@@ -243,6 +242,10 @@ def dual_unsupported(config: TrainConfig) -> str | None:
         return "needs full-batch training (no batch_size)"
     if config.optimizer == "adam":
         return "is exact only for gd, momentum and nesterov, not adam"
+    if config.validation_fraction != 0:  # its weights are formed only when asked for
+        return "cannot hold out validation data"
+    if config.early_stopping:
+        return "cannot keep early stopping's best weights"
     return inplace_unsupported(config)
 
 

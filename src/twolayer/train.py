@@ -95,7 +95,8 @@ def train(
         engine = select(config, x, y, state, validating=held is not None, weight=w)
         book = _Book(config, state, (x, y, w), held, list(callbacks))
         steps = _minimize if config.optimizer == "lbfgs" else _loop
-        reason = steps(engine, book)
+        with engine.running():
+            reason = steps(engine, book)
     if not book.history:  # nothing ran: the engine's copy of the start (NumPy, for Dask)
         state.params, state.opt_state = engine.params(), engine.opt_state()
     state.form()  # the last epoch's weights, if no callback has read them yet
@@ -184,13 +185,13 @@ class _Book:
         return schedule
 
     def start_params(self, engine: Engine) -> Params | None:
-        """The parameters an iteration starts from, when validation or early stopping needs
-        them (copied from an engine that updates them in place)."""
+        """The parameters an iteration starts from, when validation, scores or early stopping
+        need them (copied from an engine that updates them in place)."""
         c = self.config
         if self.validation is None and not c.early_stopping and not c.scores:
             return None
         params = engine.params()
-        return params if params is self.state.params else copy.deepcopy(params)
+        return copy.deepcopy(params) if engine.in_place else params
 
     def guard(self, loss: float) -> None:
         """The divergence guard: raise before a bad loss can reach an update (of the iteration

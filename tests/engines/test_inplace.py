@@ -117,6 +117,87 @@ def test_divergence_guard_stops_before_the_bad_update(
                                                         reference.value.loss)  # fmt: skip
 
 
+VALIDATING = [
+    {"validation_fraction": 0.25},
+    {"validation_fraction": 0.25, "early_stopping": True, "patience": 3},
+    {"early_stopping": True, "patience": 3, "tol": 0.5},  # on the training loss
+    {"validation_fraction": 0.25, "scores": True, "schedule": "plateau"},
+]
+
+
+@pytest.mark.parametrize("changes", VALIDATING)
+@pytest.mark.parametrize("optimizer", ["gd", "nesterov"])
+@pytest.mark.parametrize("blocks", [False, True])
+def test_validation_and_early_stopping_run_in_place_as_the_portable_loop_runs(
+    changes: dict[str, Any], optimizer: str, blocks: bool, paths: list[str],
+    portable: Callable[..., TrainResult], monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    if blocks:  # small activations, blocked (and in lanes) all the same
+        monkeypatch.setattr(inplace, "CACHE_BYTES", 1024)
+        monkeypatch.setattr(inplace, "BLOCK_BYTES", 4096)
+        monkeypatch.setattr(inplace, "MIN_BLOCK_ROWS", 8)
+    x, y, params = seed_draws(6, SeedProblem(300, 20, 16, 3))
+    config = TrainConfig(iterations=40, lr=0.02, hidden=16, loss="mse", optimizer=optimizer,
+                         **changes)  # fmt: skip
+    ours = train(x, y, config, params)
+    assert paths == ["inplace"]
+    reference = portable(x, y, config, params)
+    assert ours.stop_reason == reference.stop_reason
+    assert len(ours.history) == len(reference.history) >= 4
+    for a, b in zip(ours.history, reference.history, strict=True):
+        assert a.loss == pytest.approx(b.loss, rel=1e-12)
+        assert (a.val_loss is None) == (b.val_loss is None)
+        assert a.val_loss == pytest.approx(b.val_loss, rel=1e-12)
+        assert a.score == pytest.approx(b.score, rel=1e-12)
+        assert a.val_score == pytest.approx(b.val_score, rel=1e-12)
+        assert a.lr == b.lr
+    for p, q in zip(ours.params, reference.params, strict=True):  # early stopping's best too
+        np.testing.assert_allclose(p, q, rtol=1e-11, atol=1e-13)
+
+
+def test_early_stopping_keeps_the_best_weights_not_the_live_ones(paths: list[str]) -> None:
+    x, y, _ = seed_draws(6, SeedProblem(100, 30, 50, 3))
+    config = TrainConfig(iterations=3000, lr=0.05, hidden=50, loss="mse", init="he",
+                         validation_fraction=0.25, early_stopping=True, patience=5, tol=0.0)  # fmt: skip
+    result = train(x, y, config)
+    assert paths == ["inplace"] and result.stop_reason == "early_stopping"
+    losses = [r.val_loss for r in result.history]
+    best = losses.index(min(losses))
+    assert 10 < best < len(losses) - 1  # it trained, then overfitted
+    again = train(x, y, config.replace(iterations=best, early_stopping=False))
+    assert _same_params(result.params, again.params)  # the weights the best loss belonged to
+
+
+def test_the_dual_solver_is_not_chosen_for_validation(paths: list[str]) -> None:
+    x, y, params = seed_draws(0)  # N < D_in: "auto" would take the dual solver
+    config = TrainConfig(iterations=3, lr=1e-6, hidden=100, solver="auto")
+    train(x, y, config, params)
+    train(x, y, config.replace(validation_fraction=0.25), params)
+    train(x, y, config.replace(early_stopping=True), params)
+    assert paths == ["dual", "inplace", "inplace"]
+
+
+def test_a_run_in_lanes_holds_blas_to_one_thread_between_epochs() -> None:
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    x, y, params = seed_draws(1, SeedProblem(6000, 10, 100, 2, 1e-7, 3))  # fused blocks
+    seen: list[int] = []
+
+    class Threads(Callback):
+        def on_iteration_end(self, record: Record, state: TrainState) -> bool:
+            seen.extend(p["num_threads"] for p in threadpoolctl.threadpool_info()
+                        if p["user_api"] == "blas")  # fmt: skip
+            return False
+
+    before = [p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+    config = TrainConfig(iterations=3, lr=1e-7, hidden=100, validation_fraction=0.1)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(inplace, "lane_count", lambda blocks: 2)
+        train(x, y, config, params, callbacks=[Threads()])
+    assert seen and set(seen) == {1}
+    after = [p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+    assert after == before  # restored when the run ends
+
+
 @pytest.mark.parametrize(
     ("changes", "why"),
     [
@@ -124,8 +205,6 @@ def test_divergence_guard_stops_before_the_bad_update(
         ({"activation": "tanh"}, "needs the ReLU activation"),
         ({"loss": "cross_entropy"}, "supports the losses sse, mse, half_mse"),
         ({"bias": True}, "needs a network without biases"),
-        ({"validation_fraction": 0.2}, "cannot hold out validation data"),
-        ({"early_stopping": True}, "cannot keep early stopping's best weights"),
         ({"alpha": 0.1}, "has no L2 penalty (alpha)"),
     ],
 )

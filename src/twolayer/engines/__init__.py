@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from twolayer.backend import Array, is_dask_array
-from twolayer.config import TrainConfig, inplace_unsupported
+from twolayer.config import TrainConfig, dual_unsupported, inplace_unsupported
 from twolayer.engines.base import Engine, Epoch, Guard
 from twolayer.engines.dual import DualEngine
 from twolayer.engines.inplace import InplaceEngine
@@ -61,8 +61,10 @@ def select(
     None) from ``state``.
 
     Dask arrays take the Dask engine.  ``solver="dual"`` insists on the dual engine; ``"auto"``
-    takes it when it applies and N < D_in (then its epoch is cheaper); otherwise the in-place
-    engine runs what it covers and the portable engine the rest (sample weights included).
+    takes it when it applies (no validation data, no early stopping: its weights are formed
+    only when asked for) and N < D_in (then its epoch is cheaper); otherwise the in-place
+    engine runs what it covers, validation and early stopping included, and the portable engine
+    the rest (sample weights included).
     """
     if is_dask_array(x):
         if weight is not None:
@@ -70,14 +72,15 @@ def select(
         from twolayer.engines.dask import DaskEngine  # on first use: start-up stays light
 
         return DaskEngine(config, x, y, state)
-    fits = not validating and weight is None and buffered(config, x, y, state)
-    if config.solver == "dual" and not fits:
+    fits = weight is None and buffered(config, x, y, state)
+    if config.solver == "dual" and (validating or not fits):
         raise ConfigError(
             "the dual solver needs NumPy arrays of one floating dtype, no biases, no "
             "validation data and no sample weights; use solver 'direct' or 'auto'"
         )
     if fits:
-        if config.solver == "dual" or (config.solver == "auto" and x.shape[0] < x.shape[1]):
+        dual = config.solver == "dual" or (config.solver == "auto" and x.shape[0] < x.shape[1])
+        if dual and not validating and dual_unsupported(config) is None:
             return DualEngine(config, x, y, state)
         return InplaceEngine(config, x, y, state)
     return PortableEngine(config, x, y, state, weight)

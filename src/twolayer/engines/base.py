@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any, NamedTuple, Protocol
 
 from twolayer.backend import Array
@@ -24,6 +25,15 @@ class Epoch(NamedTuple):
 
 class Engine(Protocol):
     """The interface every engine offers the loop."""
+
+    in_place: bool
+    """Whether :meth:`params` returns arrays that the next epoch overwrites (the loop copies
+    them where it keeps an epoch's starting weights: validation, scores, early stopping)."""
+
+    def running(self) -> AbstractContextManager[None]:
+        """The context the whole loop runs in (the in-place engine's lanes hold BLAS to one
+        thread there; the other engines need none)."""
+        ...
 
     def epoch(self, lr: float, guard: Guard) -> Epoch:
         """Run one epoch of updates at rate ``lr``; ``guard(loss)`` before each update."""

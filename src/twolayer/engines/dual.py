@@ -28,6 +28,7 @@ multiple: ``v1 = m v1_0 + x.T @ V`` and ``w1 = w1_0 + c v1_0 + x.T @ P``.
 from __future__ import annotations
 
 import math
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import numpy as np
@@ -155,6 +156,8 @@ class DualEngine(InplaceEngine):
     epoch; ``w1`` and momentum's velocity are formed only when :meth:`params` or
     :meth:`opt_state` is called."""
 
+    in_place = False  # params() forms new arrays
+
     def start(self, state: TrainState, **options: Any) -> None:
         """Form the dual variables of the run from ``state``."""
         self.dual = DualSolver(self.x, self.y, state.params, **options)
@@ -170,6 +173,9 @@ class DualEngine(InplaceEngine):
 
     def params(self) -> Params:
         return self.dual.params()
+
+    def running(self) -> AbstractContextManager[None]:
+        return nullcontext()
 
     def opt_state(self) -> OptState:
         return self.dual.opt_state()

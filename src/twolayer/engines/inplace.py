@@ -25,6 +25,7 @@ object at every callback, holding the current weights; a callback that keeps the
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,7 @@ from numpy.typing import NDArray
 
 from twolayer.config import TrainConfig
 from twolayer.engines.base import Epoch, Guard
-from twolayer.engines.lanes import lane_count, run_lanes
+from twolayer.engines.lanes import lane_count, one_blas_thread, run_lanes
 from twolayer.engines.layout import Layout, Order, choose_layout, copy_like, first_rows
 from twolayer.engines.portable import norm
 from twolayer.losses import squared_error_into, squared_scale
@@ -320,6 +321,8 @@ class Workspace:
 class InplaceEngine:
     """The engine over a :class:`Workspace`: one buffered full-batch step per epoch."""
 
+    in_place = True  # params() is the workspace's own, updated by every epoch
+
     def __init__(self, config: TrainConfig, x: FloatArray, y: FloatArray, state: TrainState):
         self.config, self.x, self.y = config, x, y
         self.track = config.track == "full"
@@ -342,6 +345,10 @@ class InplaceEngine:
 
     def params(self) -> Params:
         return self.ws.params
+
+    def running(self) -> AbstractContextManager[None]:
+        """BLAS held to one thread for the whole run when its epochs run in lanes."""
+        return one_blas_thread() if self.ws.lanes else nullcontext()
 
     def opt_state(self) -> OptState:
         return {} if self.ws.velocity is None else {"velocity": self.ws.velocity}

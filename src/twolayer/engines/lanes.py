@@ -17,8 +17,9 @@ Lanes need ``threadpoolctl`` (installed with scikit-learn, ``twolayer[sklearn]``
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 MAX_LANES = 8
@@ -49,8 +50,25 @@ def run_lanes(lane: Callable[[int], T], count: int) -> list[T]:
             _pool.shutdown(wait=False)
         _pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="twolayer-lane")
         _pool_size = count
-    with _blas_controller().limit(limits=1, user_api="blas"):
+    with one_blas_thread():
         return list(_pool.map(lane, range(count)))
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Hold BLAS to one thread inside (nothing without threadpoolctl).
+
+    The in-place engine holds it for a whole run in lanes, not only for each epoch: a product
+    on BLAS's threads between two epochs (the validation loss, say) would leave them spinning
+    for about 0.1 s before they sleep, sharing the cores with the next epoch's lanes
+    (``benchmarks/settle.py`` measures it).
+    """
+    controller = _blas_controller()
+    if controller is None:
+        yield
+        return
+    with controller.limit(limits=1, user_api="blas"):
+        yield
 
 
 def _blas_controller() -> Any:
@@ -66,4 +84,4 @@ def _blas_controller() -> Any:
     return _controller or None
 
 
-__all__ = ["MAX_LANES", "lane_count", "run_lanes"]
+__all__ = ["MAX_LANES", "lane_count", "one_blas_thread", "run_lanes"]

@@ -9,6 +9,7 @@ reference every other engine is tested against (``tests/engines/test_equivalence
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import numpy as np
@@ -76,6 +77,8 @@ class PortableEngine:
     state : where to start: parameters, optimizer buffers, update count, shuffling state
     weight : sample weights (N,), or None
     """
+
+    in_place = False  # every update makes new arrays
 
     def __init__(
         self, config: TrainConfig, x: Array, y: Array, state: TrainState,
@@ -167,6 +170,9 @@ class PortableEngine:
 
     def params(self) -> Params:
         return self._params
+
+    def running(self) -> AbstractContextManager[None]:
+        return nullcontext()
 
     def set_params(self, params: Params) -> None:
         """Continue from ``params`` (L-BFGS's iterates)."""
