@@ -6,6 +6,7 @@ compared, so a busy machine slows both alike.  Used to check that a change of th
 costs no speed:
 
     python benchmarks/before_after.py OLD_TREE NEW_TREE --rounds 7
+    python benchmarks/before_after.py OLD_TREE . --markdown docs/benchmarks.md   # its section
 """
 
 from __future__ import annotations
@@ -18,24 +19,28 @@ import subprocess
 import sys
 from pathlib import Path
 
-# name -> (N, D_in, H, D_out, iterations, dtype, solver)
-WORKLOADS: dict[str, tuple[int, int, int, int, int, str, str]] = {
-    "seed": (64, 1000, 100, 10, 500, "float64", "direct"),
-    "seed-dual": (64, 1000, 100, 10, 500, "float64", "dual"),
-    "seed-float32": (64, 1000, 100, 10, 500, "float32", "direct"),
-    "tall": (200_000, 100, 100, 10, 5, "float64", "direct"),
-    "wide": (4096, 2048, 1024, 128, 3, "float64", "direct"),
+# name -> (N, D_in, H, D_out, iterations, dtype, solver, validation fraction)
+WORKLOADS: dict[str, tuple[int, int, int, int, int, str, str, float]] = {
+    "seed": (64, 1000, 100, 10, 500, "float64", "direct", 0.0),
+    "seed-dual": (64, 1000, 100, 10, 500, "float64", "dual", 0.0),
+    "seed-float32": (64, 1000, 100, 10, 500, "float32", "direct", 0.0),
+    "tall": (200_000, 100, 100, 10, 5, "float64", "direct", 0.0),
+    "tall-float32": (200_000, 100, 100, 10, 5, "float32", "direct", 0.0),
+    "tall-validation": (200_000, 100, 100, 10, 5, "float64", "direct", 0.1),
+    "wide": (4096, 2048, 1024, 128, 3, "float64", "direct", 0.0),
+    "wide-float32": (4096, 2048, 1024, 128, 3, "float32", "direct", 0.0),
 }
 
 CHILD = """
 import sys, time
 import numpy as np
 from twolayer import TrainConfig, train
-n, d_in, h, d_out, iterations, dtype, solver = {args}
+n, d_in, h, d_out, iterations, dtype, solver, held = {args}
 rs = np.random.RandomState(0)
 x, y = rs.randn(n, d_in).astype(dtype), rs.randn(n, d_out).astype(dtype)
 config = TrainConfig(iterations=iterations, lr=1e-6 / max(1, n // 64), hidden=h, dtype=dtype,
-                     solver=solver, track="loss", divergence_factor=float("inf"))
+                     solver=solver, track="loss", divergence_factor=float("inf"),
+                     validation_fraction=held)
 train(x, y, config.replace(iterations=1))  # warm-up: imports, first allocations
 start = time.perf_counter()
 result = train(x, y, config)
@@ -51,6 +56,17 @@ def once(tree: Path, workload: str) -> tuple[float, float]:
     return float(out[0]), float(out[1])
 
 
+def _describe(tree: Path) -> str:
+    """The tree's commit (with ``+`` when its files differ from it), or its path."""
+    git = ["git", "-C", str(tree)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    if head.returncode != 0:
+        return str(tree)
+    dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()  # fmt: skip
+    return f"commit {head.stdout.strip()}{'+' if dirty else ''}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("old", type=Path)
@@ -58,6 +74,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--workloads", default=",".join(WORKLOADS))
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--markdown", type=Path, help="write the table into this file's section")
     args = parser.parse_args()
     names = args.workloads.split(",")
     times: dict[str, dict[str, list[float]]] = {n: {"old": [], "new": []} for n in names}
@@ -68,15 +85,34 @@ def main() -> int:
                 seconds, loss = once(getattr(args, side), name)
                 times[name][side].append(seconds)
                 losses[name][side] = loss
-    print("| workload | old s (median) | new s (median) | new/old | same final loss |")
-    print("|---|---|---|---|---|")
+    lines = [
+        "## Before and after: one training run under two source trees",
+        "",
+        f"Written by `python benchmarks/before_after.py` ({args.rounds} rounds, each timing a "
+        f"fresh process, the trees taking turns; old: {_describe(args.old)}, new: "
+        f"{_describe(args.new)}). Seconds of one `train` call after a warm-up run, medians.",
+        "",
+        "| workload | N, D_in, H, D_out | dtype | iterations | held out | old s | new s | new/old "
+        "| same final loss |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     rows = {}
     for name in names:
         old, new = (statistics.median(times[name][s]) for s in ("old", "new"))
         same = losses[name]["old"] == losses[name]["new"]
         rows[name] = {"old": old, "new": new, "ratio": new / old, "same_loss": same}
-        print(f"| {name} | {old:.4f} | {new:.4f} | {new / old:.3f} | {same} |")
-    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+        n, d_in, h, d_out, iterations, dtype, _, held = WORKLOADS[name]
+        lines.append(
+            f"| {name} | {n:,}, {d_in:,}, {h:,}, {d_out} | {dtype} | {iterations} | {held:g} | "
+            f"{old:.4f} | {new:.4f} | {new / old:.3f} | {'yes' if same else 'no'} |"
+        )
+    lines.append(f"\nLoad average at the end: {os.getloadavg()[0]:.2f}.")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.markdown:
+        import report
+
+        report.write_section(args.markdown, text, "before-after")
     if args.json:
         args.json.write_text(json.dumps({"rounds": args.rounds, "rows": rows}, indent=2))
     return 0
