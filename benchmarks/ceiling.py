@@ -9,7 +9,9 @@ lanes, layout and threading, as a run would) and times, side by side and round a
   with one BLAS thread each, as the epoch runs them; on wide, the products with ``x`` whole on
   BLAS's threads and the others block by block).
 
-The sum of the products' medians is the time an epoch would take with free element-wise lines,
+Each round measures the peak, then runs one untimed epoch (so that no BLAS thread still spins
+from the peak's product while the lanes run), then times the epoch and the products.  The sum
+of the products' medians is the time an epoch would take with free element-wise lines,
 loss and update: the workload's FLOPs over it is the ceiling of the epoch's GFLOP/s on this
 machine's BLAS, printed as a share of the matrix-multiply peak measured in the same run.
 
@@ -89,6 +91,7 @@ def measure(workload: Workload, dtype: str, rounds: int) -> dict[str, float]:
         run()
     for _ in range(rounds):
         peaks.append(measure_peak(dtype, 2048))
+        epoch()  # untimed: BLAS's threads, spinning after the peak's product, go to sleep
         for name, run in runs.items():
             start = time.perf_counter()
             run()
