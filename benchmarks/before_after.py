@@ -1,9 +1,9 @@
 """Time one training run of each workload under two source trees, side by side.
 
-Each timing is a fresh process (``PYTHONPATH=<tree>/src``) that trains in process and prints the
-seconds the ``train`` call took; the trees take turns, round after round, and the medians are
-compared, so a busy machine slows both alike.  Used to check that a change of the code's layout
-costs no speed:
+Each timing is a fresh process (``PYTHONPATH=<tree>/src``) that trains in process three times
+and prints the median seconds of the ``train`` calls; the trees take turns, round after round,
+and the medians are compared, so a busy machine slows both alike.  Used to check that a change
+of the code costs no speed:
 
     python benchmarks/before_after.py OLD_TREE NEW_TREE --rounds 7
     python benchmarks/before_after.py OLD_TREE . --markdown docs/benchmarks.md   # its section
@@ -42,9 +42,12 @@ config = TrainConfig(iterations=iterations, lr=1e-6 / max(1, n // 64), hidden=h,
                      solver=solver, track="loss", divergence_factor=float("inf"),
                      validation_fraction=held)
 train(x, y, config.replace(iterations=1))  # warm-up: imports, first allocations
-start = time.perf_counter()
-result = train(x, y, config)
-print(time.perf_counter() - start, result.history[-1].loss)
+times = []
+for _ in range(3):
+    start = time.perf_counter()
+    result = train(x, y, config)
+    times.append(time.perf_counter() - start)
+print(sorted(times)[1], result.history[-1].loss)
 """
 
 
@@ -90,7 +93,8 @@ def main() -> int:
         "",
         f"Written by `python benchmarks/before_after.py` ({args.rounds} rounds, each timing a "
         f"fresh process, the trees taking turns; old: {_describe(args.old)}, new: "
-        f"{_describe(args.new)}). Seconds of one `train` call after a warm-up run, medians.",
+        f"{_describe(args.new)}). Seconds of one `train` call (the median of three in each "
+        "process, after a warm-up run), medians over the rounds.",
         "",
         "| workload | N, D_in, H, D_out | dtype | iterations | held out | old s | new s | new/old "
         "| same final loss |",
