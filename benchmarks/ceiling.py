@@ -21,7 +21,6 @@ machine's BLAS, printed as a share of the matrix-multiply peak measured in the s
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
@@ -39,7 +38,6 @@ from twolayer.engines.inplace import HiddenPass, Workspace
 from twolayer.engines.lanes import run_lanes
 from twolayer.timing.workloads import WORKLOADS, Workload, make_problem
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 SECTION = "ceiling"
 PRODUCTS = ["x @ w1", "a @ w2", "a.T @ grad_y", "grad_y @ w2.T", "x.T @ grad_h"]
 
@@ -128,25 +126,16 @@ def markdown(results: dict[tuple[str, str], dict[str, float]], rounds: int) -> s
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--workloads", default="tall,wide")
+    parser = report.section_parser(__doc__.splitlines()[0], rounds=7, workloads="tall,wide")
     parser.add_argument("--dtypes", default="float64,float32")
-    parser.add_argument("--markdown", type=Path, default=DOCS)
-    parser.add_argument("--no-markdown", action="store_true", help="print only")
     args = parser.parse_args(argv)
-    names = args.workloads.split(",")
-    if unknown := [n for n in names if n not in WORKLOADS]:
-        parser.error(f"unknown workload: {', '.join(unknown)}")
+    names = report.workload_names(parser, args.workloads, WORKLOADS)
     results = {
         (name, dtype): measure(WORKLOADS[name], dtype, args.rounds)
         for name in names
         for dtype in args.dtypes.split(",")
     }
-    text = markdown(results, args.rounds)
-    print(text)
-    if not args.no_markdown:
-        report.write_section(args.markdown, text, SECTION)
+    report.publish(markdown(results, args.rounds), args, SECTION)
     return 0
 
 

@@ -15,7 +15,6 @@ are printed).
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
@@ -32,7 +31,6 @@ from twolayer.engines.inplace import Workspace
 from twolayer.engines.layout import Layout, copy_like
 from twolayer.timing.workloads import WORKLOADS, Workload, make_problem
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 SECTION = "layouts"
 DTYPES = ("float64", "float32")
 LAYOUTS = [Layout("C", "C"), Layout("F", "C"), Layout("C", "F"), Layout("F", "F")]
@@ -139,23 +137,14 @@ def markdown(tables: dict[str, list[dict[str, object]]], copies: dict[str, tuple
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--workloads", default="tall,wide")
-    parser.add_argument("--markdown", type=Path, default=DOCS)
-    parser.add_argument("--no-markdown", action="store_true", help="print only")
+    parser = report.section_parser(__doc__.splitlines()[0], rounds=7, workloads="tall,wide")
     args = parser.parse_args(argv)
-    names = args.workloads.split(",")
-    if unknown := [n for n in names if n not in WORKLOADS]:
-        parser.error(f"unknown workload: {', '.join(unknown)}")
+    names = report.workload_names(parser, args.workloads, WORKLOADS)
     tables = {
         f"{n} {dt}": time_layouts(WORKLOADS[n], dt, args.rounds) for n in names for dt in DTYPES
     }
     copies = {n: time_copies(WORKLOADS[n], args.rounds) for n in names}
-    text = markdown(tables, copies, args.rounds)
-    print(text)
-    if not args.no_markdown:
-        report.write_section(args.markdown, text, SECTION)
+    report.publish(markdown(tables, copies, args.rounds), args, SECTION)
     return 0
 
 

@@ -4,11 +4,13 @@
 :func:`markdown` renders the machine, one table per workload (twolayer's own table,
 :func:`twolayer.timing.table.table`, with the peak and memory columns added) and the targets;
 :func:`write_section` puts a section in a markdown file between its markers, leaving the rest
-of that file alone; :func:`to_json` keeps every timing.
+of that file alone; :func:`to_json` keeps every timing.  :func:`section_parser` and
+:func:`publish` are the command line the smaller scripts that write one section each share.
 """
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -235,6 +237,41 @@ def write_section(path: Path, text: str, section: str = SECTION) -> None:
     _, tail = rest.split(end, 1)
     updated = f"{head}{start}\n{text.rstrip()}\n{end}{tail}"
     atomic_write(path, lambda f: f.write(updated.encode()))
+
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+
+
+def section_parser(
+    description: str, rounds: int, workloads: str | None = None
+) -> argparse.ArgumentParser:
+    """The options of a script that writes one section of docs/benchmarks.md: ``--rounds``,
+    ``--workloads`` (when ``workloads``, its default, is given), ``--markdown FILE`` (default
+    docs/benchmarks.md) and ``--no-markdown``; an unknown workload is a usage error
+    (:func:`workload_names`)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--rounds", type=int, default=rounds)
+    if workloads is not None:
+        parser.add_argument("--workloads", default=workloads)
+    parser.add_argument("--markdown", type=Path, default=DOCS)
+    parser.add_argument("--no-markdown", action="store_true", help="print only")
+    return parser
+
+
+def workload_names(parser: argparse.ArgumentParser, given: str, known: Any) -> list[str]:
+    """The comma-separated workloads of ``--workloads``; one not in ``known`` stops the script
+    with a usage error."""
+    names = given.split(",")
+    if unknown := [n for n in names if n not in known]:
+        parser.error(f"unknown workload: {', '.join(unknown)}")
+    return names
+
+
+def publish(text: str, args: argparse.Namespace, section: str) -> None:
+    """Print ``text`` and, unless ``--no-markdown``, write it as ``section`` of ``--markdown``."""
+    print(text)
+    if not args.no_markdown:
+        write_section(args.markdown, text, section)
 
 
 def to_json(result: BenchResult) -> dict[str, Any]:

@@ -13,7 +13,6 @@ straight after another epoch.
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
@@ -30,7 +29,6 @@ from twolayer.engines.inplace import Workspace
 from twolayer.timing import SETTLE_S
 from twolayer.timing.workloads import WORKLOADS, make_problem
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 SECTION = "settle"
 
 
@@ -84,15 +82,8 @@ def markdown(found: dict[str, float], rounds: int) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=9)
-    parser.add_argument("--markdown", type=Path, default=DOCS)
-    parser.add_argument("--no-markdown", action="store_true", help="print only")
-    args = parser.parse_args(argv)
-    text = markdown(measure(args.rounds), args.rounds)
-    print(text)
-    if not args.no_markdown:
-        report.write_section(args.markdown, text, SECTION)
+    args = report.section_parser(__doc__.splitlines()[0], rounds=9).parse_args(argv)
+    report.publish(markdown(measure(args.rounds), args.rounds), args, SECTION)
     return 0
 
 
