@@ -4,7 +4,7 @@ Only the speed depends on the layout (``twolayer.engines.layout``); this script 
 full-batch epoch (``Workspace.loss_and_grads`` and ``update``) of the benchmark's tall and wide
 workloads in every layout, in both dtypes, the layouts taking turns round after round, and
 prints the median seconds per epoch against row-major.  It also times the copy of w1 into
-column-major order that a run's set-up makes, in bands (``copy_like``) and in one stride.
+column-major order that a run's set-up makes, in bands (``copy_in_order``) and in one stride.
 
     python benchmarks/layouts.py                  # writes its section of docs/benchmarks.md
     python benchmarks/layouts.py --rounds 3 --workloads tall --no-markdown
@@ -22,13 +22,11 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import report
 from twolayer.engines.inplace import Workspace
-from twolayer.engines.layout import Layout, copy_like
+from twolayer.engines.layout import Layout, copy_in_order
 from twolayer.timing.workloads import WORKLOADS, Workload, make_problem
 
 SECTION = "layouts"
@@ -89,10 +87,9 @@ def time_layouts(workload: Workload, dtype: str, rounds: int) -> list[dict[str, 
 
 def time_copies(workload: Workload, rounds: int) -> tuple[float, float]:
     """Seconds to copy the workload's float64 w1 into column-major order: in bands of rows
-    (``copy_like``) and in one copy striding through the whole array."""
+    (``copy_in_order``) and in one copy striding through the whole array."""
     w1 = make_problem(workload).params.w1
-    like = np.empty_like(w1, order="F")
-    banded = median_seconds(lambda: copy_like(w1, like), rounds)
+    banded = median_seconds(lambda: copy_in_order(w1, "F"), rounds)
     strided = median_seconds(lambda: w1.copy(order="F"), rounds)
     return banded, strided
 

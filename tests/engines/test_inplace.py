@@ -289,6 +289,15 @@ def test_first_rows_are_contiguous_views_of_the_buffer() -> None:
         assert np.array_equal(layout.first_rows(buf, 5), np.arange(15.0).reshape(5, 3))
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_copy_in_order_copies_every_band(order: layout.Order) -> None:
+    a = np.arange(130.0 * 7).reshape(130, 7)  # two full bands of 64 rows and a short one
+    for source in (a, np.asfortranarray(a)):
+        copy = layout.copy_in_order(source, order)
+        assert np.array_equal(copy, a) and not np.shares_memory(copy, source)
+        assert layout.order_of(copy) == order
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("optimizer", ["gd", "nesterov"])
 @pytest.mark.parametrize("fuse", [True, False])

@@ -34,7 +34,14 @@ from numpy.typing import NDArray
 from twolayer.config import TrainConfig
 from twolayer.engines.base import Epoch, Guard
 from twolayer.engines.lanes import lane_count, one_blas_thread, run_lanes
-from twolayer.engines.layout import Layout, Order, choose_layout, copy_like, first_rows
+from twolayer.engines.layout import (
+    Layout,
+    Order,
+    choose_layout,
+    copy_in_order,
+    first_rows,
+    order_of,
+)
 from twolayer.engines.portable import norm
 from twolayer.losses import squared_error_into, squared_scale
 from twolayer.model import Buffers, Grads, Params, backward_into, forward_into
@@ -239,14 +246,14 @@ class Workspace:
         if count > 1:
             self.hidden = HiddenPass(y, hidden, loss, rows, fused=True, alive=alive, lanes=count,
                                      order=order)  # fmt: skip
-        w1 = copy_like(params.w1, np.empty_like(params.w1, order=self.layout.weights))
+        w1 = copy_in_order(params.w1, self.layout.weights)  # (D_in, H)
         self.params = Params(w1, params.w2.copy())  # and w2 (H, D_out)
         self.grads = Grads(np.empty_like(self.params.w1), self.hidden.grad_w2)
         self.scratch = Params(np.empty_like(self.params.w1), np.empty_like(self.params.w2))
         self.velocity: Params | None = None
         if optimizer != "gd":
             start = velocity or self.params.map(np.zeros_like)
-            self.velocity = start.map(copy_like, self.params)  # in the weights' layouts
+            self.velocity = start.map(lambda v, w: copy_in_order(v, order_of(w)), self.params)
         self.ahead = self.params.map(np.empty_like) if optimizer == "nesterov" else None
         self._steps = [
             tuple(None if p is None else getattr(p, name)

@@ -60,7 +60,7 @@ def one_blas_thread() -> Iterator[None]:
 
     The in-place engine holds it for a whole run in lanes, not only for each epoch: a product
     on BLAS's threads between two epochs (the validation loss, say) would leave them spinning
-    for about 0.1 s before they sleep, sharing the cores with the next epoch's lanes
+    for a while before they sleep, sharing the cores with the next epoch's lanes
     (``benchmarks/settle.py`` measures it).
     """
     controller = _blas_controller()

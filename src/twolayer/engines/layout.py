@@ -45,19 +45,32 @@ def first_rows(a: NDArray[Any], rows: int) -> NDArray[Any]:
     """The first ``rows`` rows' worth of the contiguous (n, k) buffer ``a``: a contiguous
     (rows, k) view in ``a``'s memory order (``a[:rows]`` when ``a`` is row-major; a column-major
     ``a[:rows]`` would be strided, which costs NumPy a temporary copy in element-wise lines)."""
-    order: Order = "C" if a.flags.c_contiguous else "F"
+    order = order_of(a)
     k = a.shape[1]
     return a.reshape(-1, order=order)[: rows * k].reshape((rows, k), order=order)
 
 
-def copy_like(a: FloatArray, like: FloatArray, band: int = 64) -> FloatArray:
-    """A copy of the 2-D ``a`` laid out in memory as ``like`` is.  From one order into the other
-    it copies ``band`` rows at a time, several times faster than one copy striding through the
+def order_of(a: NDArray[Any]) -> Order:
+    """The memory order of the contiguous array ``a`` ("C" when it is both, as 1-D arrays are)."""
+    return "C" if a.flags.c_contiguous else "F"
+
+
+def copy_in_order(a: FloatArray, order: Order, band: int = 64) -> FloatArray:
+    """A copy of the 2-D ``a`` in memory order ``order``.  From one order into the other it
+    copies ``band`` rows at a time, several times faster than one copy striding through the
     whole array (``benchmarks/layouts.py`` times both)."""
-    out = np.empty_like(like)
+    out = np.empty_like(a, order=order)
     for start in range(0, len(a), band):
         out[start : start + band] = a[start : start + band]
     return out
 
 
-__all__ = ["ROW_MAJOR", "Layout", "Order", "choose_layout", "copy_like", "first_rows"]
+__all__ = [
+    "ROW_MAJOR",
+    "Layout",
+    "Order",
+    "choose_layout",
+    "copy_in_order",
+    "first_rows",
+    "order_of",
+]

@@ -143,8 +143,8 @@ def time_workload(
     ``each_round`` runs before every round (the benchmarks measure the matrix-multiply peak
     there); ``memory``, when given, measures each row once more on at most 2 iterations.
     ``settle`` seconds pass before every timed run (:data:`SETTLE_S` in the benchmarks), so that
-    no thread pool left busy by the previous run (OpenBLAS's threads spin for about 0.1 s after
-    a product before they sleep) shares the cores with the next one.
+    no thread pool left busy by the previous run (OpenBLAS's threads spin for a while after a
+    product before they sleep) shares the cores with the next one.
     """
     rows, runners = [], []
     for impl in implementations:
