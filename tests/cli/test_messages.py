@@ -215,11 +215,23 @@ def test_bundled_datasets_export_as_csv_that_trains(
 ) -> None:
     pytest.importorskip("sklearn")
     from twolayer.data.csv import load_csv
-    from twolayer.data.datasets import load_dataset
+    from twolayer.data.datasets import BUNDLED, load_dataset
 
-    code, out, _ = run_cli(["datasets", "list"], capsys)
-    assert code == 0 and out.splitlines() == ["diabetes\tregression", "digits\tclassification",
-                                              "linnerud\tregression"]  # fmt: skip
+    for words in (["datasets"], ["datasets", "list"]):  # list is the default action
+        code, out, _ = run_cli(words, capsys)
+        assert code == 0
+        assert out.splitlines()[:4] == [
+            "name      task            samples  inputs  targets",
+            "diabetes  regression          442      10  progression",
+            "digits    classification     1797      64  digit (10 classes)",
+            "linnerud  regression           20       3  Weight, Waist, Pulse",
+        ]
+    for listed in BUNDLED:  # what the listing says, known without loading, is the data's
+        data = load_dataset(listed.name)
+        shape = (data.n_samples, data.x.shape[1], data.task)
+        assert shape == (listed.samples, listed.inputs, listed.task)
+        assert data.target_names == listed.targets
+        assert listed.classes == (len(np.unique(data.y)) if data.task == "classification" else 0)
     for name, target, task in (("diabetes", None, "regression"), ("linnerud", ["-3", "-2", "-1"], "regression"),
                                ("digits", None, "classification")):  # fmt: skip
         code, out, err = run_cli(["datasets", "export", name, f"{name}.csv"], capsys)

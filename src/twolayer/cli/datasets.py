@@ -13,30 +13,52 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser = add_command(
         subparsers, "datasets", "List the bundled datasets, or export one as a CSV file."
     )
-    parser.add_argument("action", choices=("list", "export"), help="list, or export NAME FILE")
+    parser.add_argument(
+        "action", nargs="?", default="list", choices=("list", "export"),
+        help="list (the default), or export NAME FILE",
+    )  # fmt: skip
     parser.add_argument("name", nargs="?", help="export: digits, diabetes or linnerud")
     parser.add_argument("file", nargs="?", metavar="FILE.csv", help="export: where to write it")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from twolayer.data.datasets import DATASETS
+    from twolayer.data.datasets import BUNDLED
     from twolayer.errors import ConfigError
 
-    bundled = sorted(name for name in DATASETS if name != "random")
+    names = [d.name for d in BUNDLED]
     if args.action == "list":
         if args.name or args.file:
             raise ConfigError("datasets list takes no NAME or FILE")
-        for name in bundled:
-            print(f"{name}\t{DATASETS[name]}")
+        print(listing())
         return 0
     if not args.name or not args.file:
         raise ConfigError("datasets export needs a NAME and a FILE, e.g. diabetes diabetes.csv")
-    if args.name not in bundled:
-        raise ConfigError(
-            f"unknown dataset {args.name!r}; the bundled ones are: {', '.join(bundled)}"
-        )
+    if args.name not in names:
+        bundled = ", ".join(names)
+        raise ConfigError(f"unknown dataset {args.name!r}; the bundled ones are: {bundled}")
     return export(args.name, args.file)
+
+
+def listing() -> str:
+    """The bundled datasets as a table: name, task, samples, inputs and targets."""
+    from twolayer.data.datasets import BUNDLED
+
+    rows = [("name", "task", "samples", "inputs", "targets")]
+    for d in BUNDLED:
+        targets = ", ".join(d.targets)
+        if d.classes:
+            targets = f"{targets} ({d.classes} classes)"
+        rows.append((d.name, d.task, str(d.samples), str(d.inputs), targets))
+    widths = [max(len(row[k]) for row in rows) for k in range(4)]
+    lines = []
+    for row in rows:
+        name, task, samples, inputs, targets = row
+        lines.append(f"{name:<{widths[0]}}  {task:<{widths[1]}}  {samples:>{widths[2]}}  "
+                     f"{inputs:>{widths[3]}}  {targets}")  # fmt: skip
+    lines.append("export one as CSV: twolayer datasets export NAME FILE.csv (they ship inside "
+                 "scikit-learn: pip install 'twolayer[data]')")  # fmt: skip
+    return "\n".join(lines)
 
 
 def export(name: str, path: str) -> int:

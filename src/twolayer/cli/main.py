@@ -54,7 +54,7 @@ def _negative_values(argv: list[str]) -> list[str]:
 def given_options(parser: argparse.ArgumentParser, argv: Sequence[str]) -> set[str]:
     """The destinations of the options ``argv`` sets explicitly: parsed again with every
     default suppressed, so a flag given with its default value still counts as given."""
-    defaults = [(action, action.default) for action in parser._actions]
+    defaults = [(action, action.default) for action in parser._actions if action.option_strings]
     try:
         for action, _ in defaults:
             action.default = argparse.SUPPRESS

@@ -36,6 +36,30 @@ DATASETS: dict[str, Task] = {
 """Bundled datasets and the task each one poses."""
 
 
+@dataclasses.dataclass(frozen=True)
+class BundledDataset:
+    """What ``twolayer datasets`` lists of a bundled dataset, known without loading it (the
+    tests hold each field to the loaded data)."""
+
+    name: str
+    samples: int
+    inputs: int
+    targets: tuple[str, ...]
+    classes: int = 0  # for classification: how many classes the one target column holds
+
+    @property
+    def task(self) -> Task:
+        return DATASETS[self.name]
+
+
+BUNDLED = (
+    BundledDataset("diabetes", 442, 10, ("progression",)),  # a year after baseline
+    BundledDataset("digits", 1797, 64, ("digit",), classes=10),  # 8x8 images, 16 grey levels
+    BundledDataset("linnerud", 20, 3, ("Weight", "Waist", "Pulse")),  # from 3 exercises
+)
+"""The datasets that ship inside scikit-learn, in the order they are listed."""
+
+
 # ---------------------------------------------------------------------------------------------
 # .npy pairs and .npz archives
 
@@ -295,7 +319,9 @@ def load_source(source: dict[str, Any]) -> tuple[Dataset, Params | None]:
 
 
 __all__ = [
+    "BUNDLED",
     "DATASETS",
+    "BundledDataset",
     "Dataset",
     "check_source",
     "load_dataset",
