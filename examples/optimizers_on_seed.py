@@ -5,6 +5,8 @@ Prints each optimizer's learning rate and its final loss (the loss of record 499
 prints it), or where it diverged.
 """
 
+from importlib.util import find_spec
+
 from twolayer import DivergenceError, SeedProblem, seed_draws, train
 
 RATES = {"gd": 1e-6, "momentum": 2e-7, "nesterov": 3e-7, "adam": 1e-2, "lbfgs": 1.0}
@@ -12,6 +14,9 @@ RATES = {"gd": 1e-6, "momentum": 2e-7, "nesterov": 3e-7, "adam": 1e-2, "lbfgs": 
 problem = SeedProblem()
 x, y, params = seed_draws(0, problem)
 for optimizer, lr in RATES.items():
+    if optimizer == "lbfgs" and find_spec("scipy") is None:  # L-BFGS is SciPy's
+        print(f"{optimizer:9s} lr={lr:<6g} needs SciPy: pip install 'twolayer[lbfgs]'")
+        continue
     config = problem.config(optimizer=optimizer, lr=lr, track="loss")
     try:
         result = train(x, y, config, params)

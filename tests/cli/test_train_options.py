@@ -159,3 +159,17 @@ def test_no_shuffle_walks_the_minibatches_in_order(
     _, again, _ = run_cli([*args, "--no-shuffle", "--seed", "0"], capsys)
     assert final(ordered)["final_loss"] != final(shuffled)["final_loss"]
     assert final(ordered)["final_loss"] == final(again)["final_loss"]
+
+
+def test_lbfgs_says_why_it_stopped_early(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("scipy")
+    args = ["train", "--n", "20", "--d-in", "30", "--hidden", "10", "--d-out", "2",
+            "--optimizer", "lbfgs", "--lr", "1", "--iterations", "5000", "--quiet"]  # fmt: skip
+    code, out, err = run_cli(args, capsys)
+    assert code == 0
+    last = int(out.split()[0])
+    assert last < 4999  # SciPy stopped it: the loss reached rounding level
+    assert err.strip() == (
+        f"twolayer train: converged after iteration {last}: L-BFGS-B could not lower the "
+        "training loss any further"
+    )

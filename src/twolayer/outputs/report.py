@@ -89,6 +89,11 @@ def notes(result: TrainResult, config: TrainConfig, *, real_data: bool, resumed:
             f"early stopping after iteration {state.iteration - 1}: no progress for "
             f"{config.patience} iterations; kept the weights of iteration {best}"
         )
+    elif result.stop_reason == "converged" and config.optimizer == "lbfgs":
+        lines.append(
+            f"converged after iteration {state.iteration - 1}: L-BFGS-B could not lower the "
+            "training loss any further"
+        )
     elif result.stop_reason == "converged":
         lines.append(
             f"converged after iteration {state.iteration - 1}: the training loss made no progress "
