@@ -35,11 +35,16 @@ def server() -> Iterator[Served]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
+def playwright() -> Iterator[Any]:
+    with sync_api.sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Any) -> Iterator[Any]:
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture
@@ -49,6 +54,7 @@ def page(browser: Any, server: Served) -> Iterator[Any]:
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)  # CSP too
     tab.open = lambda hash_="": _open(tab, server.url + hash_)  # type: ignore[attr-defined]
     yield tab
     context.close()
@@ -217,3 +223,69 @@ def test_your_own_csv_trains(browser: Any, tmp_path: Path) -> None:
         iteration_reaches(tab, 60)
         assert number(tab, "train-loss") < first
         context.close()
+
+
+def test_without_the_token_the_page_asks_for_it_and_keeps_the_links_settings(
+    browser: Any, server: Served
+) -> None:
+    context = browser.new_context(viewport={"width": 1360, "height": 980})
+    tab = context.new_page()
+    response = tab.goto(server.origin + "/#dataset=xor&hidden=5")
+    assert response.status == 403 and tab.get_by_test_id("boundary").count() == 0
+    tab.get_by_test_id("token").fill("a guess")
+    tab.get_by_test_id("token").press("Enter")
+    tab.wait_for_url("**token=a%20guess#dataset=xor&hidden=5")
+    assert tab.get_by_test_id("boundary").count() == 0  # still refused
+    tab.get_by_test_id("token").fill(server.token)
+    tab.get_by_test_id("token").press("Enter")
+    _wait_for(tab, "train-loss", "v => v !== '–'")
+    assert tab.get_by_test_id("dataset").input_value() == "xor"  # the link's settings
+    assert tab.get_by_test_id("hidden").input_value() == "5"
+    assert "token" not in tab.url  # the token left the address (a copied link holds none)
+    context.close()
+
+
+def test_a_page_of_another_site_cannot_frame_the_playground(browser: Any, server: Served) -> None:
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.set_content(f'<iframe src="{server.url}" width="800" height="600"></iframe>')
+    tab.wait_for_timeout(1500)
+    framed = [f for f in tab.frames if f is not tab.main_frame]
+    assert len(framed) == 1
+    for test_id in ("boundary", "token"):  # neither the page nor its token form shows
+        assert framed[0].query_selector(f'[data-testid="{test_id}"]') is None
+    context.close()
+
+
+def test_dns_rebinding_cannot_read_the_page_even_with_the_token(
+    playwright: Any, server: Served
+) -> None:
+    """A name of another site pointed at 127.0.0.1 (what DNS rebinding does): Chromium loads
+    it from this server, which refuses it by its Host."""
+    rules = "--host-resolver-rules=MAP evil.example 127.0.0.1"
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[*FLAGS, rules])
+    tab = chromium.new_page()
+    evil = f"http://evil.example:{server.port}"
+    response = tab.goto(f"{evil}/?token={server.token}")
+    assert response.status == 403 and "is not this server" in tab.content()
+    options = tab.evaluate("async (u) => (await fetch(u)).status", f"{evil}/api/options")
+    assert options == 403
+    chromium.close()
+
+
+def test_the_page_opens_from_the_private_redirect_file(
+    browser: Any, server: Served, tmp_path: Path
+) -> None:
+    """What `twolayer playground` opens: a file only its owner can read, which sends the browser
+    on to the address with the token (a command line with the token would be visible to every
+    account of the machine)."""
+    from twolayer.playground.server import redirect_file
+
+    path = redirect_file(server.url, tmp_path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    context = browser.new_context(viewport={"width": 1360, "height": 980})
+    tab = context.new_page()
+    tab.goto(path.as_uri())
+    _wait_for(tab, "train-loss", "v => v !== '–'")
+    assert tab.url.startswith(server.origin + "/#dataset=") and "token" not in tab.url
+    context.close()

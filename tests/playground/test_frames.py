@@ -113,7 +113,7 @@ def test_twolayer_predict_reads_the_downloaded_model(
 def test_history_csv_names_the_test_loss() -> None:
     session = Session(Settings(dataset="circle", samples=40, hidden=3))
     session.advance(5, seconds=60)
-    rows = list(csv.DictReader(io.StringIO(history_csv(session))))
+    rows = list(csv.DictReader(io.StringIO(b"".join(history_csv(session)).decode())))
     assert [int(r["iteration"]) for r in rows] == [0, 1, 2, 3, 4]
     assert "test_loss" in rows[0] and "val_loss" not in rows[0]
     elapsed = [float(r["elapsed"]) for r in rows]

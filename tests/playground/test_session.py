@@ -23,16 +23,17 @@ def _params(session: Session) -> list[np.ndarray]:
 def test_chunks_are_bit_for_bit_one_run(optimizer: str, batch_size: int) -> None:
     settings = SMALL.replace(optimizer=optimizer, batch_size=batch_size)
     session = Session(settings)
+    records = []
     for n in (1, 7, 13, 4, 25):
-        session.advance(n, seconds=60)
-    assert session.state.iteration == 50
+        records += session.advance(n, seconds=60)
+    assert session.state.iteration == 50 and len(session.history) == 50
     x, y = session.data.arrays(session.data.train)
     test = session.data.arrays(session.data.test) if session.data.test else None
     whole = train(x, y, session.config.replace(iterations=50), validation=test)
     for mine, theirs in zip(_params(session), whole.params, strict=True):
         assert np.array_equal(mine, theirs)
-    assert [r.loss for r in session.history] == [r.loss for r in whole.history]
-    assert [r.val_loss for r in session.history] == [r.val_loss for r in whole.history]
+    assert [r.loss for r in records] == [r.loss for r in whole.history]
+    assert [r.val_loss for r in records] == [r.val_loss for r in whole.history]
 
 
 def test_advance_trains_and_the_loss_falls() -> None:
@@ -76,7 +77,7 @@ def test_network_settings_reset_to_the_same_starting_weights() -> None:
 
 def test_data_settings_draw_again_and_drop_clicked_points() -> None:
     session = Session(SMALL)
-    session.edit(Edit("add", (0.5, 0.5), 1.0))
+    session.edit([Edit("add", (0.5, 0.5), 1.0)])
     assert session.change(session.settings.replace(samples=80)) == "data"
     assert session.edits == []
     assert session.data.train.n_samples + session.data.test.n_samples == 80
@@ -94,7 +95,7 @@ def test_edits_replay_and_training_goes_on() -> None:
     session = Session(SMALL, edits=edits)
     assert session.data.train.n_samples == 42 + 2  # 60 points, 18 held out, 2 clicked
     session.advance(3, seconds=60)
-    session.edit(Edit("remove", (0.9, -0.9)))
+    session.edit([Edit("remove", (0.9, -0.9))])
     assert session.data.train.n_samples == 43
     assert session.advance(2, seconds=60)[-1].iteration == 4
 

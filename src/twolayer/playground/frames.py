@@ -179,8 +179,8 @@ def frame(session: Session, records: list[Record]) -> dict[str, Any]:
 
 def _current_lr(session: Session, records: list[Record]) -> float:
     """The rate of the last iteration trained (the base rate before the first)."""
-    last = records or session.history
-    return last[-1].lr if last else session.config.lr
+    last = records[-1] if records else session.history.last
+    return last.lr if last else session.config.lr
 
 
 def _views(session: Session, model: Model) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,16 @@ from twolayer.config import TrainConfig
 from twolayer.data.prep import Dataset, Preprocessing, fit_preprocessing
 from twolayer.errors import ConfigError, DivergenceError
 from twolayer.optim import make_optimizer
-from twolayer.playground.datasets import DRAWN, Edit, apply_edit, bundled, draw
+from twolayer.playground.datasets import (
+    DRAWN,
+    MAX_EDITS,
+    Edit,
+    apply_edits,
+    bundled,
+    draw,
+    edit_limits,
+)
+from twolayer.playground.records import History
 from twolayer.playground.settings import (
     DATA_FIELDS,
     FILE_SET,
@@ -50,12 +59,15 @@ class Data:
     train, test : the training points and the held-out test points (None: no test set).
     prep : input scaling (bundled sets and files) and the class labels (classification).
     task : "classification" or "regression".
+    limits : where clicked points may lie (:func:`~twolayer.playground.datasets.edit_limits`
+        of the data as drawn or loaded).
     """
 
     train: Dataset
     test: Dataset | None
     prep: Preprocessing
     task: str
+    limits: list[tuple[float, float]]
 
     @property
     def n_inputs(self) -> int:
@@ -86,17 +98,20 @@ class Session:
     settings : what the page asked for (the URL hash).
     file_data : the ``--data`` file, offered as the dataset ``"file"``.
     edits : points added or removed by clicking, replayed on the data in order.
+    stop : asked while the edits are replayed; True ends the replay
+        (:class:`~twolayer.playground.datasets.EditsCancelledError`).
     """
 
     def __init__(
-        self, settings: Settings, file_data: Dataset | None = None, edits: Sequence[Edit] = ()
-    ) -> None:
+        self, settings: Settings, file_data: Dataset | None = None, edits: Sequence[Edit] = (),
+        stop: Callable[[], bool] | None = None,
+    ) -> None:  # fmt: skip
         self.file_data = file_data
         self.settings = settings
         self.data = self._load(settings)
         self.edits: list[Edit] = []
-        for item in edits:
-            self.edit(item)
+        self.history = History()
+        self.edit(edits, stop)
         self.reset()
 
     # -- building -----------------------------------------------------------------------------
@@ -122,16 +137,17 @@ class Session:
         prep = fit_preprocessing(train_set.x, train_set.targets(), task, standardize=not drawn)  # type: ignore[arg-type]
         if task == "classification":  # every class, even one the split left out of training
             prep = dataclasses.replace(prep, classes=np.unique(whole.targets()))
-        return Data(train_set, test_set, prep, task)
+        return Data(train_set, test_set, prep, task, edit_limits(whole, drawn))
 
     def reset(self) -> None:
         """New starting weights (drawn from the seed: the same ones every time) and an empty
-        history; the data and the settings stay."""
+        history (the old one's memory and file are freed); the data and the settings stay."""
         self.config: TrainConfig = self.settings.train_config(self.data.task)
         x, y = self.data.arrays(self.data.train)
         start = train(x, y, self.config.replace(iterations=0))  # draws the weights as a run does
         self.state: TrainState = start.state
-        self.history: list[Record] = []
+        self.history.close()
+        self.history = History()
         self.error: str | None = None
 
     # -- training -----------------------------------------------------------------------------
@@ -152,7 +168,7 @@ class Session:
             train(x, y, self.config, state=self.state, callbacks=[chunk], validation=test)
         except DivergenceError as exc:
             self.error = f"{exc}; change the learning rate and press reset"
-        offset = self.history[-1].elapsed if self.history else 0.0
+        offset = self.history.last.elapsed if self.history.last else 0.0
         for record in chunk.records:  # seconds of training since the reset, across chunks
             record.elapsed += offset
         self.history.extend(chunk.records)
@@ -195,16 +211,24 @@ class Session:
             state.schedule_state = {}
         self.config = config
 
-    def edit(self, item: Edit) -> None:
-        """Add or remove one point (:func:`twolayer.playground.datasets.apply_edit`); training
-        goes on from the same weights."""
+    def edit(self, items: Sequence[Edit], stop: Callable[[], bool] | None = None) -> None:
+        """Add or remove points (:func:`twolayer.playground.datasets.apply_edits`), at most
+        :data:`~twolayer.playground.datasets.MAX_EDITS` in a run; training goes on from the
+        same weights.  Edits that do not fit change nothing (a ConfigError says why)."""
+        if not items:
+            return
+        if len(self.edits) + len(items) > MAX_EDITS:
+            raise ConfigError(
+                f"at most {MAX_EDITS} points can be clicked in a run; change the seed or the "
+                "dataset to start from the drawn points again"
+            )
         data = self.data
         classes = data.prep.classes if data.task == "classification" else None
-        train_set, test_set = apply_edit(data.train, data.test, item, classes)
+        train_set, test_set = apply_edits(data.train, data.test, items, classes, data.limits, stop)
         if test_set is not None and test_set.n_samples == 0:
             test_set = None
         self.data = dataclasses.replace(data, train=train_set, test=test_set)
-        self.edits.append(item)
+        self.edits.extend(items)
 
 
 __all__ = ["CHUNK_SECONDS", "Data", "Session"]
