@@ -167,3 +167,20 @@ def test_a_real_server_serves_the_page_and_stops_on_ctrl_c() -> None:
         assert b'data-testid="boundary"' in page.read()  # after the redirect that sets the cookie
     assert served.returncode == 0, served.errors
     assert served.output.strip().endswith("twolayer playground: stopped")
+
+
+def test_the_port_can_be_served_again_at_once_after_a_stop() -> None:
+    """After Ctrl-C the port is in TIME_WAIT for its connections; binding it again must not
+    wait for them to expire (about 60 s without address reuse)."""
+    from twolayer.playground.server import bind
+
+    server = bind("127.0.0.1", 0)
+    port = server.getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = server.accept()
+    accepted.close()  # the server closes first: its side of the connection waits in TIME_WAIT
+    server.close()
+    client.close()
+    again = bind("127.0.0.1", port)
+    assert again.getsockname()[1] == port
+    again.close()

@@ -153,12 +153,29 @@ def test_bad_settings_are_an_error_message(client: TestClient) -> None:
         assert "unknown command" in until(ws, "error")["message"]
 
 
-def test_a_bad_url_hash_falls_back_to_the_defaults(client: TestClient) -> None:
+def test_a_bad_url_hash_keeps_every_setting_that_fits(client: TestClient) -> None:
     with client.websocket_connect(WS) as ws:
-        ws.send_json({"cmd": "start", "settings": {"hidden": "lots"}})
+        settings = {"hidden": "lots", "lr": "0.07", "dataset": "xor", "seed": "-3"}
+        ws.send_json({"cmd": "start", "settings": settings})
         until(ws, "hello")
-        assert "hidden must be an integer" in until(ws, "error")["message"]
-        assert until(ws, "data")["settings"]["hidden"] == "8"
+        data = until(ws, "data")
+    assert data["problems"] == ["seed must be between 0 and 4294967295, got -3",
+                                "hidden must be an integer, got 'lots'"]  # fmt: skip
+    kept = data["settings"]
+    assert (kept["hidden"], kept["seed"], kept["lr"], kept["dataset"]) == ("8", "0", "0.07", "xor")
+
+
+def test_a_hash_whose_loss_does_not_fit_its_data_keeps_the_rest(client: TestClient) -> None:
+    with client.websocket_connect(WS) as ws:
+        ws.send_json({"cmd": "start", "settings": {"dataset": "sine", "loss": "cross_entropy",
+                                                   "hidden": "5"}})  # fmt: skip
+        data = until(ws, "data")
+    assert "does not fit regression" in data["problems"][0]
+    assert (data["settings"]["dataset"], data["settings"]["hidden"], data["loss"]) == (
+        "sine",
+        "5",
+        "mse",
+    )
 
 
 def test_clicked_points_join_the_data(client: TestClient) -> None:
@@ -241,8 +258,9 @@ def test_a_link_with_too_many_clicked_points_is_refused(client: TestClient) -> N
     edits = ";".join(["a,0.1,0.1,1"] * (MAX_EDITS + 1))
     with client.websocket_connect(WS) as ws:
         ws.send_json({"cmd": "start", "settings": {"dataset": "circle"}, "edits": edits})
-        assert f"at most {MAX_EDITS}" in until(ws, "error")["message"]
-        assert until(ws, "data")["edits"] == ""
+        data = until(ws, "data")
+    assert f"at most {MAX_EDITS}" in data["problems"][0] and data["edits"] == ""
+    assert data["settings"]["dataset"] == "circle"
 
 
 def test_a_replay_stops_when_its_page_closes(

@@ -47,9 +47,8 @@ from twolayer.data.prep import Dataset
 from twolayer.errors import TwoLayerError
 from twolayer.model import INITS
 from twolayer.optim import STEP_OPTIMIZERS
-from twolayer.playground.datasets import parse_edits
+from twolayer.playground.commands import Page
 from twolayer.playground.exports import history_csv, model_bytes
-from twolayer.playground.frames import data_message, frame
 from twolayer.playground.guard import LOG, Access, Guard
 from twolayer.playground.session import Session
 from twolayer.playground.settings import (
@@ -168,11 +167,11 @@ class _Connection:
         self.websocket, self.connections, self.defaults = websocket, connections, defaults
         self.file_data = file_data
         self.sid = secrets.token_urlsafe(12)
-        self.session: Session | None = None
         self.playing = asyncio.Event()
         self.busy = asyncio.Lock()  # held while the session trains or changes
         self.sending = asyncio.Lock()  # one message at a time on the socket
         self.gone = threading.Event()  # the page went away: work in threads stops early
+        self.page = Page(defaults, file_data, self.gone.is_set)
         self.commands: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=64)
 
     async def serve(self) -> None:
@@ -198,6 +197,10 @@ class _Connection:
                 del self.connections[self.sid]
             if self.session is not None:
                 self.session.history.close()
+
+    @property
+    def session(self) -> Session | None:
+        return self.page.session
 
     async def _receive(self) -> dict[str, Any] | None:
         """The next message as a command; None (after an error reply and one log line) when it
@@ -251,55 +254,11 @@ class _Connection:
             await self._send(reply)
 
     def _handle(self, cmd: str, message: dict[str, Any]) -> list[dict[str, Any]]:
-        """Carry out one command (in a worker thread, holding :attr:`busy`); the replies.  A
-        ``playing`` reply starts or stops the training."""
+        """Carry out one command (in a worker thread, holding :attr:`busy`)."""
+        replies = self.page.handle(cmd, message)
         if cmd == "start":
-            return self._start(message)
-        session = self.session
-        if session is None:
-            return [{"type": "error", "message": "send 'start' first"}]
-        if cmd == "play":
-            if session.error is not None or session.finished:
-                return [frame(session, []), {"type": "playing", "playing": False}]
-            return [{"type": "playing", "playing": True}]
-        if cmd == "step":
-            return [frame(session, session.advance(1)), {"type": "playing", "playing": False}]
-        if cmd == "reset":
-            session.reset()
-            return [data_message(session), frame(session, [])]
-        if cmd == "settings":
-            values = message.get("settings")
-            if not isinstance(values, dict):
-                return [{"type": "error", "message": "settings must be an object"}]
-            changed = session.change(Settings.from_text(values, session.settings))
-            if changed in ("network", "data"):
-                note = {"type": "reset", "because": changed}
-                return [note, data_message(session), frame(session, [])]
-            return [{"type": "settings", "settings": session.settings.to_text()}]
-        if cmd == "edit":
-            edits = parse_edits(str(message.get("edit", "")), session.data.n_inputs)
-            session.edit(edits, self.gone.is_set)
-            return [data_message(session), frame(session, [])]
-        return [{"type": "error", "message": f"unknown command {cmd!r}"}]
-
-    def _start(self, message: dict[str, Any]) -> list[dict[str, Any]]:
-        """A new session from the page's URL hash; the defaults when the hash does not fit."""
-        values = message.get("settings")
-        replies: list[dict[str, Any]] = []
-        try:
-            settings = Settings.from_text(values if isinstance(values, dict) else {}, self.defaults)
-            session = Session(settings, self.file_data)
-            edits = parse_edits(str(message.get("edits", "")), session.data.n_inputs)
-            session.edit(edits, self.gone.is_set)
-        except TwoLayerError as exc:
-            replies.append({"type": "error", "message": f"the URL's settings: {exc}"})
-            session = Session(self.defaults, self.file_data)
-        if self.session is not None:
-            self.session.history.close()
-        self.session = session
-        hello = {"type": "hello", "session": self.sid}
-        stopped = {"type": "playing", "playing": False}
-        return [hello, *replies, data_message(session), frame(session, []), stopped]
+            replies.insert(0, {"type": "hello", "session": self.sid})
+        return replies
 
     async def _train(self) -> None:
         """While playing: a chunk of iterations, one frame, then wait for the next frame."""
@@ -317,9 +276,8 @@ class _Connection:
                 await self._send({"type": "playing", "playing": False})
             await asyncio.sleep(max(0.0, FRAME_SECONDS - (time.monotonic() - begun)))
 
-    @staticmethod
-    def _chunk(session: Session) -> dict[str, Any]:
-        return frame(session, session.advance(session.settings.speed))
+    def _chunk(self, session: Session) -> dict[str, Any]:
+        return self.page.frame(session.advance(session.settings.speed))
 
 
 __all__ = ["FRAME_SECONDS", "MAX_PAGES", "STATIC", "create_app", "strict_json"]

@@ -116,6 +116,39 @@ def bundled(name: str) -> Dataset:
 
 
 # ---------------------------------------------------------------------------------------------
+# Features: what the network takes from two inputs
+
+FEATURE_MAPS: dict[str, Callable[[FloatArray], FloatArray]] = {
+    "x1": lambda x: x[:, 0],
+    "x2": lambda x: x[:, 1],
+    "x1sq": lambda x: x[:, 0] ** 2,
+    "x2sq": lambda x: x[:, 1] ** 2,
+    "x1x2": lambda x: x[:, 0] * x[:, 1],
+    "sinx1": lambda x: np.sin(x[:, 0]),
+    "sinx2": lambda x: np.sin(x[:, 1]),
+}
+"""Each feature of :data:`~twolayer.playground.settings.FEATURES` from points x (n, 2)."""
+FEATURE_NAMES = {"x1sq": "{0}^2", "x2sq": "{1}^2", "x1x2": "{0}*{1}", "sinx1": "sin({0})",
+                 "sinx2": "sin({1})", "x1": "{0}", "x2": "{1}"}  # fmt: skip
+"""How a feature is named in a model file, from the names of the two inputs."""
+
+
+def featurize(x: FloatArray, features: Sequence[str]) -> FloatArray:
+    """The columns ``features`` of points x (n, 2): (n, len(features)); x itself when
+    ``features`` is empty (data without exactly two inputs)."""
+    if not features:
+        return x
+    return np.stack([FEATURE_MAPS[f](x) for f in features], axis=1)
+
+
+def feature_names(inputs: Sequence[str], features: Sequence[str]) -> tuple[str, ...]:
+    """The names of :func:`featurize`'s columns for inputs named ``inputs`` (``x1^2``, ...)."""
+    if not features:
+        return tuple(inputs)
+    return tuple(FEATURE_NAMES[f].format(*inputs) for f in features)
+
+
+# ---------------------------------------------------------------------------------------------
 # The user's own file
 
 
@@ -323,6 +356,8 @@ __all__ = [
     "bundled",
     "draw",
     "edit_limits",
+    "feature_names",
+    "featurize",
     "load_user_file",
     "parse_edits",
 ]

@@ -43,6 +43,8 @@ def bind(host: str, port: int) -> socket.socket:
         why = getattr(exc, "strerror", None) or exc
         raise ServeError(f"cannot serve on host {host!r}: {why}") from None
     sock = socket.socket(family, kind, proto)
+    if os.name == "posix":  # restart at once on the same port after Ctrl-C (no TIME_WAIT wait)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind(address)
         sock.listen(128)  # the browser may knock before uvicorn starts: let it wait

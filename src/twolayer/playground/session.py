@@ -14,6 +14,7 @@ and the frames (:mod:`twolayer.playground.frames`) read the session's fields.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from numpy.typing import NDArray
 from twolayer.config import TrainConfig
 from twolayer.data.prep import Dataset, Preprocessing, fit_preprocessing
 from twolayer.errors import ConfigError, DivergenceError
+from twolayer.losses import get_loss
 from twolayer.optim import make_optimizer
 from twolayer.playground.datasets import (
     DRAWN,
@@ -34,17 +36,22 @@ from twolayer.playground.datasets import (
     bundled,
     draw,
     edit_limits,
+    feature_names,
+    featurize,
 )
 from twolayer.playground.records import History
 from twolayer.playground.settings import (
     DATA_FIELDS,
     FILE_SET,
     NETWORK_FIELDS,
+    SCHEDULE_FIELDS,
     Settings,
 )
 from twolayer.state import Callback, Record, TrainState
 from twolayer.train import train
 
+MAX_WEIGHT = 1000.0
+"""The largest size of a weight set by hand on the page."""
 CHUNK_SECONDS = 0.12
 """The longest a chunk of iterations trains before the session reports back, so that a pause
 or a new learning rate is heard within about this long, whatever the speed and the data."""
@@ -61,6 +68,7 @@ class Data:
     task : "classification" or "regression".
     limits : where clicked points may lie (:func:`~twolayer.playground.datasets.edit_limits`
         of the data as drawn or loaded).
+    features : what the network takes from two inputs (:func:`featurize`); empty: the inputs.
     """
 
     train: Dataset
@@ -68,14 +76,29 @@ class Data:
     prep: Preprocessing
     task: str
     limits: list[tuple[float, float]]
+    features: tuple[str, ...] = ()
 
     @property
     def n_inputs(self) -> int:
+        """The data's inputs (the plane's axes), before the features."""
         return int(self.train.x.shape[1])
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        """The network's D_in input names."""
+        return feature_names(self.train.feature_names, self.features)
+
+    def features_of(self, x: NDArray[Any]) -> NDArray[Any]:
+        """Points x (n, n_inputs) in the data's units as the network's columns, unscaled."""
+        return featurize(x, self.features)
+
+    def inputs(self, x: NDArray[Any]) -> NDArray[Any]:
+        """Points x (n, n_inputs) as the network's inputs (n, D_in): features, then scaling."""
+        return np.asarray(self.prep.inputs(self.features_of(x)))
 
     def arrays(self, which: Dataset) -> tuple[NDArray[Any], NDArray[Any]]:
         """The network's inputs (n, D_in) and targets (n, D_out) of ``which``."""
-        return self.prep.inputs(which.x), self.prep.targets(which.targets())
+        return self.inputs(which.x), self.prep.targets(which.targets())
 
 
 class _Chunk(Callback):
@@ -133,11 +156,22 @@ class Session:
         train_set, test_set = (whole, None) if s.test_fraction == 0 else whole.split(
             s.test_fraction, s.seed
         )  # fmt: skip
-        drawn = s.dataset in DRAWN  # already in [-1, 1]: the plane the page shows is the inputs'
-        prep = fit_preprocessing(train_set.x, train_set.targets(), task, standardize=not drawn)  # type: ignore[arg-type]
-        if task == "classification":  # every class, even one the split left out of training
-            prep = dataclasses.replace(prep, classes=np.unique(whole.targets()))
-        return Data(train_set, test_set, prep, task, edit_limits(whole, drawn))
+        drawn = s.dataset in DRAWN
+        data = Data(train_set, test_set, Preprocessing(), task, edit_limits(whole, drawn))
+        return self._fit(data, settings, whole)
+
+    def _fit(self, data: Data, settings: Settings, whole: Dataset | None = None) -> Data:
+        """``data`` with the features of ``settings`` and the scaling fitted to its training
+        points (drawn sets are not scaled: the plane the page shows is the network's input)."""
+        features = settings.network_inputs(data.n_inputs)
+        drawn = settings.dataset in DRAWN
+        x = featurize(data.train.x, features)
+        task: Any = data.task
+        prep = fit_preprocessing(x, data.train.targets(), task, standardize=not drawn)
+        if data.task == "classification":  # every class, even one the split left out
+            classes = data.prep.classes if whole is None else np.unique(whole.targets())
+            prep = dataclasses.replace(prep, classes=classes)
+        return dataclasses.replace(data, prep=prep, features=features)
 
     def reset(self) -> None:
         """New starting weights (drawn from the seed: the same ones every time) and an empty
@@ -149,6 +183,7 @@ class Session:
         self.history.close()
         self.history = History()
         self.error: str | None = None
+        self.origin = 0  # the iteration the schedule counts from (it restarts when changed)
 
     # -- training -----------------------------------------------------------------------------
 
@@ -158,21 +193,47 @@ class Session:
 
     def advance(self, n: int, seconds: float = CHUNK_SECONDS) -> list[Record]:
         """Train up to ``n`` iterations (fewer when ``seconds`` run out, the horizon is reached
-        or the loss diverges: then :attr:`error` says why); return their records."""
+        or the loss diverges: then :attr:`error` says why); return their records.
+
+        The schedule counts from :attr:`origin`, the iteration where it (or the rate) was last
+        chosen: ``train`` continues a state whose iteration is counted from there, to a horizon
+        counted alike, and the records are numbered back from the start."""
         if n < 1 or self.finished or self.error is not None:
             return []
         x, y = self.data.arrays(self.data.train)
         test = None if self.data.test is None else self.data.arrays(self.data.test)
         chunk = _Chunk(n, seconds)
+        origin, state = self.origin, self.state
+        config = self.config.replace(iterations=self.config.iterations - origin)
+        state.iteration -= origin
         try:
-            train(x, y, self.config, state=self.state, callbacks=[chunk], validation=test)
+            train(x, y, config, state=state, callbacks=[chunk], validation=test)
         except DivergenceError as exc:
-            self.error = f"{exc}; change the learning rate and press reset"
+            where = f"iteration {exc.iteration}"
+            self.error = (f"{str(exc).replace(where, f'iteration {exc.iteration + origin}', 1)}; "
+                          "change the learning rate and press reset")  # fmt: skip
+        finally:
+            state.iteration += origin
         offset = self.history.last.elapsed if self.history.last else 0.0
-        for record in chunk.records:  # seconds of training since the reset, across chunks
+        scale = self.test_scale
+        for record in chunk.records:  # seconds since the reset, iterations since the start
             record.elapsed += offset
+            record.iteration += origin
+            if record.val_loss is not None:
+                record.val_loss *= scale
         self.history.extend(chunk.records)
         return chunk.records
+
+    @property
+    def test_scale(self) -> float:
+        """What the test loss is multiplied by to compare with the training loss: for a loss
+        that sums over the points (``sse``), the training points over the test points (the
+        test loss is then the sum the test points would give at the training set's size); 1
+        for the mean losses."""
+        data = self.data
+        if data.test is None or get_loss(self.config.loss).reduction == "mean":
+            return 1.0
+        return data.train.n_samples / data.test.n_samples
 
     # -- changes --------------------------------------------------------------------------------
 
@@ -193,23 +254,45 @@ class Session:
             self.reset()
             return "data"
         config = settings.train_config(self.data.task)
+        if "features" in changed:
+            self.data = self._fit(self.data, settings)
         self.settings = settings
         if changed & set(NETWORK_FIELDS):
             self.reset()
             return "network"
-        self._go_on_with(config, old)
+        self._go_on_with(config, changed)
         return "live"
 
-    def _go_on_with(self, config: TrainConfig, old: Settings) -> None:
+    def _go_on_with(self, config: TrainConfig, changed: set[str]) -> None:
         """Continue the run under ``config``: a new optimizer starts with fresh buffers (and
-        Adam's step count from 0); a new schedule or base rate forgets the plateau's state."""
+        Adam's step count from 0); a new schedule, base rate or schedule setting starts the
+        schedule again from this iteration, at the base rate (and forgets the plateau's
+        state)."""
         state = self.state
         if config.optimizer != self.config.optimizer:
             state.opt_state = make_optimizer(config.optimizer).init(state.params)
             state.step = 0
-        if config.schedule != self.config.schedule or config.lr != old.lr:
+        if changed & {"schedule", "lr", *SCHEDULE_FIELDS}:
             state.schedule_state = {}
+            self.origin = state.iteration
         self.config = config
+
+    def set_weight(self, name: str, index: Sequence[int], value: float) -> None:
+        """Set one weight or bias (``w1[i, j]``, ``b2[k]``...) to ``value``; training goes on
+        from there (the optimizer keeps its buffers)."""
+        params = self.state.params.named()
+        if name not in params:
+            raise ConfigError(f"no parameter {name!r}; this network has {', '.join(params)}")
+        array = np.array(params[name], copy=True)
+        where = tuple(int(i) for i in index)
+        if len(where) != array.ndim or not all(
+            0 <= i < n for i, n in zip(where, array.shape, strict=True)
+        ):
+            raise ConfigError(f"{name} has shape {array.shape}; no entry {list(where)}")
+        if not (math.isfinite(value) and abs(value) <= MAX_WEIGHT):
+            raise ConfigError(f"a weight must be a number between -{MAX_WEIGHT} and {MAX_WEIGHT}")
+        array[where] = value
+        self.state.params = dataclasses.replace(self.state.params, **{name: array})
 
     def edit(self, items: Sequence[Edit], stop: Callable[[], bool] | None = None) -> None:
         """Add or remove points (:func:`twolayer.playground.datasets.apply_edits`), at most
@@ -231,4 +314,4 @@ class Session:
         self.edits.extend(items)
 
 
-__all__ = ["CHUNK_SECONDS", "Data", "Session"]
+__all__ = ["CHUNK_SECONDS", "MAX_WEIGHT", "Data", "Session"]
