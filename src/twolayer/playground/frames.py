@@ -163,6 +163,9 @@ def frame(session: Session, records: list[Record]) -> dict[str, Any]:
         "iteration": session.state.iteration,
         "status": status,
         "error": session.error,
+        "diverged": None
+        if session.diverged is None
+        else [session.diverged[0], _finite(session.diverged[1])],
         "records": [[r.iteration, _finite(r.loss), _finite(r.val_loss), r.lr] for r in records],
         "lr": _current_lr(session, records),
         "train_loss": _finite(float(loss)),

@@ -183,6 +183,7 @@ class Session:
         self.history.close()
         self.history = History()
         self.error: str | None = None
+        self.diverged: tuple[int, float] | None = None  # the iteration and loss that stopped it
         self.origin = 0  # the iteration the schedule counts from (it restarts when changed)
 
     # -- training -----------------------------------------------------------------------------
@@ -209,6 +210,7 @@ class Session:
         try:
             train(x, y, config, state=state, callbacks=[chunk], validation=test)
         except DivergenceError as exc:
+            self.diverged = (exc.iteration + origin, exc.loss)
             where = f"iteration {exc.iteration}"
             self.error = (f"{str(exc).replace(where, f'iteration {exc.iteration + origin}', 1)}; "
                           "change the learning rate and press reset")  # fmt: skip
