@@ -29,6 +29,14 @@ def iteration_reaches(tab: Any, n: int) -> int:
     return int(number(tab, "iteration"))
 
 
+def train_to(tab: Any, n: int) -> None:
+    """Play until iteration ``n``, pause, and wait for the page to say it paused."""
+    tab.get_by_test_id("play").click()
+    iteration_reaches(tab, n)
+    tab.get_by_test_id("pause").click()
+    tab.get_by_test_id("play").wait_for(state="visible")
+
+
 def state(tab: Any, expression: str) -> Any:
     """``expression`` of the page's state (``window.twolayerPlayground``, named ``s``)."""
     return tab.evaluate(f"() => {{ const s = window.twolayerPlayground; return {expression}; }}")

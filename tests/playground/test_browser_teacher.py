@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from browser_page import iteration_reaches, number, open_page, state, wait_for
+from browser_page import iteration_reaches, number, open_page, state, train_to, wait_for
 from helpers import Served, playground_server, run_cli
 
 
@@ -54,10 +54,7 @@ def save(request: pytest.FixtureRequest, tab: Any, name: str, **options: Any) ->
 
 def test_a_clicked_point_keeps_the_loss_curve(page: Any) -> None:
     page.open("#dataset=circle&speed=10")
-    page.get_by_test_id("play").click()
-    iteration_reaches(page, 60)
-    page.get_by_test_id("pause").click()
-    page.get_by_test_id("play").wait_for(state="visible")
+    train_to(page, 60)
     before = int(page.get_by_test_id("loss-chart").get_attribute("data-points"))
     page.get_by_test_id("boundary").click(position={"x": 80, "y": 80})
     wait_for(page, "message", "v => v.startsWith('211 training')")
@@ -163,10 +160,7 @@ def test_a_diverging_loss_is_on_the_curve_and_in_short_numbers(page: Any) -> Non
 
 def test_on_two_classes_the_points_stand_out_of_a_saturated_plane(page: Any) -> None:
     page.open("#dataset=circle&speed=50&lr=0.1&seed=3")
-    page.get_by_test_id("play").click()
-    iteration_reaches(page, 600)
-    page.get_by_test_id("pause").click()
-    page.get_by_test_id("play").wait_for(state="visible")
+    train_to(page, 600)
     page.wait_for_timeout(200)
     positions = point_positions(page)[:60]
     centres = pixels(page, [p[:2] for p in positions])
@@ -204,9 +198,7 @@ def test_the_history_holds_test_scores_and_twolayer_plot_draws_the_test_curve(
     page: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     page.open("#dataset=xor&speed=20")
-    page.get_by_test_id("play").click()
-    iteration_reaches(page, 100)
-    page.get_by_test_id("pause").click()
+    train_to(page, 100)
     with page.expect_download() as download:
         page.get_by_test_id("download-history").click()
     history = tmp_path / "history.csv"
@@ -252,18 +244,13 @@ def test_features_are_toggles_that_rebuild_the_network(page: Any) -> None:
     page.get_by_test_id("feature-x1").uncheck()
     page.get_by_test_id("feature-x2").uncheck()
     page.wait_for_function("() => window.twolayerPlayground.data.d_in === 2")
-    page.get_by_test_id("play").click()
-    iteration_reaches(page, 150)  # a circle from the squares alone: x1² + x2² < r²
-    page.get_by_test_id("pause").click()
+    train_to(page, 150)  # a circle from the squares alone: x1² + x2² < r²
     assert float(page.get_by_test_id("train-score").text_content()) > 0.95
 
 
 def test_discretize_and_hide_the_test_points(page: Any) -> None:
     page.open("#dataset=circle&speed=20")
-    page.get_by_test_id("play").click()
-    iteration_reaches(page, 200)
-    page.get_by_test_id("pause").click()
-    page.get_by_test_id("play").wait_for(state="visible")
+    train_to(page, 200)
     count = "() => new Set(Array.from(document.querySelector('[data-testid=boundary]').getContext('2d').getImageData(80, 80, 500, 500).data).map((v, i, a) => i % 4 ? null : a.slice(i, i + 3).join())).size"
     smooth = page.evaluate(count)
     page.get_by_test_id("discrete").check()
@@ -362,10 +349,7 @@ def test_the_plane_has_axes_and_a_legend(page: Any) -> None:
 
 def test_follow_one_sample_through_the_network(page: Any, request: Any) -> None:
     page.open("#dataset=circle&hidden=5&speed=10&seed=2")
-    page.get_by_test_id("play").click()
-    iteration_reaches(page, 100)
-    page.get_by_test_id("pause").click()
-    page.get_by_test_id("play").wait_for(state="visible")
+    train_to(page, 100)
     page.get_by_test_id("click-follow").check()
     target = point_positions(page)[4]
     page.get_by_test_id("boundary").click(position={"x": target[0], "y": target[1]})
@@ -409,10 +393,7 @@ def test_a_lesson_link_sets_the_run_and_asks_its_question(
     assert panel.is_visible() and lesson["question"] in panel.text_content()
     assert Settings.from_text(state(page, "s.settings")) == Settings.from_text(lesson["settings"])
     if name == "overfitting":  # what it asks to watch: the test loss stays up
-        page.get_by_test_id("play").click()
-        iteration_reaches(page, 1500)
-        page.get_by_test_id("pause").click()
-        page.get_by_test_id("play").wait_for(state="visible")
+        train_to(page, 1500)
         assert number(page, "test-loss") > 5 * number(page, "train-loss")
         save(
             request,

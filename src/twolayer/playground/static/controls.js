@@ -82,6 +82,19 @@ export function inPageWords(text, names) {
   return text.replace(/\b[a-z_]+\b/g, (word) => (names[word] && word !== names[word] ? `"${names[word]}"` : word));
 }
 
+/** A labelled checkbox: [label, input]. */
+function checkbox(value, testid, text, onChange) {
+  const label = document.createElement("label");
+  label.className = "check";
+  const input = document.createElement("input");
+  input.type = "checkbox";
+  input.value = value;
+  input.dataset.testid = testid;
+  input.addEventListener("change", onChange);
+  label.append(input, text);
+  return [label, input];
+}
+
 /** One checkbox per feature of the two inputs (named after them); `onChange(list)` on a change. */
 export function buildFeatures(options, data, onChange) {
   const picker = $("#feature-picker");
@@ -90,19 +103,14 @@ export function buildFeatures(options, data, onChange) {
   const [a, b] = data.inputs;
   picker.replaceChildren(picker.firstElementChild);
   for (const key of options.features) {
-    const label = document.createElement("label");
-    label.className = "check feature";
-    const box = document.createElement("input");
-    box.type = "checkbox";
-    box.value = key;
-    box.dataset.testid = `feature-${key}`;
-    box.checked = data.feature_keys.includes(key);
-    box.addEventListener("change", () => {
+    const text = FEATURE_LABELS[key].replace("{0}", a).replace("{1}", b);
+    const [label, box] = checkbox(key, `feature-${key}`, text, () => {
       const chosen = [...picker.querySelectorAll("input:checked")].map((el) => el.value);
       if (!chosen.length) { box.checked = true; return; } // the network needs an input
       onChange(chosen.join(","));
     });
-    label.append(box, FEATURE_LABELS[key].replace("{0}", a).replace("{1}", b));
+    label.classList.add("feature");
+    box.checked = data.feature_keys.includes(key);
     picker.append(label);
   }
 }
@@ -159,17 +167,7 @@ export function buildClassroom(link) {
     const hidden = [...box.querySelectorAll("input:checked")].map((el) => el.value);
     $("#classroom-link").value = link(hidden);
   };
-  for (const [name, text] of Object.entries(names)) {
-    const label = document.createElement("label");
-    label.className = "check";
-    const input = document.createElement("input");
-    input.type = "checkbox";
-    input.value = name;
-    input.dataset.testid = `hide-${name}`;
-    input.addEventListener("change", update);
-    label.append(input, text);
-    box.append(label);
-  }
+  for (const [name, text] of Object.entries(names)) box.append(checkbox(name, `hide-${name}`, text, update)[0]);
   $("#classroom").addEventListener("toggle", update);
   return update;
 }
