@@ -33,3 +33,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="also save the playground browser test's screenshot here (the README's is "
         "docs/images/playground.png)",
     )
+    parser.addoption(
+        "--playground-images",
+        metavar="DIR",
+        help="also save the screenshots of the playground's views (follow a sample, a lesson, "
+        "a phone) in this folder (the docs' are docs/images/)",
+    )

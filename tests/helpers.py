@@ -45,10 +45,23 @@ class Served:
     """A playground run as a process: its page's address, and once it stopped, its exit code
     and what it printed."""
 
-    url: str
+    url: str  # as printed: http://127.0.0.1:PORT/?token=...
     returncode: int | None = None
     output: str = ""
     errors: str = ""
+
+    @property
+    def origin(self) -> str:
+        """``http://127.0.0.1:PORT``: the address without the path and the token."""
+        return self.url.split("/?")[0]
+
+    @property
+    def port(self) -> int:
+        return int(self.origin.rsplit(":", 1)[1])
+
+    @property
+    def token(self) -> str:
+        return self.url.split("token=")[1]
 
 
 @contextlib.contextmanager

@@ -120,3 +120,20 @@ def test_estimators_pass_alpha_on() -> None:
     weights = lambda m: float(np.sum(m.model_.params.w1**2))  # noqa: E731
     assert weights(large) < weights(small)
     assert TwoLayerRegressor().get_params()["alpha"] == 0.0
+
+
+def test_the_l1_penalty_and_its_gradient_match_central_differences() -> None:
+    from twolayer.gradcheck import numerical_gradient, relative_error
+    from twolayer.objective import l1_penalty
+
+    params, _, _ = random_problem(2, 5, 4, 6, 3, loss="mse", bias=True)
+    value, grads = l1_penalty(params, 0.4)
+    assert value == pytest.approx(0.4 * (np.sum(np.abs(params.w1)) + np.sum(np.abs(params.w2))))
+    assert not np.any(grads.b1) and not np.any(grads.b2)
+    for name in ("w1", "w2"):
+        array = getattr(params, name)
+        assert np.min(np.abs(array)) > 1e-4  # away from the kink at 0, where |w| has no slope
+        numeric = numerical_gradient(lambda: float(l1_penalty(params, 0.4)[0]), array)
+        assert relative_error(getattr(grads, name), numeric) < TOLERANCE
+    zero = params.__class__(np.zeros((2, 3)), np.zeros((3, 1)))
+    assert not np.any(l1_penalty(zero, 1.0)[1].w1)  # the subgradient 0 at w = 0

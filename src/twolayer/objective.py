@@ -29,6 +29,19 @@ def l2_penalty(params: Params, alpha: float) -> tuple[Array, Grads]:
     return value, Grads(alpha * params.w1, alpha * params.w2, *(zeros or ()))
 
 
+def l1_penalty(params: Params, l1: float) -> tuple[Array, Grads]:
+    """``l1 (|w1|_1 + |w2|_1)``, the sum of the weights' sizes, and its gradient ``l1 sign(w1)``
+    (D_in, H), ``l1 sign(w2)`` (H, D_out) (0 at a weight of exactly 0, where ``|w|`` has no
+    slope: the subgradient that leaves it there), zeros for the biases when there are any.
+
+    Not yet part of :func:`loss_and_grads` nor of the engines' steps (no ``TrainConfig`` field
+    reaches it): it is the piece they add, with the same ``factor`` as the L2 penalty."""
+    xp = namespace(params.w1)
+    value = l1 * (xp.sum(xp.abs(params.w1)) + xp.sum(xp.abs(params.w2)))
+    zeros = None if params.b1 is None else (xp.zeros_like(params.b1), xp.zeros_like(params.b2))
+    return value, Grads(l1 * xp.sign(params.w1), l1 * xp.sign(params.w2), *(zeros or ()))
+
+
 def penalty_factor(loss: str, n: float) -> float:
     """How the penalty scales with a batch of ``n`` samples (or of sample weights summing to
     ``n``): ``1/n`` for a loss that averages over samples, 1 for one that sums (the seed's

@@ -3,12 +3,14 @@ server run once as a real process."""
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
 import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -29,7 +31,12 @@ def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         seen["app"], seen["address"] = app, sock.getsockname()
 
     monkeypatch.setattr(server, "run_server", run_server)
-    monkeypatch.setattr(server.webbrowser, "open", lambda url: seen["opened"].append(url))
+
+    def open_page(url: str) -> None:  # what the browser would read, while it is there
+        path = Path(urlsplit(url).path)
+        seen["opened"].append((url, path.stat().st_mode & 0o777, path.read_text()))
+
+    monkeypatch.setattr(server.webbrowser, "open", open_page)
     return seen
 
 
@@ -78,25 +85,36 @@ def test_no_browser_serves_on_loopback_and_opens_nothing(
     code, out, err = run_cli(["playground", "--port", "0", "--no-browser"], capsys)
     host, port = served["address"]
     assert (code, err, host, served["opened"]) == (0, "", "127.0.0.1", [])
-    assert (
-        out.splitlines()[0]
-        == f"twolayer playground: serving http://127.0.0.1:{port}/ (Ctrl-C stops)"
-    )
+    first = out.splitlines()[0]
+    assert re.fullmatch(rf"twolayer playground: serving http://127\.0\.0\.1:{port}/\?token="
+                        r"[A-Za-z0-9_-]{32} \(Ctrl-C stops\)", first), first  # fmt: skip
 
 
-def test_the_browser_opens_the_page(
+def test_the_browser_opens_the_page_with_the_runs_own_token(
     served: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run_cli(["playground", "--port", "0"], capsys)[0] == 0
-    assert served["opened"] == [f"http://127.0.0.1:{served['address'][1]}/"]
+    tokens = []
+    for _ in range(2):
+        out = run_cli(["playground", "--port", "0"], capsys)[1]
+        url = out.split("serving ")[1].split()[0]
+        assert url.startswith(f"http://127.0.0.1:{served['address'][1]}/?token=")
+        opened, mode, text = served["opened"][-1]
+        assert opened.startswith("file://") and url.split("token=")[1] not in opened
+        assert mode == 0o600 and f'content="0;url={url}"' in text  # only its owner reads it
+        tokens.append(url.split("token=")[1])
+    assert tokens[0] != tokens[1]  # a new secret every run
+    assert not any(Path(urlsplit(o).path).exists() for o, _, _ in served["opened"])  # removed
 
 
-def test_another_host_is_served_with_a_note(
-    served: dict[str, Any], capsys: pytest.CaptureFixture[str]
+def test_another_host_is_served_with_a_warning_that_the_data_can_be_read(
+    served: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run_cli(["playground", "--host", "0.0.0.0", "--port", "0", "--no-browser"],
-                           capsys)  # fmt: skip
+    path = tmp_path / "private.csv"
+    path.write_text("a,b,y\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(20)))
+    args = ["playground", "--host", "0.0.0.0", "--port", "0", "--no-browser", "--data", str(path)]
+    code, _, err = run_cli(args, capsys)
     assert code == 0 and "reachable from other machines" in err
+    assert "read your --data file's rows" in err and "unencrypted" in err
 
 
 def test_data_and_target_offer_the_file(
@@ -107,10 +125,13 @@ def test_data_and_target_offer_the_file(
     path = tmp_path / "mine.csv"
     path.write_text("a,b,kind\n" + "".join(f"{i},{i % 4},{i % 2}\n" for i in range(20)))
     args = ["playground", "--port", "0", "--no-browser", "--data", str(path), "--target", "kind"]
-    assert run_cli(args, capsys)[0] == 0
-    with TestClient(served["app"]) as client:
-        options = client.get("/api/options").json()
-    assert options["datasets"]["file"] == str(path) and options["defaults"]["dataset"] == "file"
+    code, out, _ = run_cli(args, capsys)
+    url = out.split("serving ")[1].split()[0]
+    with TestClient(served["app"], base_url=url.split("/?")[0]) as client:
+        assert client.get("/api/options").status_code == 403  # not without the token
+        options = client.get("/api/options?" + url.split("?")[1]).json()
+    assert code == 0 and options["datasets"]["file"] == "mine.csv"  # not its whole path
+    assert options["defaults"]["dataset"] == "file"
 
 
 def test_target_without_data_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -141,7 +162,25 @@ def test_import_and_help_never_import_the_web_stack() -> None:
 
 
 def test_a_real_server_serves_the_page_and_stops_on_ctrl_c() -> None:
-    with playground_server() as served, urllib.request.urlopen(served.url, timeout=10) as page:
-        assert b'data-testid="boundary"' in page.read()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    with playground_server() as served, browser.open(served.url, timeout=10) as page:
+        assert b'data-testid="boundary"' in page.read()  # after the redirect that sets the cookie
     assert served.returncode == 0, served.errors
     assert served.output.strip().endswith("twolayer playground: stopped")
+
+
+def test_the_port_can_be_served_again_at_once_after_a_stop() -> None:
+    """After Ctrl-C the port is in TIME_WAIT for its connections; binding it again must not
+    wait for them to expire (about 60 s without address reuse)."""
+    from twolayer.playground.server import bind
+
+    server = bind("127.0.0.1", 0)
+    port = server.getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = server.accept()
+    accepted.close()  # the server closes first: its side of the connection waits in TIME_WAIT
+    server.close()
+    client.close()
+    again = bind("127.0.0.1", port)
+    assert again.getsockname()[1] == port
+    again.close()

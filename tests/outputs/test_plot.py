@@ -78,3 +78,13 @@ def test_bad_image_names_and_empty_histories(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="the history holds no losses to plot"):
         plot_history([], tmp_path / "loss.png")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_playgrounds_test_columns_are_drawn_as_test_curves() -> None:
+    rows = [{"iteration": r["iteration"], "loss": r["loss"], "test_loss": r["val_loss"],
+             "score": 0.5, "test_score": 0.4} for r in ROWS]  # fmt: skip
+    loss_axes, score_axes = draw_history(rows).axes
+    assert [line.get_label() for line in loss_axes.get_lines()] == ["training loss", "test loss"]
+    assert list(loss_axes.get_lines()[1].get_ydata()) == [r["val_loss"] for r in ROWS]
+    assert [line.get_label() for line in score_axes.get_lines()] == ["training score",
+                                                                     "test score"]  # fmt: skip

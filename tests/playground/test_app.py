@@ -3,7 +3,11 @@ and the downloads."""
 
 from __future__ import annotations
 
+import json
+import math
 import re
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +23,23 @@ from starlette.websockets import WebSocketDisconnect
 
 from twolayer.data.prep import Dataset
 from twolayer.outputs.modelfile_reader import load_model
-from twolayer.playground.app import create_app
+from twolayer.playground.app import create_app, strict_json
+from twolayer.playground.datasets import MAX_EDITS, EditsCancelledError
+from twolayer.playground.guard import Access
+
+ORIGIN = "http://127.0.0.1:8000"
+WS = "ws://127.0.0.1:8000/ws"
+ACCESS = Access("a-test-token", cookie="twolayer-playground-8000")
+
+
+def signed_in(app: Any) -> TestClient:
+    """A test client of ``app`` at 127.0.0.1:8000 that opened the page with its token (so it
+    holds the cookie)."""
+    client = TestClient(app, base_url=ORIGIN)
+    client.__enter__()
+    assert client.get(f"/?token={ACCESS.token}").status_code == 200
+    return client
+
 
 TEST_IDS = (
     "play", "pause", "step", "reset", "iteration", "train-loss", "test-loss", "lr", "optimizer",
@@ -29,8 +49,9 @@ TEST_IDS = (
 
 @pytest.fixture
 def client() -> Iterator[TestClient]:
-    with TestClient(create_app()) as c:
-        yield c
+    c = signed_in(create_app(access=ACCESS))
+    yield c
+    c.__exit__(None, None, None)
 
 
 def until(ws: WebSocketTestSession, kind: str, **match: Any) -> dict[str, Any]:
@@ -84,7 +105,7 @@ def test_options_list_the_choices(client: TestClient) -> None:
 
 
 def test_start_step_reset(client: TestClient) -> None:
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         _, data, first = start(ws, dataset="xor", hidden="4", lr="0.05")
         assert data["settings"]["hidden"] == "4" and data["hidden"] == 4
         assert first["iteration"] == 0
@@ -99,7 +120,7 @@ def test_start_step_reset(client: TestClient) -> None:
 
 
 def test_play_streams_frames_and_pause_stops_them(client: TestClient) -> None:
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         start(ws, dataset="circle", speed="3")
         ws.send_json({"cmd": "play"})
         until(ws, "playing", playing=True)
@@ -113,7 +134,7 @@ def test_play_streams_frames_and_pause_stops_them(client: TestClient) -> None:
 
 
 def test_network_settings_reset_and_say_so(client: TestClient) -> None:
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         start(ws, dataset="gaussians")
         ws.send_json({"cmd": "step"})
         until(ws, "frame")
@@ -124,7 +145,7 @@ def test_network_settings_reset_and_say_so(client: TestClient) -> None:
 
 
 def test_bad_settings_are_an_error_message(client: TestClient) -> None:
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         start(ws)
         ws.send_json({"cmd": "settings", "settings": {"lr": "-1"}})
         assert "lr must be" in until(ws, "error")["message"]
@@ -132,16 +153,33 @@ def test_bad_settings_are_an_error_message(client: TestClient) -> None:
         assert "unknown command" in until(ws, "error")["message"]
 
 
-def test_a_bad_url_hash_falls_back_to_the_defaults(client: TestClient) -> None:
-    with client.websocket_connect("/ws") as ws:
-        ws.send_json({"cmd": "start", "settings": {"hidden": "lots"}})
+def test_a_bad_url_hash_keeps_every_setting_that_fits(client: TestClient) -> None:
+    with client.websocket_connect(WS) as ws:
+        settings = {"hidden": "lots", "lr": "0.07", "dataset": "xor", "seed": "-3"}
+        ws.send_json({"cmd": "start", "settings": settings})
         until(ws, "hello")
-        assert "hidden must be an integer" in until(ws, "error")["message"]
-        assert until(ws, "data")["settings"]["hidden"] == "8"
+        data = until(ws, "data")
+    assert data["problems"] == ["seed must be between 0 and 4294967295, got -3",
+                                "hidden must be an integer, got 'lots'"]  # fmt: skip
+    kept = data["settings"]
+    assert (kept["hidden"], kept["seed"], kept["lr"], kept["dataset"]) == ("8", "0", "0.07", "xor")
+
+
+def test_a_hash_whose_loss_does_not_fit_its_data_keeps_the_rest(client: TestClient) -> None:
+    with client.websocket_connect(WS) as ws:
+        ws.send_json({"cmd": "start", "settings": {"dataset": "sine", "loss": "cross_entropy",
+                                                   "hidden": "5"}})  # fmt: skip
+        data = until(ws, "data")
+    assert "does not fit regression" in data["problems"][0]
+    assert (data["settings"]["dataset"], data["settings"]["hidden"], data["loss"]) == (
+        "sine",
+        "5",
+        "mse",
+    )
 
 
 def test_clicked_points_join_the_data(client: TestClient) -> None:
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         _, data, _ = start(ws, dataset="circle", samples="50")
         ws.send_json({"cmd": "edit", "edit": "a,0.1,0.2,1"})
         changed = until(ws, "data")
@@ -150,7 +188,7 @@ def test_clicked_points_join_the_data(client: TestClient) -> None:
 
 
 def test_downloads(client: TestClient, tmp_path: Path) -> None:
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         sid, _, _ = start(ws, dataset="spiral", samples="60")
         for _ in range(3):
             ws.send_json({"cmd": "step"})
@@ -164,21 +202,106 @@ def test_downloads(client: TestClient, tmp_path: Path) -> None:
     assert client.get(f"/sessions/{sid}/model.npz").status_code == 404  # its page closed
 
 
-def test_another_sites_page_may_not_connect(client: TestClient) -> None:
-    with (
-        pytest.raises(WebSocketDisconnect),
-        client.websocket_connect("/ws", headers={"origin": "http://elsewhere.example"}) as ws,
-    ):
-        ws.receive_json()
-
-
 def test_a_file_is_the_default_dataset() -> None:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(40, 3))
     data = Dataset(x, x @ [[1.0], [2.0], [-1.0]], "mine.csv", ("a", "b", "c"), ("y",))
-    with TestClient(create_app(data)) as c:
-        assert c.get("/api/options").json()["datasets"]["file"] == "mine.csv"
-        with c.websocket_connect("/ws") as ws:
-            _, message, first = start(ws)
-            assert message["features"] == ["a", "b", "c"] and message["task"] == "regression"
-            assert first["train_loss"] > 0
+    c = signed_in(create_app(data, ACCESS))
+    assert c.get("/api/options").json()["datasets"]["file"] == "mine.csv"
+    with c.websocket_connect(WS) as ws:
+        _, message, first = start(ws)
+        assert message["features"] == ["a", "b", "c"] and message["task"] == "regression"
+        assert first["train_loss"] > 0
+    c.__exit__(None, None, None)
+
+
+def test_messages_are_strict_json_even_when_the_loss_diverges(client: TestClient) -> None:
+    with client.websocket_connect(WS) as ws:
+        ws.send_json({"cmd": "start", "settings": {"dataset": "plane", "optimizer": "gd",
+                                                   "lr": "1000", "loss": "sse"}})  # fmt: skip
+        texts = []
+        for _ in range(40):
+            ws.send_json({"cmd": "step"})
+            text = ws.receive_text()
+            while '"type":"frame"' not in text:
+                text = ws.receive_text()
+            texts.append(text)
+            if '"status":"error"' in text:
+                break
+    assert '"status":"error"' in texts[-1]  # it diverged
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} in a message")
+
+    for text in texts:
+        json.loads(text, parse_constant=refuse)
+
+
+def test_strict_json_turns_what_is_not_finite_into_null() -> None:
+    message = {"a": math.nan, "b": [1.0, -math.inf, {"c": math.inf}], "d": (2.5,), "e": "NaN"}
+    assert json.loads(strict_json(message)) == {"a": None, "b": [1.0, None, {"c": None}],
+                                                "d": [2.5], "e": "NaN"}  # fmt: skip
+
+
+def test_a_point_far_off_the_plane_is_refused_and_changes_nothing(client: TestClient) -> None:
+    with client.websocket_connect(WS) as ws:
+        _, data, _ = start(ws, dataset="circle", samples="50")
+        ws.send_json({"cmd": "edit", "edit": "a,-1e308,0.2,1"})
+        assert "outside the plane's reach" in until(ws, "error")["message"]
+        ws.send_json({"cmd": "edit", "edit": "a,0.5,0.5,1"})
+        after = until(ws, "data")
+    assert after["n_train"] == data["n_train"] + 1 and after["edits"] == "a,0.5,0.5,1"
+    assert all(math.isfinite(v) for box in after["extent"] for v in box)
+
+
+def test_a_link_with_too_many_clicked_points_is_refused(client: TestClient) -> None:
+    edits = ";".join(["a,0.1,0.1,1"] * (MAX_EDITS + 1))
+    with client.websocket_connect(WS) as ws:
+        ws.send_json({"cmd": "start", "settings": {"dataset": "circle"}, "edits": edits})
+        data = until(ws, "data")
+    assert f"at most {MAX_EDITS}" in data["problems"][0] and data["edits"] == ""
+    assert data["settings"]["dataset"] == "circle"
+
+
+def test_a_replay_stops_when_its_page_closes(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page that sent many clicked points and went away leaves no replay running."""
+    import twolayer.playground.session as session_module
+
+    asked: list[bool] = []
+    started = threading.Event()
+
+    def slow_replay(train: Any, test: Any, edits: Any, classes: Any, limits: Any, stop: Any) -> Any:
+        started.set()
+        for _ in range(500):  # up to 10 s, unless stopped
+            asked.append(stop())
+            if asked[-1]:
+                raise EditsCancelledError("stopped")
+            time.sleep(0.02)
+        return train, test
+
+    monkeypatch.setattr(session_module, "apply_edits", slow_replay)
+    with client.websocket_connect(WS) as ws:
+        start(ws, dataset="circle")
+        ws.send_json({"cmd": "edit", "edit": "a,0.1,0.1,1"})
+        assert started.wait(10)
+    for _ in range(250):
+        if asked and asked[-1]:
+            break
+        time.sleep(0.02)
+    assert asked and asked[-1] and len(asked) < 400
+
+
+def test_too_many_pages_are_refused(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    import twolayer.playground.app as app_module
+
+    monkeypatch.setattr(app_module, "MAX_PAGES", 1)
+    with client.websocket_connect(WS) as first:
+        start(first)
+        with client.websocket_connect(WS) as second:
+            assert "pages of this playground are open" in second.receive_json()["message"]
+            with pytest.raises(WebSocketDisconnect):
+                second.receive_json()
+        first.send_json({"cmd": "step"})
+        assert until(first, "frame")["iteration"] == 1

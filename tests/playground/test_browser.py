@@ -11,70 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from browser_page import iteration_reaches, number, open_page, wait_for
 from helpers import Served, playground_server, run_cli
-
-sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser"))), None)
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium: apt-get install chromium")
-
-# Root runs Chromium without its sandbox; the rest keeps it from reaching for the network.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-         "--disable-background-networking", "--disable-component-update"]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Served]:
-    with playground_server() as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Any, server: Served) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1360, "height": 980}, accept_downloads=True)
-    context.set_default_timeout(20_000)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.open = lambda hash_="": _open(tab, server.url + hash_)  # type: ignore[attr-defined]
-    yield tab
-    context.close()
-    assert errors == [], "the page raised errors"
-
-
-def _open(tab: Any, url: str) -> None:
-    tab.goto(url)
-    _wait_for(tab, "train-loss", "v => v !== '–'")  # the first frame is drawn
-
-
-def _wait_for(tab: Any, test_id: str, predicate: str) -> None:
-    """Wait until ``predicate`` (JavaScript, of the element's text) holds."""
-    element = f"document.querySelector('[data-testid=\"{test_id}\"]')"
-    tab.wait_for_function(
-        f"() => {{ const el = {element}; return el && ({predicate})(el.textContent); }}"
-    )
-
-
-def number(tab: Any, test_id: str) -> float:
-    return float(tab.get_by_test_id(test_id).text_content())
-
-
-def iteration_reaches(tab: Any, n: int) -> int:
-    _wait_for(tab, "iteration", f"v => Number(v) >= {n}")
-    return int(number(tab, "iteration"))
 
 
 def test_play_trains_the_loss_falls_and_pause_stops(page: Any) -> None:
@@ -97,7 +40,7 @@ def test_the_learning_rate_changes_mid_run(page: Any) -> None:
     before = iteration_reaches(page, 20)
     page.get_by_test_id("lr").fill("0.002")
     page.get_by_test_id("lr").press("Enter")
-    _wait_for(page, "lr-now", "v => v === '0.002'")  # the server trains at the new rate
+    wait_for(page, "lr-now", "v => v === '0.002'")  # the server trains at the new rate
     assert number(page, "iteration") >= before  # the same run goes on: nothing was reset
     iteration_reaches(page, before + 20)
     assert "lr=0.002" in page.url
@@ -110,17 +53,17 @@ def test_the_learning_rate_changes_mid_run(page: Any) -> None:
 def test_step_reset_and_settings_that_reset(page: Any) -> None:
     page.open("#dataset=xor")
     page.get_by_test_id("step").click()
-    _wait_for(page, "iteration", "v => v === '1'")
+    wait_for(page, "iteration", "v => v === '1'")
     page.get_by_test_id("step").click()
-    _wait_for(page, "iteration", "v => v === '2'")
+    wait_for(page, "iteration", "v => v === '2'")
     page.get_by_test_id("reset").click()
-    _wait_for(page, "iteration", "v => v === '0'")
+    wait_for(page, "iteration", "v => v === '0'")
     page.get_by_test_id("step").click()
-    _wait_for(page, "iteration", "v => v === '1'")
+    wait_for(page, "iteration", "v => v === '1'")
     page.get_by_test_id("hidden").fill("3")
     page.get_by_test_id("hidden").press("Enter")
-    _wait_for(page, "message", "v => v.includes('rebuilt')")  # it says so, and resets
-    _wait_for(page, "iteration", "v => v === '0'")
+    wait_for(page, "message", "v => v.includes('rebuilt')")  # it says so, and resets
+    wait_for(page, "iteration", "v => v === '0'")
     assert page.get_by_test_id("dead").text_content().endswith("of 3")
 
 
@@ -133,7 +76,7 @@ def test_a_url_hash_restores_every_setting(page: Any) -> None:
         assert page.get_by_test_id("lr").input_value() == "0.1"
         assert "activation=relu" in page.url  # the hash holds every setting, defaults too
         page.reload()
-        _wait_for(page, "train-loss", "v => v !== '–'")
+        wait_for(page, "train-loss", "v => v !== '–'")
 
 
 def test_views_that_need_two_inputs_switch_for_other_data(page: Any) -> None:
@@ -149,9 +92,9 @@ def test_clicks_add_points_that_the_url_keeps(page: Any) -> None:
     assert count.startswith("70 training")
     page.get_by_test_id("boundary").click(position={"x": 60, "y": 60})
     page.wait_for_function("() => location.hash.includes('edits=a')")
-    _wait_for(page, "message", "v => v.startsWith('71 training')")
+    wait_for(page, "message", "v => v.startsWith('71 training')")
     page.reload()
-    _wait_for(page, "message", "v => v.startsWith('71 training')")
+    wait_for(page, "message", "v => v.startsWith('71 training')")
 
 
 def test_the_downloaded_model_is_read_by_twolayer_predict(
@@ -209,7 +152,7 @@ def test_your_own_csv_trains(browser: Any, tmp_path: Path) -> None:
     with playground_server("--data", str(path), "--target", "y") as served:
         context = browser.new_context(viewport={"width": 1360, "height": 980})
         tab = context.new_page()
-        _open(tab, served.url)
+        open_page(tab, served.url)
         assert tab.get_by_test_id("dataset").input_value() == "file"
         assert tab.locator("#plane-title").text_content() == "fitted surface"
         first = number(tab, "train-loss")
@@ -217,3 +160,68 @@ def test_your_own_csv_trains(browser: Any, tmp_path: Path) -> None:
         iteration_reaches(tab, 60)
         assert number(tab, "train-loss") < first
         context.close()
+
+
+def test_without_the_token_the_page_asks_for_it_and_keeps_the_links_settings(
+    browser: Any, server: Served
+) -> None:
+    context = browser.new_context(viewport={"width": 1360, "height": 980})
+    tab = context.new_page()
+    response = tab.goto(server.origin + "/#dataset=xor&hidden=5")
+    assert response.status == 403 and tab.get_by_test_id("boundary").count() == 0
+    tab.get_by_test_id("token").fill("a guess")
+    tab.get_by_test_id("token").press("Enter")
+    tab.wait_for_url("**token=a%20guess#dataset=xor&hidden=5")
+    assert tab.get_by_test_id("boundary").count() == 0  # still refused
+    tab.get_by_test_id("token").fill(server.token)
+    tab.get_by_test_id("token").press("Enter")
+    wait_for(tab, "train-loss", "v => v !== '–'")
+    assert tab.get_by_test_id("dataset").input_value() == "xor"  # the link's settings
+    assert tab.get_by_test_id("hidden").input_value() == "5"
+    assert "token" not in tab.url  # the token left the address (a copied link holds none)
+    context.close()
+
+
+def test_a_page_of_another_site_cannot_frame_the_playground(browser: Any, server: Served) -> None:
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.set_content(f'<iframe src="{server.url}" width="800" height="600"></iframe>')
+    tab.wait_for_timeout(1500)
+    framed = [f for f in tab.frames if f is not tab.main_frame]
+    assert len(framed) == 1
+    for test_id in ("boundary", "token"):  # neither the page nor its token form shows
+        assert framed[0].query_selector(f'[data-testid="{test_id}"]') is None
+    context.close()
+
+
+def test_dns_rebinding_cannot_read_the_page_even_with_the_token(
+    launch: Any, server: Served
+) -> None:
+    """A name of another site pointed at 127.0.0.1 (what DNS rebinding does): Chromium loads
+    it from this server, which refuses it by its Host."""
+    chromium = launch("--host-resolver-rules=MAP evil.example 127.0.0.1")
+    tab = chromium.new_page()
+    evil = f"http://evil.example:{server.port}"
+    response = tab.goto(f"{evil}/?token={server.token}")
+    assert response.status == 403 and "is not this server" in tab.content()
+    options = tab.evaluate("async (u) => (await fetch(u)).status", f"{evil}/api/options")
+    assert options == 403
+    chromium.close()
+
+
+def test_the_page_opens_from_the_private_redirect_file(
+    browser: Any, server: Served, tmp_path: Path
+) -> None:
+    """What `twolayer playground` opens: a file only its owner can read, which sends the browser
+    on to the address with the token (a command line with the token would be visible to every
+    account of the machine)."""
+    from twolayer.playground.server import redirect_file
+
+    path = redirect_file(server.url, tmp_path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    context = browser.new_context(viewport={"width": 1360, "height": 980})
+    tab = context.new_page()
+    tab.goto(path.as_uri())
+    wait_for(tab, "train-loss", "v => v !== '–'")
+    assert tab.url.startswith(server.origin + "/#dataset=") and "token" not in tab.url
+    context.close()

@@ -10,9 +10,13 @@ import pytest
 from twolayer.errors import ConfigError
 from twolayer.playground.datasets import (
     DRAWN,
+    MAX_EDIT_TEXT,
+    MAX_EDITS,
     Edit,
-    apply_edit,
+    EditsCancelledError,
+    apply_edits,
     draw,
+    edit_limits,
     load_user_file,
     parse_edits,
 )
@@ -61,19 +65,104 @@ def test_bad_edits_are_config_errors(text: str) -> None:
 def test_an_added_point_joins_the_training_set_and_remove_takes_the_nearest() -> None:
     train, test = draw("gaussians", 30, 0.0, 3, seed=0).split(0.3, 0)
     classes = np.arange(3)
-    train2, test2 = apply_edit(train, test, Edit("add", (0.9, 0.9), 2.0), classes)
+    train2, test2 = apply_edits(train, test, [Edit("add", (0.9, 0.9), 2.0)], classes)
     assert train2.n_samples == train.n_samples + 1 and test2 is test
     assert train2.targets()[-1] == 2 and np.allclose(train2.x[-1], [0.9, 0.9])
     target = test.x[3]
-    train3, test3 = apply_edit(train2, test2, Edit("remove", tuple(target + 1e-6)), classes)
-    assert train3 is train2 and test3 is not None and test3.n_samples == test.n_samples - 1
+    train3, test3 = apply_edits(train2, test2, [Edit("remove", tuple(target + 1e-6))], classes)
+    assert np.array_equal(train3.x, train2.x) and np.array_equal(train3.y, train2.y)
+    assert test3 is not None and test3.n_samples == test.n_samples - 1
     assert not np.any(np.all(test3.x == target, axis=1))
+
+
+def test_the_last_training_point_is_never_removed() -> None:
+    data = draw("circle", 10, 0.0, 2, seed=0).subset(np.arange(1))
+    kept, _ = apply_edits(data, None, [Edit("remove", tuple(data.x[0]))], np.arange(2))
+    assert kept.n_samples == 1
 
 
 def test_an_added_class_must_exist() -> None:
     data = draw("circle", 20, 0.0, 2, seed=0)
     with pytest.raises(ConfigError, match="class index 5"):
-        apply_edit(data, None, Edit("add", (0.0, 0.0), 5.0), np.arange(2))
+        apply_edits(data, None, [Edit("add", (0.0, 0.0), 5.0)], np.arange(2))
+
+
+def _random_edits(rng: np.random.Generator, n: int, classes: int) -> list[Edit]:
+    kinds = rng.choice(["add", "remove"], n, p=[0.6, 0.4])
+    points = rng.uniform(-1, 1, (n, 2))
+    return [Edit(str(k), (float(u), float(v)), float(rng.integers(classes)) if k == "add" else 0.0)
+            for k, (u, v) in zip(kinds, points, strict=True)]  # fmt: skip
+
+
+def test_a_replay_at_once_equals_the_edits_one_at_a_time() -> None:
+    train, test = draw("spiral", 60, 0.05, 3, seed=1).split(0.3, 1)
+    edits = _random_edits(np.random.default_rng(5), 120, 3)
+    classes = np.arange(3)
+    whole = apply_edits(train, test, edits, classes)
+    one, other = train, test
+    for e in edits:
+        one, other = apply_edits(one, other, [e], classes)
+    assert np.array_equal(whole[0].x, one.x) and np.array_equal(whole[0].y, one.y)
+    assert whole[1] is not None and other is not None
+    assert np.array_equal(whole[1].x, other.x) and np.array_equal(whole[1].y, other.y)
+
+
+def test_a_replay_copies_the_data_a_fixed_number_of_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Linear time: the arrays are built once for the whole replay, not once per edit (which
+    made 400,000 clicked points cost a quadratic number of copies)."""
+    import twolayer.playground.datasets as datasets
+
+    copies = []
+    concatenate = np.concatenate
+    monkeypatch.setattr(
+        datasets.np, "concatenate", lambda *a, **k: copies.append(1) or concatenate(*a, **k)
+    )
+    train = draw("circle", 60, 0.0, 2, seed=0)
+    for n in (10, MAX_EDITS):
+        edits = _random_edits(np.random.default_rng(n), n, 2)
+        copies.clear()
+        apply_edits(train, None, edits, np.arange(2))
+        assert len(copies) == 2, n  # x and y, once each
+
+
+def test_edits_are_bounded_in_count_and_length() -> None:
+    one = "a,0.1,0.2,1"
+    assert len(parse_edits(";".join([one] * MAX_EDITS), 2)) == MAX_EDITS
+    with pytest.raises(ConfigError, match=f"at most {MAX_EDITS}"):
+        parse_edits(";".join([one] * (MAX_EDITS + 1)), 2)
+    with pytest.raises(ConfigError, match=f"at most {MAX_EDIT_TEXT}"):
+        parse_edits("a,0.1,0.2,1" + " " * MAX_EDIT_TEXT, 2)
+
+
+@pytest.mark.parametrize("text", ["a,1e308,0,1", "a,0,-1e308,0", "r,0,1e300", "a,3.5,0,1"])
+def test_points_far_outside_the_plane_are_refused(text: str) -> None:
+    data = draw("circle", 40, 0.0, 2, seed=0)
+    limits = edit_limits(data, drawn=True)
+    assert limits[0][0] <= -3 and limits[0][1] >= 3 - 1e-9 and len(limits) == 2
+    with pytest.raises(ConfigError, match="outside the plane's reach"):
+        apply_edits(data, None, parse_edits(text, 2), np.arange(2), limits)
+
+
+def test_a_regression_value_is_bounded_too() -> None:
+    data = draw("sine", 40, 0.0, 2, seed=0)
+    limits = edit_limits(data, drawn=True)
+    assert len(limits) == 2  # x and the target
+    with pytest.raises(ConfigError, match="the value"):
+        apply_edits(data, None, [Edit("add", (0.0,), 1e9)], None, limits)
+
+
+def test_a_replay_stops_when_asked_and_changes_nothing() -> None:
+    data = draw("circle", 40, 0.0, 2, seed=0)
+    asked = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(asked) > 5
+
+    with pytest.raises(EditsCancelledError):
+        apply_edits(data, None, _random_edits(np.random.default_rng(0), 50, 2), np.arange(2),
+                    stop=stop)  # fmt: skip
+    assert len(asked) == 6 and data.n_samples == 40
 
 
 def test_a_user_file_takes_whole_number_labels_as_classes(tmp_path: Path) -> None:

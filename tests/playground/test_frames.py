@@ -113,8 +113,23 @@ def test_twolayer_predict_reads_the_downloaded_model(
 def test_history_csv_names_the_test_loss() -> None:
     session = Session(Settings(dataset="circle", samples=40, hidden=3))
     session.advance(5, seconds=60)
-    rows = list(csv.DictReader(io.StringIO(history_csv(session))))
+    rows = list(csv.DictReader(io.StringIO(b"".join(history_csv(session)).decode())))
     assert [int(r["iteration"]) for r in rows] == [0, 1, 2, 3, 4]
     assert "test_loss" in rows[0] and "val_loss" not in rows[0]
     elapsed = [float(r["elapsed"]) for r in rows]
     assert elapsed == sorted(elapsed)
+
+
+def test_the_history_and_the_model_summary_hold_the_test_scores(tmp_path: Path) -> None:
+    from twolayer.outputs.modelfile_reader import load_model_file
+
+    session = Session(Settings(dataset="xor", samples=60, hidden=4))
+    records = session.advance(6, seconds=60)
+    rows = list(csv.DictReader(io.StringIO(b"".join(history_csv(session)).decode())))
+    assert {"score", "test_score", "test_loss"} <= set(rows[0])
+    assert all(0 <= float(r["test_score"]) <= 1 for r in rows)
+    assert [float(r["test_loss"]) for r in rows] == [r.val_loss for r in records]
+    (tmp_path / "m.npz").write_bytes(model_bytes(session))
+    summary = load_model_file(tmp_path / "m.npz").model.summary
+    assert summary["final_val_loss"] == records[-1].val_loss
+    assert summary["best_val_loss"] == min(r.val_loss for r in records)

@@ -41,6 +41,14 @@ def _series(rows: Sequence[dict[str, Any]], key: str) -> tuple[list[int], list[f
     return [i for i, _ in points], [v for _, v in points]
 
 
+def _held_out(rows: Sequence[dict[str, Any]]) -> tuple[str, str]:
+    """The prefix of the held-out columns (``val``, or the playground's ``test``) and its
+    name in the legend."""
+    if any(r.get("test_loss") is not None for r in rows):
+        return "test", "test"
+    return "val", "validation"
+
+
 def draw_history(
     rows: Sequence[dict[str, Any]], *, title: str = "", loss: str | None = None,
     samples: dict[str, int] | None = None,
@@ -51,7 +59,8 @@ def draw_history(
     Parameters
     ----------
     rows : history rows with ``iteration``, ``loss`` and optionally ``val_loss``, ``score``
-        and ``val_score`` (``TrainConfig.scores``).
+        and ``val_score`` (``TrainConfig.scores``); or ``test_loss`` and ``test_score``, as
+        ``twolayer playground`` names its held-out points, drawn as the test curves.
     title : shown above the axes.
     loss : the loss's name, for the axis label.
     samples : ``{"train": N, "validation": M}``; with the summed ``sse`` each curve is divided
@@ -65,7 +74,8 @@ def draw_history(
     it, train_loss = _series(rows, "loss")
     if not it:
         raise DataError("the history holds no losses to plot")
-    val_it, val = _series(rows, "val_loss")
+    held, held_name = _held_out(rows)
+    val_it, val = _series(rows, f"{held}_loss")
     label = loss or "loss"
     if loss == "sse" and samples and samples.get("train"):
         train_loss = [v / samples["train"] for v in train_loss]
@@ -78,7 +88,7 @@ def draw_history(
     ax, *below = fig.subplots(2 if score_it else 1, 1, sharex=True, squeeze=False)[:, 0]
     ax.plot(it, train_loss, label="training loss", color="tab:blue")
     if val_it:
-        ax.plot(val_it, val, label="validation loss", color="tab:orange")
+        ax.plot(val_it, val, label=f"{held_name} loss", color="tab:orange")
     if all(v > 0 for v in train_loss + val):
         ax.set_yscale("log")
     ax.set_ylabel(label)
@@ -88,9 +98,9 @@ def draw_history(
         ax.set_title(title)
     for panel in below:  # the scores of each epoch
         panel.plot(score_it, score, label="training score", color="tab:blue")
-        val_score_it, val_score = _series(rows, "val_score")
+        val_score_it, val_score = _series(rows, f"{held}_score")
         if val_score_it:
-            panel.plot(val_score_it, val_score, label="validation score", color="tab:orange")
+            panel.plot(val_score_it, val_score, label=f"{held_name} score", color="tab:orange")
         panel.set_ylabel("score (R² or accuracy)")
         panel.grid(True, alpha=0.3)
         panel.legend()

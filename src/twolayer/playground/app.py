@@ -9,21 +9,35 @@ since the chunk began, so the page gets a smooth stream of at most 1 / FRAME_SEC
 second at any speed.  Commands wait for the chunk in progress (at most
 :data:`~twolayer.playground.session.CHUNK_SECONDS`), so they are never interleaved with
 training.
+
+Every request passes :class:`~twolayer.playground.guard.Guard` first (the Host allow-list, the
+origin and the run's token).  Messages go out as strict JSON (a number that is not finite
+travels as ``null``); a message that is not a JSON object is answered with an error and one log
+line; when a page goes away, the replay of its clicked points stops.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import math
 import secrets
+import threading
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import (
+    FileResponse,
+    JSONResponse,
+    PlainTextResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -33,14 +47,15 @@ from twolayer.data.prep import Dataset
 from twolayer.errors import TwoLayerError
 from twolayer.model import INITS
 from twolayer.optim import STEP_OPTIMIZERS
-from twolayer.playground.datasets import parse_edits
+from twolayer.playground.commands import Page
 from twolayer.playground.exports import history_csv, model_bytes
-from twolayer.playground.frames import data_message, frame
+from twolayer.playground.guard import LOG, Access, Guard
 from twolayer.playground.session import Session
 from twolayer.playground.settings import (
     BUNDLED_SETS,
     CLASSIFICATION_SETS,
     DATA_FIELDS,
+    FEATURES,
     FILE_SET,
     LIVE_FIELDS,
     LOSSES_BY_TASK,
@@ -52,11 +67,16 @@ from twolayer.schedules import SCHEDULES
 
 STATIC = Path(__file__).parent / "static"
 FRAME_SECONDS = 1 / 20  # at most 20 frames a second while playing
+MAX_PAGES = 16
+"""The most pages one server trains for at once (each holds its data and a training thread's
+share of the machine)."""
 
 
-def create_app(file_data: Dataset | None = None) -> Starlette:
+def create_app(file_data: Dataset | None = None, access: Access | None = None) -> Starlette:
     """The app; ``file_data`` is the ``--data`` file, offered as the dataset ``"file"`` (and
-    then the default one)."""
+    then the default one); ``access`` says who may use it (default: this machine's loopback,
+    with a fresh random token)."""
+    access = access or Access.serving("127.0.0.1", 0)
     defaults = Settings(dataset=FILE_SET) if file_data is not None else Settings()
     connections: dict[str, _Connection] = {}
 
@@ -73,20 +93,24 @@ def create_app(file_data: Dataset | None = None) -> Starlette:
             return PlainTextResponse("model.npz or history.csv", 404)
         if connection is None or connection.session is None:
             return PlainTextResponse("no such session (is its page still open?)", 404)
+        name = f"twolayer-{connection.session.settings.dataset}"
+        headers = {"Content-Disposition": f'attachment; filename="{name}-{what}"'}
         async with connection.busy:  # between two chunks: the weights are not moving
             session = connection.session
-            write = model_bytes if what == "model.npz" else lambda s: history_csv(s).encode()
-            body = await asyncio.to_thread(write, session)
-        media = "application/octet-stream" if what == "model.npz" else "text/csv"
-        name = f"twolayer-{session.settings.dataset}"
-        disposition = f'attachment; filename="{name}-{what}"'
-        return Response(body, media_type=media, headers={"Content-Disposition": disposition})
+            if what == "history.csv":  # the rows written by now, read a block at a time
+                blocks = history_csv(session)
+                return StreamingResponse(blocks, media_type="text/csv", headers=headers)
+            body = await asyncio.to_thread(model_bytes, session)
+        return Response(body, media_type="application/octet-stream", headers=headers)
 
     async def socket(websocket: WebSocket) -> None:
-        if not _same_origin(websocket):
-            await websocket.close(code=1008)  # a page of another site may not drive this one
-            return
         await websocket.accept()
+        if len(connections) >= MAX_PAGES:
+            LOG.warning("refused a page: %d pages are open already", MAX_PAGES)
+            message = f"{MAX_PAGES} pages of this playground are open already: close one"
+            await websocket.send_text(strict_json({"type": "error", "message": message}))
+            await websocket.close(code=1013)
+            return
         await _Connection(websocket, connections, defaults, file_data).serve()
 
     routes = [
@@ -96,7 +120,23 @@ def create_app(file_data: Dataset | None = None) -> Starlette:
         WebSocketRoute("/ws", socket),
         Mount("/static", StaticFiles(directory=STATIC, follow_symlink=True), name="static"),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, middleware=[Middleware(Guard, access=access)])
+
+
+def strict_json(message: Any) -> str:
+    """``message`` as strict JSON: floats that are not finite become ``null`` (JSON has no
+    NaN or Infinity, and the page's parser refuses them)."""
+    return json.dumps(_finite(message), allow_nan=False, separators=(",", ":"))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _options(defaults: Settings, file_data: Dataset | None) -> dict[str, Any]:
@@ -106,9 +146,10 @@ def _options(defaults: Settings, file_data: Dataset | None) -> dict[str, Any]:
             "classification": list(CLASSIFICATION_SETS),
             "regression": list(REGRESSION_SETS),
             "bundled": list(BUNDLED_SETS),
-            "file": None if file_data is None else file_data.name,
+            "file": None if file_data is None else Path(file_data.name).name,
         },
         "activations": list(ACTIVATIONS),
+        "features": list(FEATURES),
         "optimizers": list(STEP_OPTIMIZERS),
         "schedules": list(SCHEDULES),
         "inits": list(INITS),
@@ -116,12 +157,6 @@ def _options(defaults: Settings, file_data: Dataset | None) -> dict[str, Any]:
         "defaults": defaults.to_text(),
         "fields": {"data": DATA_FIELDS, "network": NETWORK_FIELDS, "live": LIVE_FIELDS},
     }
-
-
-def _same_origin(websocket: WebSocket) -> bool:
-    """True when the handshake comes from a page of this server (or from no page at all)."""
-    origin = websocket.headers.get("origin")
-    return origin is None or urlsplit(origin).netloc == websocket.headers.get("host")
 
 
 class _Connection:
@@ -134,28 +169,72 @@ class _Connection:
         self.websocket, self.connections, self.defaults = websocket, connections, defaults
         self.file_data = file_data
         self.sid = secrets.token_urlsafe(12)
-        self.session: Session | None = None
         self.playing = asyncio.Event()
         self.busy = asyncio.Lock()  # held while the session trains or changes
         self.sending = asyncio.Lock()  # one message at a time on the socket
+        self.gone = threading.Event()  # the page went away: work in threads stops early
+        self.page = Page(defaults, file_data, self.gone.is_set)
+        self.commands: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=64)
 
     async def serve(self) -> None:
-        trainer = asyncio.create_task(self._train())
+        """Read the page's messages until it goes away, while the commands run one after
+        another and the training streams frames."""
+        self.connections[self.sid] = self
+        workers = [asyncio.create_task(self._train()), asyncio.create_task(self._run_commands())]
         try:
             while True:
-                message = await self.websocket.receive_json()
-                await self._command(message if isinstance(message, dict) else {})
+                message = await self._receive()
+                if message is not None:
+                    await self.commands.put(message)
         except WebSocketDisconnect:
             pass
         finally:
-            trainer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await trainer
-            self.connections.pop(self.sid, None)
+            self.gone.set()  # a replay in its worker thread stops at the next point
+            for task in workers:
+                task.cancel()
+            for task in workers:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            if self.connections.get(self.sid) is self:
+                del self.connections[self.sid]
+            if self.session is not None:
+                self.session.history.close()
+
+    @property
+    def session(self) -> Session | None:
+        return self.page.session
+
+    async def _receive(self) -> dict[str, Any] | None:
+        """The next message as a command; None (after an error reply and one log line) when it
+        is not a JSON object."""
+        message = await self.websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000))
+        text = message.get("text")
+        try:
+            command = json.loads(text) if text is not None else None
+        except ValueError:
+            command = None
+        if isinstance(command, dict):
+            return command
+        what = "a binary message" if text is None else f"{len(text)} characters of no JSON object"
+        LOG.warning("refused a message of page %s: %s", self.sid[:6], what)
+        await self._send({"type": "error", "message": "a command must be a JSON object"})
+        return None
+
+    async def _run_commands(self) -> None:
+        while True:
+            message = await self.commands.get()
+            try:
+                await self._command(message)
+            except Exception as exc:  # a bug: say so, log it, and keep the page working
+                LOG.exception("command %r failed", str(message.get("cmd"))[:40])
+                await self._send({"type": "error", "message": f"internal error: {exc!r}"})
 
     async def _send(self, message: dict[str, Any]) -> None:
         async with self.sending:
-            await self.websocket.send_json(message)
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError):  # the page went away
+                await self.websocket.send_text(strict_json(message))
 
     async def _command(self, message: dict[str, Any]) -> None:
         cmd = str(message.get("cmd"))
@@ -177,54 +256,11 @@ class _Connection:
             await self._send(reply)
 
     def _handle(self, cmd: str, message: dict[str, Any]) -> list[dict[str, Any]]:
-        """Carry out one command (in a worker thread, holding :attr:`busy`); the replies.  A
-        ``playing`` reply starts or stops the training."""
+        """Carry out one command (in a worker thread, holding :attr:`busy`)."""
+        replies = self.page.handle(cmd, message)
         if cmd == "start":
-            return self._start(message)
-        session = self.session
-        if session is None:
-            return [{"type": "error", "message": "send 'start' first"}]
-        if cmd == "play":
-            if session.error is not None or session.finished:
-                return [frame(session, []), {"type": "playing", "playing": False}]
-            return [{"type": "playing", "playing": True}]
-        if cmd == "step":
-            return [frame(session, session.advance(1)), {"type": "playing", "playing": False}]
-        if cmd == "reset":
-            session.reset()
-            return [data_message(session), frame(session, [])]
-        if cmd == "settings":
-            values = message.get("settings")
-            if not isinstance(values, dict):
-                return [{"type": "error", "message": "settings must be an object"}]
-            changed = session.change(Settings.from_text(values, session.settings))
-            if changed in ("network", "data"):
-                note = {"type": "reset", "because": changed}
-                return [note, data_message(session), frame(session, [])]
-            return [{"type": "settings", "settings": session.settings.to_text()}]
-        if cmd == "edit":
-            for item in parse_edits(str(message.get("edit", "")), session.data.n_inputs):
-                session.edit(item)
-            return [data_message(session), frame(session, [])]
-        return [{"type": "error", "message": f"unknown command {cmd!r}"}]
-
-    def _start(self, message: dict[str, Any]) -> list[dict[str, Any]]:
-        """A new session from the page's URL hash; the defaults when the hash does not fit."""
-        values = message.get("settings")
-        replies: list[dict[str, Any]] = []
-        try:
-            settings = Settings.from_text(values if isinstance(values, dict) else {}, self.defaults)
-            session = Session(settings, self.file_data)
-            for item in parse_edits(str(message.get("edits", "")), session.data.n_inputs):
-                session.edit(item)
-        except TwoLayerError as exc:
-            replies.append({"type": "error", "message": f"the URL's settings: {exc}"})
-            session = Session(self.defaults, self.file_data)
-        self.session = session
-        self.connections[self.sid] = self
-        hello = {"type": "hello", "session": self.sid}
-        stopped = {"type": "playing", "playing": False}
-        return [hello, *replies, data_message(session), frame(session, []), stopped]
+            replies.insert(0, {"type": "hello", "session": self.sid})
+        return replies
 
     async def _train(self) -> None:
         """While playing: a chunk of iterations, one frame, then wait for the next frame."""
@@ -242,9 +278,8 @@ class _Connection:
                 await self._send({"type": "playing", "playing": False})
             await asyncio.sleep(max(0.0, FRAME_SECONDS - (time.monotonic() - begun)))
 
-    @staticmethod
-    def _chunk(session: Session) -> dict[str, Any]:
-        return frame(session, session.advance(session.settings.speed))
+    def _chunk(self, session: Session) -> dict[str, Any]:
+        return self.page.frame(session.advance(session.settings.speed))
 
 
-__all__ = ["FRAME_SECONDS", "STATIC", "create_app"]
+__all__ = ["FRAME_SECONDS", "MAX_PAGES", "STATIC", "create_app", "strict_json"]

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from twolayer.data.datasets import load_dataset, load_file
 from twolayer.data.prep import Dataset, FloatArray
-from twolayer.errors import ConfigError, DataError
+from twolayer.errors import ConfigError, DataError, TwoLayerError
 
 # ---------------------------------------------------------------------------------------------
 # Drawn sets: x (n, 2) or (n, 1) in [-1, 1]; labels (n,) or targets (n, 1)
@@ -116,6 +116,39 @@ def bundled(name: str) -> Dataset:
 
 
 # ---------------------------------------------------------------------------------------------
+# Features: what the network takes from two inputs
+
+FEATURE_MAPS: dict[str, Callable[[FloatArray], FloatArray]] = {
+    "x1": lambda x: x[:, 0],
+    "x2": lambda x: x[:, 1],
+    "x1sq": lambda x: x[:, 0] ** 2,
+    "x2sq": lambda x: x[:, 1] ** 2,
+    "x1x2": lambda x: x[:, 0] * x[:, 1],
+    "sinx1": lambda x: np.sin(x[:, 0]),
+    "sinx2": lambda x: np.sin(x[:, 1]),
+}
+"""Each feature of :data:`~twolayer.playground.settings.FEATURES` from points x (n, 2)."""
+FEATURE_NAMES = {"x1sq": "{0}^2", "x2sq": "{1}^2", "x1x2": "{0}*{1}", "sinx1": "sin({0})",
+                 "sinx2": "sin({1})", "x1": "{0}", "x2": "{1}"}  # fmt: skip
+"""How a feature is named in a model file, from the names of the two inputs."""
+
+
+def featurize(x: FloatArray, features: Sequence[str]) -> FloatArray:
+    """The columns ``features`` of points x (n, 2): (n, len(features)); x itself when
+    ``features`` is empty (data without exactly two inputs)."""
+    if not features:
+        return x
+    return np.stack([FEATURE_MAPS[f](x) for f in features], axis=1)
+
+
+def feature_names(inputs: Sequence[str], features: Sequence[str]) -> tuple[str, ...]:
+    """The names of :func:`featurize`'s columns for inputs named ``inputs`` (``x1^2``, ...)."""
+    if not features:
+        return tuple(inputs)
+    return tuple(FEATURE_NAMES[f].format(*inputs) for f in features)
+
+
+# ---------------------------------------------------------------------------------------------
 # The user's own file
 
 
@@ -179,54 +212,152 @@ class Edit:
         return cls(name, tuple(values[:n_inputs]), value)
 
 
+MAX_EDITS = 1000
+"""The most points a run may add or remove by clicking (the URL hash holds them all)."""
+MAX_EDIT_TEXT = 40 * MAX_EDITS
+"""The longest text of clicked points read (characters): 40 per point is room to spare."""
+
+Limits = Sequence[tuple[float, float]]
+"""For each input (and, where a click sets it, the target): the lowest and highest value an
+added or removed point may have."""
+
+
+class EditsCancelledError(TwoLayerError):
+    """Replaying clicked points stopped because the page that sent them went away."""
+
+
 def parse_edits(text: str, n_inputs: int) -> list[Edit]:
-    """The edits of the URL hash: :meth:`Edit.to_text` forms joined by ``;``."""
-    return [Edit.from_text(item, n_inputs) for item in text.split(";") if item.strip()]
+    """The edits of the URL hash: :meth:`Edit.to_text` forms joined by ``;``; at most
+    :data:`MAX_EDITS` of them in at most :data:`MAX_EDIT_TEXT` characters."""
+    if len(text) > MAX_EDIT_TEXT:
+        raise ConfigError(
+            f"the clicked points take {len(text)} characters; at most {MAX_EDIT_TEXT} are read"
+        )
+    items = [item for item in text.split(";") if item.strip()]
+    if len(items) > MAX_EDITS:
+        raise ConfigError(f"{len(items)} clicked points; at most {MAX_EDITS} are kept")
+    return [Edit.from_text(item, n_inputs) for item in items]
 
 
-def apply_edit(
-    train: Dataset, test: Dataset | None, edit: Edit, classes: NDArray[Any] | None
-) -> tuple[Dataset, Dataset | None]:
-    """The training and test sets after ``edit``: an added point joins the training set; a
-    removed one is the nearest of either set (nothing happens when that would empty the
-    training set)."""
-    point = np.asarray(edit.point, dtype=np.float64)
-    if point.shape != (train.x.shape[1],):
-        raise ConfigError(f"a point of this data has {train.x.shape[1]} coordinates")
-    if edit.kind == "add":
-        return _added(train, point, edit.value, classes), test
-    sets = [train] if test is None else [train, test]
-    distances = [np.sum((s.x - point) ** 2, axis=1) for s in sets]
-    which = int(np.argmin([d.min() if len(d) else np.inf for d in distances]))
-    if which == 0 and train.n_samples == 1:
-        return train, test
-    keep = np.delete(np.arange(sets[which].n_samples), int(np.argmin(distances[which])))
-    changed = sets[which].subset(keep)
-    return (changed, test) if which == 0 else (train, changed)
+def edit_limits(data: Dataset, drawn: bool) -> list[tuple[float, float]]:
+    """Where clicked points may lie: each input's range over ``data`` (and, with one target,
+    the target's), widened by that range on both sides; drawn sets at least [-1, 1] before
+    widening.  Fixed when the data are drawn or loaded, so that clicks cannot push the plane
+    out without end."""
+    columns = [data.x[:, j] for j in range(data.x.shape[1])]
+    if data.task == "regression" and data.y is not None and data.y.shape[1] == 1:
+        columns.append(data.y[:, 0])
+    limits = []
+    for values in columns:
+        low, high = float(np.min(values)), float(np.max(values))
+        if drawn:
+            low, high = min(low, -1.0), max(high, 1.0)
+        span = max(high - low, 1e-9)
+        limits.append((low - span, high + span))
+    return limits
 
 
-def _added(data: Dataset, point: FloatArray, value: float, classes: Any) -> Dataset:
-    if data.y is None:
-        raise DataError("these data hold no targets")
+def apply_edits(
+    train: Dataset, test: Dataset | None, edits: Sequence[Edit], classes: NDArray[Any] | None,
+    limits: Limits | None = None, stop: Callable[[], bool] | None = None,
+) -> tuple[Dataset, Dataset | None]:  # fmt: skip
+    """The training and test sets after ``edits``, in order: an added point joins the training
+    set; a removed one is the nearest point of either set (nothing happens when that would
+    empty the training set).
+
+    Each edit costs one pass over the points, so a replay takes time linear in the number of
+    edits.  ``limits`` bound where points may lie (a ConfigError names the one outside);
+    ``stop`` is asked before each edit and ends the replay with :class:`EditsCancelledError` when
+    it says so (the sets passed in are never changed).
+    """
+    d = train.x.shape[1]
+    adds = [e for e in edits if e.kind == "add"]
+    for e in edits:
+        _check_edit(e, d, limits, classes)
+    x = np.concatenate([train.x, np.asarray([e.point for e in adds], dtype=np.float64)
+                        .reshape(len(adds), d)])  # fmt: skip
+    y = np.concatenate([train.targets(), _added_targets(train, adds, classes)])
+    weight = None
+    if train.weight is not None:
+        weight = np.concatenate([train.weight, np.ones(len(adds))])
+    alive = np.zeros(len(x), dtype=bool)  # the training rows that exist now
+    alive[: train.n_samples] = True
+    test_alive = np.ones(0 if test is None else test.n_samples, dtype=bool)
+    added = train.n_samples
+    for e in edits:
+        if stop is not None and stop():
+            raise EditsCancelledError("the page closed while its clicked points were replayed")
+        if e.kind == "add":
+            alive[added] = True
+            added += 1
+            continue
+        point = np.asarray(e.point, dtype=np.float64)
+        near_train = _nearest(x, alive, point)
+        near_test = None if test is None else _nearest(test.x, test_alive, point)
+        if near_test is not None and (near_train is None or near_test[1] < near_train[1]):
+            test_alive[near_test[0]] = False
+        elif near_train is not None and np.count_nonzero(alive) > 1:
+            alive[near_train[0]] = False
+    kept = Dataset(x[alive], y[alive], train.name, train.feature_names, train.target_names,
+                   train.task, None if weight is None else weight[alive])  # fmt: skip
+    if test is None or test_alive.all():
+        return kept, test
+    return kept, test.subset(np.flatnonzero(test_alive))
+
+
+def _nearest(
+    x: FloatArray, alive: NDArray[np.bool_], point: FloatArray
+) -> tuple[int, float] | None:
+    """The index of the row of ``x`` among ``alive`` nearest to ``point``, and its squared
+    distance; None when no row is alive."""
+    if not alive.any():
+        return None
+    distances = np.where(alive, np.sum((x - point) ** 2, axis=1), np.inf)
+    index = int(np.argmin(distances))
+    return index, float(distances[index])
+
+
+def _check_edit(edit: Edit, d: int, limits: Limits | None, classes: NDArray[Any] | None) -> None:
+    """A ConfigError when ``edit`` does not fit data of ``d`` inputs, ``limits`` and
+    ``classes``."""
+    if len(edit.point) != d:
+        raise ConfigError(f"a point of this data has {d} coordinates")
+    values = [*edit.point, edit.value] if edit.kind == "add" else list(edit.point)
+    for k, (value, (low, high)) in enumerate(zip(values, limits or (), strict=False)):
+        if not low <= value <= high:
+            what = f"coordinate {k + 1}" if k < d else "the value"
+            raise ConfigError(
+                f"edit {edit.to_text()!r}: {what} {value:.4g} lies outside the plane's reach, "
+                f"{low:.4g} to {high:.4g}"
+            )
+    if edit.kind == "add" and classes is not None:
+        index = int(edit.value)
+        if not 0 <= index < len(classes) or index != edit.value:
+            raise ConfigError(f"class index {edit.value} is not one of 0..{len(classes) - 1}")
+
+
+def _added_targets(data: Dataset, adds: Sequence[Edit], classes: Any) -> NDArray[Any]:
+    """The targets of the added points, shaped like ``data``'s."""
+    y = data.targets()
     if classes is not None:
-        index = int(value)
-        if not 0 <= index < len(classes) or index != value:
-            raise ConfigError(f"class index {value} is not one of 0..{len(classes) - 1}")
-        y = np.concatenate([data.y, np.asarray([classes[index]], dtype=data.y.dtype)])
-    else:
-        if data.y.shape[1] != 1:
-            raise ConfigError("points can be added by clicking only to data with one target")
-        y = np.concatenate([data.y, [[value]]])
-    x = np.concatenate([data.x, point[None, :]])
-    return Dataset(x, y, data.name, data.feature_names, data.target_names, data.task)
+        return np.asarray([classes[int(e.value)] for e in adds], dtype=y.dtype)
+    if adds and y.shape[1] != 1:
+        raise ConfigError("points can be added by clicking only to data with one target")
+    return np.asarray([[e.value] for e in adds], dtype=y.dtype).reshape(len(adds), y.shape[1])
 
 
 __all__ = [
     "DRAWN",
+    "MAX_EDITS",
+    "MAX_EDIT_TEXT",
     "Edit",
-    "apply_edit",
+    "EditsCancelledError",
+    "apply_edits",
     "bundled",
     "draw",
+    "edit_limits",
+    "feature_names",
+    "featurize",
     "load_user_file",
     "parse_edits",
 ]

@@ -10,25 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-from twolayer.outputs.history import history_text, summarize
 from twolayer.outputs.modelfile import save_model
 from twolayer.playground.frames import edits_text, model_of
 from twolayer.playground.session import Session
 
-RENAMED = {"val_loss": "test_loss", "val_score": "test_score"}
 
-
-def history_rows(session: Session) -> list[dict[str, Any]]:
-    """One row per iteration trained since the last reset, ``val_*`` named ``test_*``."""
-    return [{RENAMED.get(k, k): v for k, v in r.to_dict().items()} for r in session.history]
-
-
-def history_csv(session: Session) -> str:
-    """The history as the text of a CSV file."""
-    return history_text(history_rows(session), "csv")
+def history_csv(session: Session) -> Iterator[bytes]:
+    """The history as the bytes of a CSV file, a block at a time (it may be large: one row
+    per iteration since the last reset)."""
+    return session.history.csv()
 
 
 def model_bytes(session: Session) -> bytes:
@@ -37,7 +30,7 @@ def model_bytes(session: Session) -> bytes:
     model = model_of(session)
     source = {"kind": "playground", "settings": session.settings.to_dict(),
               "edits": edits_text(session.edits)}  # fmt: skip
-    summary = summarize(history_rows(session), stop_reason="playground")
+    summary = session.history.summary(stop_reason="playground")
     model = dataclasses.replace(model, summary=summary, source=source)
     with tempfile.TemporaryDirectory(prefix="twolayer-playground-") as folder:
         path = Path(folder) / "model.npz"
@@ -45,4 +38,4 @@ def model_bytes(session: Session) -> bytes:
         return path.read_bytes()
 
 
-__all__ = ["history_csv", "history_rows", "model_bytes"]
+__all__ = ["history_csv", "model_bytes"]

@@ -52,7 +52,7 @@ def model_of(session: Session) -> Model:
     c, data = session.config, session.data
     params = session.state.params.map(lambda p: np.array(p, copy=True))
     train = data.train
-    return Model(params, c.activation, c.loss, data.prep, c, train.feature_names,
+    return Model(params, c.activation, c.loss, data.prep, c, data.feature_names,
                  train.target_names)  # fmt: skip
 
 
@@ -98,10 +98,13 @@ def data_message(session: Session) -> dict[str, Any]:
     return {
         "type": "data",
         "task": data.task,
-        "n_inputs": d_in,
+        "n_inputs": data.n_inputs,
+        "d_in": d_in,
         "hidden": hidden,
         "n_outputs": d_out,
-        "features": list(data.train.feature_names),
+        "inputs": list(data.train.feature_names),
+        "features": list(data.feature_names),
+        "feature_keys": list(data.features),
         "targets": list(data.train.target_names),
         "classes": None if classes is None else [str(k) for k in classes.tolist()],
         "loss": c.loss,
@@ -111,8 +114,8 @@ def data_message(session: Session) -> dict[str, Any]:
         "n_test": 0 if data.test is None else data.test.n_samples,
         "train": _points(session, "train"),
         "test": _points(session, "test"),
-        "extent": extent(session) if d_in <= 2 else None,
-        "editable": d_in <= 2 and (data.task == "classification" or d_out == 1),
+        "extent": extent(session) if data.n_inputs <= 2 else None,
+        "editable": data.n_inputs <= 2 and (data.task == "classification" or d_out == 1),
         "settings": session.settings.to_text(),
         "edits": edits_text(session.edits),
     }
@@ -130,7 +133,7 @@ def _scores(session: Session, model: Model) -> tuple[float | None, float | None]
         if subset is None:
             out.append(None)
             continue
-        y, predicted = subset.targets(), model.predict(subset.x)
+        y, predicted = subset.targets(), model.predict(session.data.features_of(subset.x))
         if session.data.task == "classification":
             out.append(metrics.accuracy(y, predicted))
         else:
@@ -149,7 +152,7 @@ def frame(session: Session, records: list[Record]) -> dict[str, Any]:
         test_loss = None
         if data.test is not None:
             x_test, y_test = data.arrays(data.test)
-            test_loss = evaluate_loss(params, x_test, y_test, c)
+            test_loss = evaluate_loss(params, x_test, y_test, c) * session.test_scale
     model = model_of(session)
     train_score, test_score = _scores(session, model)
     active = cache[2]  # (N, H): each sample's hidden activations
@@ -160,6 +163,9 @@ def frame(session: Session, records: list[Record]) -> dict[str, Any]:
         "iteration": session.state.iteration,
         "status": status,
         "error": session.error,
+        "diverged": None
+        if session.diverged is None
+        else [session.diverged[0], _finite(session.diverged[1])],
         "records": [[r.iteration, _finite(r.loss), _finite(r.val_loss), r.lr] for r in records],
         "lr": _current_lr(session, records),
         "train_loss": _finite(float(loss)),
@@ -179,8 +185,8 @@ def frame(session: Session, records: list[Record]) -> dict[str, Any]:
 
 def _current_lr(session: Session, records: list[Record]) -> float:
     """The rate of the last iteration trained (the base rate before the first)."""
-    last = records or session.history
-    return last[-1].lr if last else session.config.lr
+    last = records[-1] if records else session.history.last
+    return last.lr if last else session.config.lr
 
 
 def _views(session: Session, model: Model) -> dict[str, Any]:
@@ -193,7 +199,7 @@ def _views(session: Session, model: Model) -> dict[str, Any]:
         grid = np.stack(np.meshgrid(u, v), axis=-1).reshape(-1, 2)  # (PLANE^2, 2)
     else:
         grid = np.linspace(box[0][0], box[0][1], LINE)[:, None]  # (LINE, 1)
-    inputs = model.preprocessing.inputs(grid)
+    inputs = session.data.inputs(grid)
     with np.errstate(all="ignore"):
         out, (_, _, hidden) = forward(model.params, inputs, model.activation)
     output = _answers(session, out)

@@ -40,6 +40,11 @@ classifier on one-hot targets; its class is the largest output.)"""
 DEFAULT_LOSS = {task: losses[0] if task == "classification" else "mse"
                 for task, losses in LOSSES_BY_TASK.items()}  # fmt: skip
 
+FEATURES = ("x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2")
+"""What the network may take as inputs from data with two inputs ``x1, x2``: the inputs
+themselves, their squares, their product and their sines
+(:func:`twolayer.playground.datasets.featurize`), as TensorFlow Playground offers them."""
+
 MAX_HIDDEN = 64  # the page draws one heatmap and one column of lines per hidden unit
 MAX_SAMPLES = 2000  # drawn sets: enough to see a shape, few enough to train at speed
 
@@ -61,12 +66,18 @@ class Settings:
     loss: str = ""  # "": the task's default (cross_entropy, or mse for regression)
     bias: bool = True  # the seed has none, but without them every boundary runs through 0
     init: str = "he"  # he suits ReLU; the seed's is normal
+    features: str = "x1,x2"  # data with two inputs: the network's inputs, from FEATURES
     # Training (changes take effect at the next iteration, from the same weights)
     lr: float = 0.03  # learning rate
     optimizer: str = "adam"  # gd | momentum | nesterov | adam
     batch_size: int = 0  # 0: full batch (the seed's); else minibatches, reshuffled per epoch
     alpha: float = 0.0  # L2 penalty on w1 and w2
     schedule: str = "constant"  # constant | invscaling | step | cosine | plateau
+    step_size: int = 500  # step schedule: iterations between two decays
+    gamma: float = 0.5  # step schedule: the factor of each decay
+    patience: int = 100  # plateau: iterations without progress before the rate drops
+    factor: float = 0.5  # plateau: the factor of each drop
+    floor: float = 0.01  # the lowest rate of cosine and plateau, as a share of the rate
     iterations: int = 5000  # where the run stops; the horizon of the cosine schedule
     speed: int = 10  # iterations trained between two frames sent to the page, at most
 
@@ -96,6 +107,26 @@ class Settings:
                 changes[f.name] = _parse(f.name, values[f.name], type(getattr(base, f.name)))
         return base.replace(**changes)
 
+    @classmethod
+    def from_text_leniently(
+        cls, values: Mapping[str, Any], base: Settings | None = None
+    ) -> tuple[Settings, list[str]]:
+        """:meth:`from_text` one field at a time: the fields that fit are kept, and each one
+        that does not is left at ``base`` and named in the messages returned."""
+        settings, problems = base or cls(), []
+        for f in dataclasses.fields(cls):
+            if f.name in values:
+                try:
+                    settings = cls.from_text({f.name: values[f.name]}, settings)
+                except ConfigError as exc:
+                    problems.append(str(exc))
+        return settings, problems
+
+    def network_inputs(self, n_inputs: int) -> tuple[str, ...]:
+        """The :data:`FEATURES` the network takes from data with ``n_inputs`` inputs (data
+        without exactly two inputs are taken as they are: empty)."""
+        return tuple(self.features.split(",")) if n_inputs == 2 else ()
+
     def train_config(self, task: str) -> TrainConfig:
         """The :class:`TrainConfig` of these settings for data of ``task``."""
         loss = self.loss or DEFAULT_LOSS[task]
@@ -107,16 +138,21 @@ class Settings:
         return TrainConfig(
             iterations=self.iterations, lr=self.lr, hidden=self.hidden,
             activation=self.activation, loss=loss, bias=self.bias, init=self.init,
-            optimizer=self.optimizer, schedule=self.schedule,
-            batch_size=self.batch_size or None, alpha=self.alpha, seed=self.seed,
+            optimizer=self.optimizer, schedule=self.schedule, step_size=self.step_size,
+            gamma=self.gamma, plateau_patience=self.patience, plateau_factor=self.factor,
+            lr_min=self.floor * self.lr, batch_size=self.batch_size or None, alpha=self.alpha,
+            scores=True, seed=self.seed,
         )  # fmt: skip
 
 
 DATA_FIELDS = ("dataset", "samples", "noise", "classes", "test_fraction", "seed")
 """Fields whose change draws or loads the data again (edits by clicking are dropped)."""
-NETWORK_FIELDS = ("hidden", "activation", "loss", "bias", "init")
+NETWORK_FIELDS = ("hidden", "activation", "loss", "bias", "init", "features")
 """Fields whose change rebuilds the network from new starting weights, on the same data."""
-LIVE_FIELDS = ("lr", "optimizer", "batch_size", "alpha", "schedule", "iterations", "speed")
+SCHEDULE_FIELDS = ("step_size", "gamma", "patience", "factor", "floor")
+"""The schedules' own settings: a change restarts the schedule from the current iteration."""
+LIVE_FIELDS = ("lr", "optimizer", "batch_size", "alpha", "schedule", *SCHEDULE_FIELDS,
+               "iterations", "speed")  # fmt: skip
 """Fields that change mid-run, without a reset."""
 
 
@@ -175,20 +211,33 @@ def _check(s: Settings) -> None:
         ("alpha", s.alpha, math.isfinite(s.alpha) and s.alpha >= 0, "a finite number >= 0"),
         ("iterations", s.iterations, 1 <= s.iterations <= 10**7, "between 1 and 10000000"),
         ("speed", s.speed, 1 <= s.speed <= 1000, "between 1 and 1000"),
+        ("step_size", s.step_size, 1 <= s.step_size <= 10**6, "between 1 and 1000000"),
+        ("gamma", s.gamma, 0 < s.gamma <= 1, "in (0, 1]"),
+        ("patience", s.patience, 1 <= s.patience <= 10**6, "between 1 and 1000000"),
+        ("factor", s.factor, 0 < s.factor < 1, "in (0, 1)"),
+        ("floor", s.floor, 0 <= s.floor <= 1, "between 0 and 1"),
     ]
     for name, value, ok, allowed in rules:
         if not ok:
             raise ConfigError(f"{name} must be {allowed}, got {value}")
+    chosen = s.features.split(",")
+    unknown = [f for f in chosen if f not in FEATURES]
+    if unknown or not chosen or len(set(chosen)) != len(chosen):
+        raise ConfigError(
+            f"features must be distinct names among {', '.join(FEATURES)}, got {s.features!r}"
+        )
 
 
 __all__ = [
     "BUNDLED_SETS",
     "CLASSIFICATION_SETS",
     "DATA_FIELDS",
+    "FEATURES",
     "FILE_SET",
     "LIVE_FIELDS",
     "LOSSES_BY_TASK",
     "NETWORK_FIELDS",
     "REGRESSION_SETS",
+    "SCHEDULE_FIELDS",
     "Settings",
 ]

@@ -1,29 +1,39 @@
-// The playground page: its controls, the URL hash that holds every setting, the WebSocket to the
-// server that trains, and the drawing of each frame (once per animation frame, the latest only).
+// The playground page: the URL hash that holds every setting, the WebSocket to the server that
+// trains (reconnecting when it drops), and the drawing of each frame (once per animation frame,
+// the latest only).
 
 import { LossChart } from "./chart.js";
 import {
-  CLASS_COLOURS, drawMatrix, drawNetwork, drawPlane, drawUnits, fromCanvas, hideTip, nearest,
-  showTip,
-} from "./views.js";
+  $, applyHidden, buildClassPicker, buildClassroom, buildControls, buildFeatures, byTestId,
+  controlValue, fillLosses, inPageWords, labels, openDoc, showSettings,
+} from "./controls.js";
+import { loadLessons, showLesson } from "./lessons.js";
+import { colourBar, drawPlane, eventPosition, fromCanvas, showLegend, toCanvas } from "./plane.js";
+import { bindHighlight, drawTrace } from "./trace.js";
+import { drawMatrix, drawNetwork, drawUnits, hideTip, nearest, showTip } from "./views.js";
 
-const $ = (selector) => document.querySelector(selector);
-const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
+const VIEW_KEYS = { discrete: "discrete", showTest: "show_test" };
 
 const state = {
   options: null, // what /api/options offers: choices, defaults, which settings reset
   settings: {}, // every setting as text, as the URL hash holds it
   edits: "", // the clicked points, in the hash's form
+  hide: [], // classroom mode: the controls the URL hides
+  lesson: null, // the lesson the URL names
+  view: { discrete: false, showTest: true, unit: null }, // how the page draws, not the run
   data: null, // the last data message: points, names, task, sizes
   frame: null, // the last frame
-  dirty: false, // a frame arrived since the last drawing
-  session: null,
+  dirty: false, // something to draw since the last drawing
   socket: null,
+  connected: false,
+  retry: 0, // reconnection attempts since the connection dropped
   playing: false,
   chosenClass: 0,
   notice: null, // why the network was reset, said with the data that follows
   networkTargets: [],
+  editing: null, // the weight the editor sets
   chart: null,
+  names: {}, // each setting's label on the page
 };
 
 // --- the URL hash ----------------------------------------------------------------------------
@@ -31,69 +41,49 @@ const state = {
 function readHash() {
   const params = new URLSearchParams(location.hash.slice(1));
   const settings = {};
-  for (const [key, value] of params) if (key !== "edits") settings[key] = value;
-  return { settings, edits: params.get("edits") || "" };
+  const special = new Set(["edits", "hide", "lesson", ...Object.values(VIEW_KEYS)]);
+  for (const [key, value] of params) if (!special.has(key)) settings[key] = value;
+  return {
+    settings,
+    edits: params.get("edits") || "",
+    hide: (params.get("hide") || "").split(",").filter(Boolean),
+    lesson: params.get("lesson"),
+    view: { discrete: params.get("discrete") === "1", showTest: params.get("show_test") !== "0" },
+  };
+}
+
+function hashOf(hide = state.hide) {
+  const params = new URLSearchParams(state.settings);
+  if (state.edits) params.set("edits", state.edits);
+  if (state.view.discrete) params.set("discrete", "1");
+  if (!state.view.showTest) params.set("show_test", "0");
+  if (hide.length) params.set("hide", hide.join(","));
+  if (state.lesson) params.set("lesson", state.lesson);
+  return `#${params}`;
 }
 
 function writeHash() {
-  const params = new URLSearchParams(state.settings);
-  if (state.edits) params.set("edits", state.edits);
-  history.replaceState(null, "", `#${params}`);
+  history.replaceState(null, "", hashOf());
+}
+
+async function fromHash() {
+  const { settings, edits, hide, lesson, view } = readHash();
+  const lessons = await loadLessons();
+  state.lesson = lessons[lesson] ? lesson : null;
+  const fresh = state.lesson && !("dataset" in settings); // a lesson's link: its own settings
+  state.settings = { ...state.options.defaults, ...settings, ...(fresh ? lessons[lesson].settings : {}) };
+  state.edits = edits;
+  state.hide = hide;
+  Object.assign(state.view, view, { unit: null });
+  applyHidden(hide);
+  showLesson($("#lesson"), lessons[state.lesson], (changes, reset) => {
+    send({ cmd: "settings", settings: changes });
+    if (reset) send({ cmd: "reset" });
+  });
+  for (const box of document.querySelectorAll("[data-view]")) box.checked = state.view[box.dataset.view];
 }
 
 // --- controls --------------------------------------------------------------------------------
-
-function fill(select, values, labels = {}) {
-  select.replaceChildren(...values.map((v) => new Option(labels[v] ?? v, v)));
-}
-
-function buildControls() {
-  const o = state.options;
-  const datasets = $('[name="dataset"]');
-  datasets.replaceChildren();
-  const groups = [
-    ["2-D classification", o.datasets.classification],
-    ["regression", o.datasets.regression],
-    ["bundled (scikit-learn)", o.datasets.bundled],
-  ];
-  if (o.datasets.file) groups.unshift([`your file`, ["file"]]);
-  for (const [label, names] of groups) {
-    const group = document.createElement("optgroup");
-    group.label = label;
-    for (const name of names) {
-      group.append(new Option(name === "file" ? o.datasets.file : name, name));
-    }
-    datasets.append(group);
-  }
-  fill($('[name="activation"]'), o.activations);
-  fill($('[name="optimizer"]'), o.optimizers);
-  fill($('[name="schedule"]'), o.schedules);
-  fill($('[name="init"]'), o.inits);
-  fillLosses(o.losses.classification);
-}
-
-function fillLosses(losses) {
-  fill($('[name="loss"]'), ["", ...losses], { "": `default (${losses[0] === "cross_entropy" ? "cross_entropy" : "mse"})` });
-}
-
-function showSettings() {
-  for (const el of document.querySelectorAll(".controls [name]")) {
-    const value = state.settings[el.name];
-    if (value === undefined) continue;
-    if (el.type === "checkbox") el.checked = value === "1";
-    else el.value = value;
-  }
-  const drawn = [...state.options.datasets.classification, ...state.options.datasets.regression];
-  const name = state.settings.dataset;
-  for (const el of document.querySelectorAll(".drawn")) {
-    el.classList.toggle("hidden-control", !drawn.includes(name));
-  }
-  $(".classes").classList.toggle("hidden-control", !["gaussians", "spiral"].includes(name));
-}
-
-function controlValue(el) {
-  return el.type === "checkbox" ? (el.checked ? "1" : "0") : el.value;
-}
 
 function bindControls() {
   for (const el of document.querySelectorAll(".controls [name]")) {
@@ -105,10 +95,20 @@ function bindControls() {
     el.addEventListener("change", commit);
     el.addEventListener("keydown", (event) => { if (event.key === "Enter") commit(); });
   }
+  for (const box of document.querySelectorAll("[data-view]")) {
+    box.addEventListener("change", () => {
+      state.view[box.dataset.view] = box.checked;
+      writeHash();
+      state.dirty = true;
+    });
+  }
   byTestId("play").addEventListener("click", () => send({ cmd: "play" }));
   byTestId("pause").addEventListener("click", () => send({ cmd: "pause" }));
   byTestId("step").addEventListener("click", () => send({ cmd: "step" }));
   byTestId("reset").addEventListener("click", () => send({ cmd: "reset" }));
+  byTestId("regenerate").addEventListener("click", () => {
+    send({ cmd: "settings", settings: { seed: String((Number(state.settings.seed) + 1) % 4294967296) } });
+  });
   byTestId("copy-link").addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(location.href);
@@ -118,29 +118,64 @@ function bindControls() {
     }
   });
   byTestId("boundary").addEventListener("click", onPlaneClick);
+  byTestId("trace-close").addEventListener("click", () => send({ cmd: "follow", point: null }));
   const network = $("#network");
-  network.addEventListener("mousemove", (event) => {
+  const where = (event) => {
     const box = network.getBoundingClientRect();
-    const target = nearest(state.networkTargets, event.clientX - box.left, event.clientY - box.top);
+    const scale = parseFloat(network.style.width) / box.width || 1;
+    return [(event.clientX - box.left) * scale, (event.clientY - box.top) * scale];
+  };
+  network.addEventListener("mousemove", (event) => {
+    const target = nearest(state.networkTargets, ...where(event));
     if (target) showTip(event, target.text); else hideTip();
   });
   network.addEventListener("mouseleave", hideTip);
-  for (const link of document.querySelectorAll("a.doc")) link.addEventListener("click", openDoc);
-  window.addEventListener("hashchange", () => {
-    const { settings, edits } = readHash();
-    state.settings = { ...state.options.defaults, ...settings };
-    state.edits = edits;
-    send({ cmd: "start", settings: state.settings, edits });
+  network.addEventListener("click", (event) => {
+    const target = nearest(state.networkTargets, ...where(event));
+    if (target && target.param) openWeightEditor(target.param, event);
   });
+  $("#weight-editor").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const value = Number($("#weight-value").value);
+    if (state.editing && Number.isFinite(value)) {
+      send({ cmd: "weight", name: state.editing.name, index: state.editing.index, value });
+    }
+    $("#weight-editor").hidden = true;
+  });
+  $("#weight-editor").addEventListener("keydown", (event) => { if (event.key === "Escape") $("#weight-editor").hidden = true; });
+  for (const link of document.querySelectorAll("a.doc")) link.addEventListener("click", (event) => openDoc(event, state.data && state.data.loss));
+  bindHighlight($("#trace-graph"), $("#trace-math"));
+  window.addEventListener("hashchange", async () => {
+    await fromHash();
+    send({ cmd: "start", settings: state.settings, edits: state.edits });
+  });
+}
+
+function openWeightEditor(param, event) {
+  state.editing = param;
+  const editor = $("#weight-editor");
+  $("#weight-name").textContent = param.label;
+  $("#weight-value").value = String(Number(param.value.toPrecision(6)));
+  const box = $("#network").getBoundingClientRect();
+  editor.style.left = `${Math.min(event.clientX - box.left, box.width - 200)}px`;
+  editor.style.top = `${event.clientY - box.top + 12}px`;
+  editor.hidden = false;
+  $("#weight-value").select();
 }
 
 function onPlaneClick(event) {
   const data = state.data;
-  if (!data || !data.editable || !data.extent) return;
-  const canvas = event.currentTarget;
-  const box = canvas.getBoundingClientRect();
-  const [u, v] = fromCanvas(data.extent, box.width, box.height, event.clientX - box.left, event.clientY - box.top);
+  if (!data || !data.extent) return;
+  const point = fromCanvas(data.extent, ...eventPosition(event.currentTarget, event));
+  if (!point) return;
+  const [u, v] = point;
   const n = (x) => Number(x.toPrecision(4));
+  const follow = document.querySelector('input[name="click-mode"]:checked').value === "follow";
+  if (follow && !event.shiftKey) {
+    send({ cmd: "follow", point: data.n_inputs === 2 ? [u, v] : [u] });
+    return;
+  }
+  if (!data.editable) return;
   let edit;
   if (event.shiftKey) edit = data.n_inputs === 2 ? `r,${n(u)},${n(v)}` : `r,${n(u)}`;
   else if (data.n_inputs === 1) edit = `a,${n(u)},${n(v)}`;
@@ -149,34 +184,11 @@ function onPlaneClick(event) {
   send({ cmd: "edit", edit });
 }
 
-function buildEditTools(data) {
-  $("#edit-tools").hidden = !data.editable;
-  const picker = $("#class-picker");
-  picker.replaceChildren();
-  const classification = data.task === "classification";
-  $("#value-picker").hidden = classification || data.n_inputs !== 2;
-  $("#edit-value-label").textContent = classification ? " of" : data.n_inputs === 1 ? " where you click" : " of this value";
-  if (!classification) return;
-  state.chosenClass = Math.min(state.chosenClass, data.classes.length - 1);
-  data.classes.forEach((name, k) => {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.textContent = name;
-    button.style.background = CLASS_COLOURS[k % CLASS_COLOURS.length];
-    button.classList.toggle("chosen", k === state.chosenClass);
-    button.addEventListener("click", () => {
-      state.chosenClass = k;
-      for (const b of picker.children) b.classList.toggle("chosen", b === button);
-    });
-    picker.append(button);
-  });
-}
-
 // --- messages ----------------------------------------------------------------------------------
 
 function say(text, error = false) {
   const el = $("#message");
-  el.textContent = text || "";
+  el.textContent = text ? inPageWords(text, state.names) : "";
   el.classList.toggle("error", error);
 }
 
@@ -184,28 +196,61 @@ function send(message) {
   if (state.socket && state.socket.readyState === WebSocket.OPEN) state.socket.send(JSON.stringify(message));
 }
 
+/** Controls work only while connected: a dropped connection disables them until it is back. */
+function setConnected(connected) {
+  state.connected = connected;
+  document.body.classList.toggle("offline", !connected);
+  for (const el of document.querySelectorAll("main input, main select, main button, header button")) {
+    el.disabled = !connected;
+  }
+}
+
 function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const socket = new WebSocket(`${scheme}://${location.host}/ws`);
   state.socket = socket;
-  socket.addEventListener("open", () => send({ cmd: "start", settings: state.settings, edits: state.edits }));
+  socket.addEventListener("open", () => {
+    state.retry = 0;
+    setConnected(true);
+    send({ cmd: "start", settings: state.settings, edits: state.edits });
+  });
   socket.addEventListener("message", (event) => receive(JSON.parse(event.data)));
   socket.addEventListener("close", () => {
+    if (state.socket !== socket) return;
+    const wasConnected = state.connected;
+    setConnected(false);
     setPlaying(false);
-    say("the connection to the server closed: is twolayer playground still running? Reload to reconnect.", true);
+    state.retry += 1;
+    setTimeout(async () => {
+      if (wasConnected || state.retry % 3 === 1) say(await whyOffline(), true);
+      connect();
+    }, Math.min(5000, 500 * state.retry));
   });
 }
 
+/** Why the connection is down: the server is gone, or it came back with another token. */
+async function whyOffline() {
+  try {
+    const response = await fetch("/api/options", { cache: "no-store" });
+    if (response.status === 403) {
+      return "twolayer playground restarted with a new token: open the address it printed; this page reconnects once this browser has it";
+    }
+  } catch { /* the server is not answering */ }
+  return "the connection to twolayer playground was lost: is it still running? This page reconnects by itself when it is back";
+}
+
 function setPlaying(playing) {
+  const focused = document.activeElement;
   state.playing = playing;
   byTestId("play").hidden = playing;
   byTestId("pause").hidden = !playing;
+  if (focused === byTestId("play") && playing) byTestId("pause").focus(); // the key goes on working
+  if (focused === byTestId("pause") && !playing) byTestId("play").focus();
 }
 
 function receive(message) {
   switch (message.type) {
     case "hello":
-      state.session = message.session;
       byTestId("download-model").href = `/sessions/${message.session}/model.npz`;
       byTestId("download-history").href = `/sessions/${message.session}/history.csv`;
       break;
@@ -213,20 +258,24 @@ function receive(message) {
       onData(message);
       break;
     case "frame":
+      if (message.iteration === 0 && !message.records.length && state.data) state.chart.reset(state.data.loss);
       state.frame = message;
       state.chart.add(message.records);
+      if (message.diverged && message.diverged[1] !== null && !state.chart.has(message.diverged[0])) {
+        state.chart.add([[message.diverged[0], message.diverged[1], null]]); // the loss that stopped it
+      }
       state.dirty = true;
       if (message.status === "error") say(message.error, true);
       else if (message.status === "finished") say(`the run reached iteration ${message.iteration}, where "stop at iteration" ends it: raise it to go on`);
       break;
     case "playing":
       setPlaying(message.playing);
-      if (message.playing) say("");
+      if (message.playing && !$("#message").classList.contains("error")) say("");
       break;
     case "settings":
       state.settings = message.settings;
       writeHash();
-      showSettings();
+      showSettings(state.options, state.settings);
       break;
     case "reset": // the data message that follows shows it
       state.notice = message.because === "data"
@@ -235,7 +284,7 @@ function receive(message) {
       break;
     case "error":
       say(message.message, true);
-      showSettings();
+      showSettings(state.options, state.settings);
       break;
   }
 }
@@ -246,39 +295,51 @@ function onData(data) {
   state.edits = data.edits;
   writeHash();
   fillLosses(data.losses);
-  showSettings();
-  buildEditTools(data);
+  showSettings(state.options, state.settings);
+  $("#edit-tools").hidden = data.n_inputs > 2;
+  $("#value-picker").hidden = data.task === "classification" || data.n_inputs !== 2 || !data.editable;
+  $("#edit-value-label").textContent = data.task === "classification" ? " of" : data.n_inputs === 1 ? " where you click" : " of this value";
+  state.chosenClass = Math.min(state.chosenClass, (data.classes || [0]).length - 1);
+  buildClassPicker(data, state.chosenClass, (k) => { state.chosenClass = k; });
+  buildFeatures(state.options, data, (features) => send({ cmd: "settings", settings: { features } }));
   const plane = data.n_inputs <= 2;
   $("#plane-view").hidden = !plane;
   $("#units-view").hidden = !plane;
   $("#activations-view").hidden = plane;
-  $("#units").replaceChildren();
-  $("#weight-matrices").replaceChildren();
-  $("#activations").replaceChildren();
-  $("#grads").replaceChildren();
-  const lines = data.n_inputs <= 12;
+  for (const id of ["#units", "#weight-matrices", "#activations", "#grads"]) $(id).replaceChildren();
+  const lines = data.d_in <= 12;
   $("#network").hidden = !lines;
   $("#weight-matrices").hidden = lines;
+  $("#weight-editor").hidden = true;
   const regression = data.task === "regression";
   $("#plane-title").textContent = data.n_inputs === 1 ? "fitted curve" : regression ? "fitted surface" : "decision boundary";
-  $("#plane-what").innerHTML = regression
-    ? "The network's fitted value <code>y_pred = f(x @ w1 + b1) @ w2 + b2</code> over every input "
-      + (data.n_inputs === 1 ? "along the line (the blue curve), with the points as dots." : "of the plane, orange for negative and blue for positive; the dots are the points, dark-ringed ones in the test set.")
-    : "Every cell of the plane is an input <code>x</code>, coloured by the network's answer there: "
-      + "<code>y_pred = f(x @ w1 + b1) @ w2 + b2</code>, with the softmax of <code>y_pred</code> as class "
-      + "probabilities. Filled dots are training points, dark-ringed ones test points.";
   $("#score-name").textContent = data.metric;
   $("#loss-title").textContent = `loss: ${data.loss}`;
-  state.chart.reset(data.loss);
   const counts = `${data.n_train} training and ${data.n_test} test points, ${data.n_inputs} input${data.n_inputs === 1 ? "" : "s"}, ${data.hidden} hidden units`;
-  say(state.notice ? `${state.notice}; ${counts}` : counts);
+  if (data.problems && data.problems.length) { // a link's settings that did not fit: said until the next change
+    say(`the link's ${data.problems.join("; ")}: left at their defaults, every other setting kept`, true);
+  } else {
+    say(state.notice ? `${state.notice}; ${counts}` : counts);
+  }
   state.notice = null;
+  state.dirty = true;
 }
 
 // --- drawing -----------------------------------------------------------------------------------
 
+/** A readout: 5 significant digits, powers of ten from 1e6 on and below 1e-4. */
 function number(v, digits = 5) {
-  return v === null || v === undefined ? "–" : String(Number(v.toPrecision(digits)));
+  if (v === null || v === undefined) return "–";
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e6 || a < 1e-4)) return v.toExponential(digits - 1).replace(/\.?0+e/, "e").replace("e+", "e");
+  return String(Number(v.toPrecision(digits)));
+}
+
+function followedPosition(data, trace) {
+  if (!trace || !data.extent) return null;
+  const set = trace.set === "train" ? data.train : data.test;
+  const p = set.x[trace.index];
+  return p.length === 2 ? toCanvas(data.extent, p[0], p[1]) : toCanvas(data.extent, p[0], set.y[trace.index]);
 }
 
 function drawFrame() {
@@ -290,28 +351,37 @@ function drawFrame() {
   byTestId("test-score").textContent = number(frame.test_score, 4);
   byTestId("lr-now").textContent = number(frame.lr, 4);
   byTestId("dead").textContent = `${frame.dead.length} of ${data.hidden}`;
+  const unit = (j) => `h${j + 1}`;
   if (data.n_inputs <= 2) {
-    drawPlane(byTestId("boundary"), data, frame);
-    drawUnits($("#units"), data, frame);
+    const view = { ...state.view, follow: followedPosition(data, frame.trace) };
+    const legend = drawPlane(byTestId("boundary"), data, frame, view);
+    showLegend($("#plane-legend"), legend);
+    $("#plane-title").textContent = state.view.unit !== null ? `hidden unit h${state.view.unit + 1} over the plane`
+      : data.n_inputs === 1 ? "fitted curve" : data.task === "regression" ? "fitted surface" : "decision boundary";
+    const scale = drawUnits($("#units"), data, frame, (j) => { state.view.unit = j; state.dirty = true; });
+    const legendBox = $("#units-legend");
+    legendBox.replaceChildren();
+    colourBar(legendBox, -scale, scale, "a = f(h), one scale for every unit (hover one to see it large on the plane)");
   } else {
-    const unit = (j) => `h${j + 1}`;
     drawMatrix($("#activations"), "a", "a (samples × hidden units)", frame.activations, (i) => `sample ${i + 1}`, unit);
   }
+  const trace = frame.trace;
+  $("#trace-view").hidden = !trace;
+  if (trace) $("#trace-title").textContent = `: ${drawTrace($("#trace-graph"), $("#trace-math"), trace, data)}`;
   const feature = (i) => data.features[i] ?? `x${i + 1}`;
-  const unit = (j) => `h${j + 1}`;
   const out = (k) => (data.classes || data.targets)[k] ?? `y${k + 1}`;
   const names = { w1: [feature, unit], w2: [unit, out], b1: [unit, unit], b2: [out, out] };
-  if (data.n_inputs <= 12) {
+  if (data.d_in <= 12) {
     state.networkTargets = drawNetwork($("#network"), data, frame);
   } else {
     for (const [key, p] of Object.entries(frame.weights)) {
-      const rows = key === "w1" && data.n_inputs > p.shape[0] ? ` (first ${p.shape[0]} inputs)` : "";
+      const rows = key === "w1" && data.d_in > p.shape[0] ? ` (first ${p.shape[0]} inputs)` : "";
       drawMatrix($("#weight-matrices"), key, `${key} ${p.shape.join(" × ")}${rows}`, p, ...names[key]);
     }
   }
   for (const [key, p] of Object.entries(frame.grads)) {
     const norm = frame.grad_norms[key];
-    drawMatrix($("#grads"), key, `G_${key}   ‖G_${key}‖ = ${number(norm, 3)}`, p, ...names[key]);
+    drawMatrix($("#grads"), `G_${key}`, `G_${key}   ‖G_${key}‖ = ${number(norm, 3)}`, p, ...names[key]);
   }
   state.chart.draw();
 }
@@ -324,36 +394,16 @@ function render() {
   requestAnimationFrame(render);
 }
 
-// --- the derivations beside each view ----------------------------------------------------------
-
-function slug(heading) {
-  return heading.toLowerCase().replace(/[^a-z0-9 -]/g, "").trim().replace(/ /g, "-");
-}
-
-async function openDoc(event) {
-  event.preventDefault();
-  const [path, anchor] = event.currentTarget.getAttribute("href").split("#");
-  const text = $("#doc-text");
-  try {
-    const response = await fetch(path);
-    if (!response.ok) throw new Error(response.statusText);
-    const sections = (await response.text()).split(/\n(?=## )/);
-    const section = sections.find((s) => s.startsWith("## ") && slug(s.split("\n")[0].slice(3)) === anchor);
-    text.textContent = section || sections.join("\n");
-  } catch (error) {
-    text.textContent = `docs/backprop.md could not be read here (${error.message}); it is in the source repository.`;
-  }
-  $("#doc-dialog").showModal();
-}
+window.twolayerPlayground = state; // what the browser tests read: the data, the frame, the targets
 
 async function main() {
   state.options = await (await fetch("/api/options")).json();
-  buildControls();
-  const { settings, edits } = readHash();
-  state.settings = { ...state.options.defaults, ...settings };
-  state.edits = edits;
-  showSettings();
+  buildControls(state.options);
+  state.names = labels();
+  await fromHash();
+  showSettings(state.options, state.settings);
   bindControls();
+  buildClassroom((hide) => `${location.origin}/${hashOf(hide)}`);
   state.chart = new LossChart($("#loss-chart"));
   connect();
   requestAnimationFrame(render);

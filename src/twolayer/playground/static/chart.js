@@ -4,6 +4,15 @@
 
 const MAX_POINTS = 20000;
 
+/** A tick label of the log axis: powers of ten below 1e-3 and from 1e5 on (uPlot's own labels
+ * round 1e-4 and below to "0"). */
+export function tickLabel(v) {
+  if (v === null || v === undefined) return "";
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(0).replace("e+", "e");
+  return String(Number(v.toPrecision(3)));
+}
+
 export class LossChart {
   constructor(element) {
     this.element = element;
@@ -22,8 +31,11 @@ export class LossChart {
     this.plot = new window.uPlot({
       width,
       height: 260,
-      scales: { x: { time: false }, y: { distr: 3 } },
-      axes: [{ label: "iteration" }, { label: `${lossName} (log scale)`, size: 60 }],
+      scales: { x: { time: false }, y: { distr: 3, log: 10 } },
+      axes: [
+        { label: "iteration" },
+        { label: `${lossName} (log scale)`, size: 60, values: (u, splits) => splits.map(tickLabel) },
+      ],
       series: [
         { label: "iteration" },
         { label: "train loss", stroke: "#0877bd", width: 1.5, spanGaps: true },
@@ -50,9 +62,17 @@ export class LossChart {
     this.dirty = this.dirty || records.length > 0;
   }
 
+  /** Whether iteration `t` is on the chart already. */
+  has(t) {
+    return this.iterations.length > 0 && this.iterations[this.iterations.length - 1] >= t;
+  }
+
   draw() {
     if (!this.dirty) return;
     this.plot.setData([this.iterations, this.train, this.test]);
+    this.element.dataset.points = String(this.iterations.length); // for the tests
+    const finite = this.train.filter((v) => v !== null);
+    this.element.dataset.last = finite.length ? String(finite[finite.length - 1]) : "";
     this.dirty = false;
   }
 }

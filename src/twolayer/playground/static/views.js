@@ -1,12 +1,12 @@
-// Drawing the views on canvas: the input plane (or line), one map per hidden unit, the network's
-// weights as lines, and matrices (weights, gradients, activations) with their values on hover.
+// Drawing the views on canvas: one map per hidden unit, the network's weights as lines, and
+// matrices (weights, gradients, activations) with their values on hover. The plane is plane.js.
 // Everything drawn here was computed by the server with twolayer's own forward pass; this file
 // only turns numbers into colours.
 
 export const CLASS_COLOURS = ["#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
-const NEGATIVE = [245, 147, 34]; // orange
-const POSITIVE = [8, 119, 189]; // blue
-const MIDDLE = [246, 246, 246];
+export const NEGATIVE = [245, 147, 34]; // orange
+export const POSITIVE = [8, 119, 189]; // blue
+export const MIDDLE = [246, 246, 246];
 
 /** A base64 float32 array from the server: {shape, values}. */
 export function unpack(p) {
@@ -24,16 +24,16 @@ export function diverging(v) {
   return [0, 1, 2].map((i) => Math.round(MIDDLE[i] + (end[i] - MIDDLE[i]) * a));
 }
 
-function rgb(hex) {
+export function rgb(hex) {
   const n = parseInt(hex.slice(1), 16);
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 }
 
-function mix(a, b, t) {
+export function mix(a, b, t) {
   return [0, 1, 2].map((i) => Math.round(a[i] + (b[i] - a[i]) * t));
 }
 
-function css([r, g, b], alpha = 1) {
+export function css([r, g, b], alpha = 1) {
   return `rgba(${r}, ${g}, ${b}, ${alpha})`;
 }
 
@@ -43,14 +43,14 @@ export function maxAbs(values) {
   return m || 1;
 }
 
-/** A canvas sized for the screen's pixel ratio; returns its 2-D context in CSS pixels. */
+/** A canvas sized for the screen's pixel ratio; returns its 2-D context in CSS pixels. Only its
+ * width is set: on a narrow screen CSS shrinks it and its height follows (no squashed plane). */
 export function prepare(canvas, width, height) {
   const ratio = window.devicePixelRatio || 1;
   if (canvas.width !== width * ratio || canvas.height !== height * ratio) {
     canvas.width = width * ratio;
     canvas.height = height * ratio;
     canvas.style.width = `${width}px`;
-    canvas.style.height = `${height}px`;
   }
   const ctx = canvas.getContext("2d");
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
@@ -58,7 +58,7 @@ export function prepare(canvas, width, height) {
 }
 
 /** Paint a rows x cols grid of colours, scaled smoothly onto (x, y, w, h). */
-function paintGrid(ctx, rows, cols, colour, x, y, w, h, smooth = true) {
+export function paintGrid(ctx, rows, cols, colour, x, y, w, h, smooth = true) {
   const off = document.createElement("canvas");
   off.width = cols;
   off.height = rows;
@@ -79,111 +79,12 @@ function paintGrid(ctx, rows, cols, colour, x, y, w, h, smooth = true) {
   ctx.drawImage(off, x, y, w, h);
 }
 
-/** Where a point of the data's units falls on a canvas of size (w, h) showing `extent`. */
-export function toCanvas(extent, w, h, u, v) {
-  const [[x0, x1], [y0, y1]] = extent;
-  return [((u - x0) / (x1 - x0)) * w, (1 - (v - y0) / (y1 - y0)) * h];
-}
-
-/** The point of the data's units under canvas position (px, py). */
-export function fromCanvas(extent, w, h, px, py) {
-  const [[x0, x1], [y0, y1]] = extent;
-  return [x0 + (px / w) * (x1 - x0), y1 - (py / h) * (y1 - y0)];
-}
-
-/** The colour of a class probability row (C values) or a regression value (scaled). */
-function answerColour(data, row, scale) {
-  if (data.task === "regression") return diverging(row[0] / scale);
-  if (row.length === 2) return diverging(row[1] - row[0]);
-  let k = 0;
-  for (let i = 1; i < row.length; i++) if (row[i] > row[k]) k = i;
-  const strength = (row[k] - 1 / row.length) / (1 - 1 / row.length);
-  return mix(MIDDLE, rgb(CLASS_COLOURS[k % CLASS_COLOURS.length]), 0.15 + 0.6 * Math.max(0, strength));
-}
-
-function pointColour(data, value, scale) {
-  if (data.task === "regression") return diverging(value / scale);
-  return rgb(CLASS_COLOURS[value % CLASS_COLOURS.length]);
-}
-
-/** The largest |target| over the points: the colour scale of a regression's values. */
-export function targetScale(data) {
-  const ys = [...(data.train ? data.train.y : []), ...(data.test ? data.test.y : [])];
-  return ys.length && data.task === "regression" ? maxAbs(ys) : 1;
-}
-
-function drawPoints(ctx, data, w, h, extent, scale) {
-  for (const [set, ring] of [[data.train, "#fff"], [data.test, "#222"]]) {
-    if (!set) continue;
-    for (let i = 0; i < set.x.length; i++) {
-      const p = set.x[i];
-      const [px, py] = p.length === 2
-        ? toCanvas(extent, w, h, p[0], p[1])
-        : toCanvas(extent, w, h, p[0], set.y[i]);
-      ctx.beginPath();
-      ctx.arc(px, py, 3.5, 0, 2 * Math.PI);
-      const oneInput = p.length === 1; // the curve's points: dark, the test ones hollow
-      ctx.fillStyle = oneInput ? (ring === "#fff" ? "#444" : "#fff") : css(pointColour(data, set.y[i], scale));
-      ctx.fill();
-      ctx.lineWidth = ring === "#fff" ? 1 : 1.6;
-      ctx.strokeStyle = ring;
-      ctx.stroke();
-    }
-  }
-}
-
-/** The input plane (two inputs: the output over every cell) or line (one input: the fit). */
-export function drawPlane(canvas, data, frame) {
-  const w = 360, h = 360;
-  const ctx = prepare(canvas, w, h);
-  ctx.clearRect(0, 0, w, h);
-  const extent = data.extent;
-  const scale = targetScale(data);
-  if (frame.plane) {
-    const out = unpack(frame.plane.output); // (PLANE, PLANE, C), top row first
-    const [rows, cols, C] = out.shape;
-    paintGrid(ctx, rows, cols, (r, c) => {
-      const k = (r * cols + c) * C;
-      return answerColour(data, out.values.subarray(k, k + C), scale);
-    }, 0, 0, w, h);
-  } else if (frame.line) {
-    ctx.fillStyle = "#fff";
-    ctx.fillRect(0, 0, w, h);
-    const xs = unpack(frame.line.x).values;
-    const ys = unpack(frame.line.output).values; // (LINE, D_out): the first target is drawn
-    const stride = ys.length / xs.length;
-    ctx.strokeStyle = "#ccc";
-    ctx.beginPath();
-    const [, zero] = toCanvas(extent, w, h, 0, 0);
-    ctx.moveTo(0, zero);
-    ctx.lineTo(w, zero);
-    ctx.stroke();
-    ctx.strokeStyle = css(POSITIVE);
-    ctx.lineWidth = 2.5;
-    ctx.beginPath();
-    for (let i = 0; i < xs.length; i++) {
-      const [px, py] = toCanvas(extent, w, h, xs[i], ys[i * stride]);
-      if (i === 0) ctx.moveTo(px, py); else ctx.lineTo(px, py);
-    }
-    ctx.stroke();
-  }
-  drawPoints(ctx, data, w, h, extent, scale);
-  ctx.fillStyle = "#555";
-  ctx.font = "11px system-ui, sans-serif";
-  const names = data.features;
-  ctx.fillText(`${names[0]} ${fmt(extent[0][0])} … ${fmt(extent[0][1])}`, 4, h - 4);
-  const vertical = names.length === 2 ? names[1] : data.targets[0];
-  ctx.fillText(`${vertical} ${fmt(extent[1][0])} … ${fmt(extent[1][1])}`, 4, 12);
-}
-
-function fmt(v) {
-  return Number(v.toPrecision(3)).toString();
-}
-
-/** One small map (two inputs) or curve (one input) per hidden unit; dead units marked. */
-export function drawUnits(container, data, frame) {
+/** One small map (two inputs) or curve (one input) per hidden unit, all on one colour scale
+ * (returned: the largest |a|); dead units marked. `onHover(j)` is told which unit the mouse is
+ * over (null: none). */
+export function drawUnits(container, data, frame, onHover) {
   const source = frame.plane ? frame.plane.units : frame.line ? frame.line.units : null;
-  if (!source) return;
+  if (!source) return 1;
   const units = unpack(source);
   const H = units.shape[0];
   if (container.children.length !== H) {
@@ -191,34 +92,34 @@ export function drawUnits(container, data, frame) {
     for (let j = 0; j < H; j++) {
       const div = document.createElement("div");
       div.className = "unit";
+      div.dataset.unit = String(j);
       div.append(document.createElement("canvas"), document.createElement("div"));
+      div.addEventListener("mouseenter", () => onHover(j));
+      div.addEventListener("mouseleave", () => onHover(null));
       container.append(div);
     }
   }
   const dead = new Set(frame.dead);
   const size = H > 24 ? 48 : 64;
   const per = units.values.length / H;
+  const scale = maxAbs(units.values); // one scale: the maps compare
   for (let j = 0; j < H; j++) {
     const div = container.children[j];
     const canvas = div.children[0];
     const values = units.values.subarray(j * per, (j + 1) * per);
     const ctx = prepare(canvas, size, size);
-    const scale = maxAbs(values);
     if (frame.plane) {
       const [, rows, cols] = units.shape;
       paintGrid(ctx, rows, cols, (r, c) => diverging(values[r * cols + c] / scale), 0, 0, size, size);
     } else {
       ctx.fillStyle = "#fff";
       ctx.fillRect(0, 0, size, size);
-      let lo = Infinity, hi = -Infinity;
-      for (const v of values) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-      const span = hi - lo || 1;
       ctx.strokeStyle = css(POSITIVE);
       ctx.lineWidth = 1.5;
       ctx.beginPath();
       values.forEach((v, i) => {
         const px = (i / (values.length - 1)) * size;
-        const py = size - 4 - ((v - lo) / span) * (size - 8);
+        const py = size / 2 - (v / scale) * (size / 2 - 4);
         if (i === 0) ctx.moveTo(px, py); else ctx.lineTo(px, py);
       });
       ctx.stroke();
@@ -226,6 +127,7 @@ export function drawUnits(container, data, frame) {
     div.classList.toggle("dead", dead.has(j));
     div.children[1].textContent = dead.has(j) ? `h${j + 1} dead` : `h${j + 1}`;
   }
+  return scale;
 }
 
 /** The network as lines: w1 from each input to each hidden unit, w2 from there to the outputs.
@@ -259,12 +161,13 @@ export function drawNetwork(canvas, data, frame) {
         ctx.moveTo(...from[i]);
         ctx.lineTo(...to[j]);
         ctx.stroke();
-        targets.push({ segment: [...from[i], ...to[j]], text: `${name}[${fromName(i)} → ${toName(j)}] = ${v.toPrecision(4)}` });
+        const label = `${name}[${fromName(i)} → ${toName(j)}]`;
+        targets.push({ segment: [...from[i], ...to[j]], text: `${label} = ${v.toPrecision(4)} (click to set)`, param: { name, index: [i, j], label, value: v } });
       }
     }
   }
   const dead = new Set(frame.dead);
-  const node = ([x, y], fill, text, label, side) => {
+  const node = ([x, y], fill, text, label, side, param = null) => {
     ctx.beginPath();
     ctx.arc(x, y, 6, 0, 2 * Math.PI);
     ctx.fillStyle = fill;
@@ -279,13 +182,14 @@ export function drawNetwork(canvas, data, frame) {
       ctx.fillText(label, x + (side === "right" ? -10 : 10), y + 4);
       ctx.textAlign = "left";
     }
-    targets.push({ node: [x, y], text });
+    targets.push({ node: [x, y], text, param });
   };
   inputs.forEach((p, i) => node(p, "#fff", `input ${data.features[i]}`, String(data.features[i]).slice(0, 8), "right"));
   hidden.forEach((p, j) => {
-    const bias = b1 ? `, b1 = ${b1[j].toPrecision(4)}` : "";
+    const bias = b1 ? `, b1 = ${b1[j].toPrecision(4)} (click to set)` : "";
     const isDead = dead.has(j);
-    node(p, isDead ? "#bbb" : "#fff", `h${j + 1}${isDead ? " (dead)" : ""}${bias}`, null);
+    const param = b1 ? { name: "b1", index: [j], label: `b1[h${j + 1}]`, value: b1[j] } : null;
+    node(p, isDead ? "#bbb" : "#fff", `h${j + 1}${isDead ? " (dead)" : ""}${bias}`, null, "left", param);
     if (isDead) {
       ctx.strokeStyle = "#b00020";
       ctx.beginPath();
@@ -295,8 +199,9 @@ export function drawNetwork(canvas, data, frame) {
     }
   });
   outputs.forEach((p, k) => {
-    const bias = b2 ? `, b2 = ${b2[k].toPrecision(4)}` : "";
-    node(p, "#fff", `output ${outNames[k] ?? k}${bias}`, String(outNames[k] ?? `y${k + 1}`).slice(0, 8), "left");
+    const bias = b2 ? `, b2 = ${b2[k].toPrecision(4)} (click to set)` : "";
+    const param = b2 ? { name: "b2", index: [k], label: `b2[${outNames[k] ?? k}]`, value: b2[k] } : null;
+    node(p, "#fff", `output ${outNames[k] ?? k}${bias}`, String(outNames[k] ?? `y${k + 1}`).slice(0, 8), "left", param);
   });
   return targets;
 }
