@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 
 from helpers import write
 from twolayer.data.classic import SeedProblem, seed_draws
-from twolayer.data.csv import load_csv
 from twolayer.data.datasets import (
     load_dataset,
     load_file,
@@ -28,6 +27,7 @@ from twolayer.data.datasets import (
     load_npz,
     random_dataset,
 )
+from twolayer.data.table import load_table
 from twolayer.errors import ConfigError, DataError
 
 # --- .npy and .npz -----------------------------------------------------------------------------
@@ -109,15 +109,16 @@ def test_unknown_file_types_and_file_counts(tmp_path: Path) -> None:
 
 
 def test_prediction_inputs_with_or_without_the_target_column(tmp_path: Path) -> None:
-    only_x = load_inputs([write(tmp_path, "x.csv", "a,b\n1,2\n")], 2)
+    only_x, _ = load_inputs([write(tmp_path, "x.csv", "a,b\n1,2\n")], ["a", "b"])
     assert np.array_equal(only_x.x, [[1.0, 2.0]]) and only_x.y is None
-    with_y = load_inputs([write(tmp_path, "xy.csv", "a,t,b\n1,9,2\n")], 2, ["t"])
-    assert np.array_equal(with_y.x, [[1.0, 2.0]])
-    with pytest.raises(DataError, match=r"has 4 columns; the model expects 2 input columns"):
-        load_inputs([write(tmp_path, "w.csv", "1,2,3,4\n")], 2)
+    with_y, _ = load_inputs([write(tmp_path, "xy.csv", "a,t,b\n1,9,2\n")], ["a", "b"], ["t"])
+    assert np.array_equal(with_y.x, [[1.0, 2.0]]) and np.array_equal(with_y.y, [[9.0]])
+    with pytest.raises(DataError, match=r"has 4 columns and no header naming them; the model "
+                                        r"expects 2 input column\(s\)"):  # fmt: skip
+        load_inputs([write(tmp_path, "w.csv", "1,2,3,4\n")], ["a", "b"])
     np.save(tmp_path / "x.npy", np.zeros((2, 3)))
     with pytest.raises(DataError, match="has 3 input columns; the model expects 2"):
-        load_inputs([tmp_path / "x.npy"], 2)
+        load_inputs([tmp_path / "x.npy"], ["a", "b"])
 
 
 # --- bundled datasets --------------------------------------------------------------------------
@@ -150,7 +151,7 @@ def test_random_dataset_is_the_seeds_draws() -> None:
 
 def _load_any(path: Path) -> None:
     if path.suffix == ".csv":
-        load_csv(path)
+        load_table(path)
     elif path.suffix == ".npz":
         load_npz(path)
     else:

@@ -8,7 +8,9 @@ never knows where its arrays came from.
 
 Sources (``docs/data.md`` shows each from the command line):
 
-* :mod:`twolayer.data.csv`: CSV (``.csv``, ``.txt``; tab-separated ``.tsv``) tables.
+* :mod:`twolayer.data.table`: CSV (``.csv``, ``.txt``; tab-separated ``.tsv``) tables, their
+  columns typed (:mod:`twolayer.data.columns`) and encoded (:mod:`twolayer.data.encoding`);
+  :mod:`twolayer.data.csv` reads the cells.
 * :mod:`twolayer.data.datasets`: ``.npy`` pairs and ``.npz`` archives (never unpickled), the
   datasets that ship inside scikit-learn (``digits``, ``diabetes``, ``linnerud``), ``random``
   (the seed's draws), and the source descriptions that model files keep.
@@ -26,11 +28,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from twolayer.data.chunks import open_data, save_chunks, save_zarr
     from twolayer.data.classic import SeedProblem, seed_draws
+    from twolayer.data.columns import MISSING_WORDS, Column
     from twolayer.data.csv import (
         CSV_SUFFIXES,
         labels_from_text,
-        load_csv,
-        load_csv_inputs,
         read_csv_table,
     )
     from twolayer.data.datasets import (
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
         load_source,
         random_dataset,
     )
+    from twolayer.data.encoding import TableEncoding
     from twolayer.data.prep import (
         TEST_STREAM,
         VALIDATION_STREAM,
@@ -58,6 +60,7 @@ if TYPE_CHECKING:
         split_indices,
         validation_split,
     )
+    from twolayer.data.table import load_table, read_table
 
 # Imported on first use, as the package root does: ``twolayer.data.classic`` (the seed's draws,
 # all ``twolayer seed`` needs) must not pull in the CSV and file loaders at start-up.
@@ -69,8 +72,11 @@ _LAZY = {
     "seed_draws": "classic",
     "CSV_SUFFIXES": "csv",
     "labels_from_text": "csv",
-    "load_csv": "csv",
-    "load_csv_inputs": "csv",
+    "MISSING_WORDS": "columns",
+    "Column": "columns",
+    "TableEncoding": "encoding",
+    "load_table": "table",
+    "read_table": "table",
     "read_csv_table": "csv",
     "DATASETS": "datasets",
     "load_dataset": "datasets",
@@ -107,30 +113,33 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "CSV_SUFFIXES",
     "DATASETS",
+    "MISSING_WORDS",
     "TEST_STREAM",
     "VALIDATION_STREAM",
+    "Column",
     "Dataset",
     "FloatArray",
     "Preprocessing",
     "Scaler",
     "SeedProblem",
     "SplitStream",
+    "TableEncoding",
     "Task",
     "fit_preprocessing",
     "label_indices",
     "labels_from_text",
-    "load_csv",
-    "load_csv_inputs",
     "load_dataset",
     "load_file",
     "load_inputs",
     "load_npy_pair",
     "load_npz",
     "load_source",
+    "load_table",
     "one_hot",
     "open_data",
     "random_dataset",
     "read_csv_table",
+    "read_table",
     "save_chunks",
     "save_zarr",
     "seed_draws",

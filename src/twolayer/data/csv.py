@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from twolayer.data.prep import Dataset, FloatArray, Task
+from twolayer.data.prep import Dataset, FloatArray
 from twolayer.errors import DataError
 from twolayer.files import read_bytes
 
@@ -99,10 +99,26 @@ def read_csv_table(path: str | Path) -> _Table:
         if not rows:
             raise DataError(f"{path}: holds a header but no data rows")
     width = len(header) if header is not None else len(rows[0])
-    for row, line in zip(rows, lines, strict=True):
-        if len(row) != width:
-            raise DataError(f"{path}: row {line} has {len(row)} columns, expected {width}")
+    ragged = [f"row {line} has {len(row)} columns, expected {width}"
+              for row, line in zip(rows, lines, strict=True) if len(row) != width]  # fmt: skip
+    if ragged:
+        raise problems_error(path, ragged)
     return _Table(str(path), header, rows, lines)
+
+
+SHOWN_PROBLEMS = 5
+"""How many problems of a file one error line lists (then how many more there are)."""
+
+
+def problems_error(path: str | Path, problems: Sequence[str]) -> DataError:
+    """One error line for every problem of a file: the first :data:`SHOWN_PROBLEMS` of them,
+    then how many more, so a file is fixed in one round rather than one run per problem."""
+    if len(problems) == 1:
+        return DataError(f"{path}: {problems[0]}")
+    shown = "; ".join(problems[:SHOWN_PROBLEMS])
+    more = len(problems) - SHOWN_PROBLEMS
+    tail = f"; and {more} more" if more > 0 else ""
+    return DataError(f"{path}: {len(problems)} problems: {shown}{tail}")
 
 
 def _resolve_columns(table: _Table, spec: Sequence[str | int]) -> list[int]:
@@ -199,60 +215,26 @@ def labels_from_text(cells: Sequence[str]) -> NDArray[Any]:
     return np.asarray(cells, dtype=str)
 
 
-def load_csv(
-    path: str | Path, target: Sequence[str | int] | None = None, *, task: Task = "regression",
-    weight: str | int | None = None,
-) -> Dataset:  # fmt: skip
-    """Inputs and targets from a CSV file.
-
-    Parameters
-    ----------
-    path : the file; ``.tsv`` files are tab-separated, others comma-separated.
-    target : header names or column numbers (from 1; negative from the end) of the targets;
-        default the last column.  Classification takes exactly one, the label column, whose
-        cells may be text; multilabel classification takes the 0/1 columns of its labels.
-    task : "regression", "classification" or "multilabel".
-    weight : the name or number of a column of sample weights (not an input, not a target).
-    """
+def rows_csv(path: str | Path, lines: Sequence[int]) -> str:
+    """The rows of a CSV file at the given ``lines`` (as :func:`read_csv_table` numbers them),
+    in that order, with the file's header: a part of the file, its cells as they were."""
     table = read_csv_table(path)
-    if table.width < 2:
-        raise DataError(f"{path}: needs at least two columns (inputs and a target)")
-    targets = _resolve_columns(table, list(target) if target else [-1])
-    weights = None
-    if weight is not None:
-        column = _resolve_column(table, weight)
-        if column in targets:
-            raise DataError(f"{path}: {table.column_name(column)} is both a target and the weights")
-        weights = _numeric(table, [column])[:, 0]
-        targets = [*targets, column]  # out of the inputs
-    features = [j for j in range(table.width) if j not in targets]
-    if weight is not None:
-        targets = targets[:-1]
-    names = table.names()
-    x = _numeric(table, features)
-    if task == "classification":
-        if len(targets) != 1:
-            raise DataError(
-                f"{path}: classification takes one label column, got {len(targets)} targets"
-            )
-        y: NDArray[Any] = _labels(table, targets[0])
-    else:
-        try:
-            y = _numeric(table, targets)
-        except DataError as exc:
-            if "is not a number" not in str(exc):
-                raise
-            raise DataError(f"{exc}; class labels need the cross_entropy loss") from None
-    return Dataset(
-        x, y, str(path), tuple(names[j] for j in features), tuple(names[j] for j in targets), task,
-        weights,
-    )  # fmt: skip
+    where = {line: k for k, line in enumerate(table.lines)}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n",
+                        delimiter="\t" if Path(path).suffix.lower() == ".tsv" else ",")  # fmt: skip
+    if table.header is not None:
+        writer.writerow(table.header)
+    for line in lines:
+        writer.writerow(table.rows[where[int(line)]])
+    return out.getvalue()
 
 
 def dataset_csv(data: Dataset) -> str:
-    """``data`` as the text of a CSV file that :func:`load_csv` reads back: a header of the
-    feature and target names, then one row per sample, floats written exactly (``repr``), the
-    target columns last (so the default ``--target -1`` finds a single target)."""
+    """``data`` as the text of a CSV file that :func:`twolayer.data.table.load_table` reads
+    back: a header of the feature and target names, then one row per sample, floats written
+    exactly (``repr``), the target columns last (so the default ``--target -1`` finds a single
+    target)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     targets = data.targets()
@@ -266,33 +248,10 @@ def dataset_csv(data: Dataset) -> str:
     return out.getvalue()
 
 
-def load_csv_inputs(
-    path: str | Path, n_features: int, target: Sequence[str | int] | None = None
-) -> Dataset:
-    """Inputs to predict on: every column when the file has ``n_features`` of them; otherwise
-    the columns left after removing ``target`` (default the last), which must be as many."""
-    table = read_csv_table(path)
-    if table.width != n_features:
-        try:
-            targets = _resolve_columns(table, list(target) if target else [-1])
-        except DataError:
-            targets = []
-        if table.width - len(targets) != n_features or not targets:
-            raise DataError(
-                f"{path}: has {table.width} columns; the model expects {n_features} input "
-                f"columns{' (plus its target columns)' if target else ''}"
-            )
-        columns = [j for j in range(table.width) if j not in targets]
-    else:
-        columns = list(range(table.width))
-    names = table.names()
-    return Dataset(_numeric(table, columns), None, str(path), tuple(names[j] for j in columns))
-
-
 __all__ = [
     "CSV_SUFFIXES",
     "labels_from_text",
-    "load_csv",
-    "load_csv_inputs",
+    "problems_error",
     "read_csv_table",
+    "rows_csv",
 ]

@@ -21,8 +21,10 @@ from numpy.typing import NDArray
 
 from twolayer.backend import import_optional
 from twolayer.data.classic import SeedProblem, seed_draws
-from twolayer.data.csv import CSV_SUFFIXES, load_csv, load_csv_inputs
+from twolayer.data.columns import MISSING_WORDS
+from twolayer.data.csv import CSV_SUFFIXES
 from twolayer.data.prep import Dataset, FloatArray, Task
+from twolayer.data.table import load_for_model, load_table
 from twolayer.errors import ConfigError, DataError, choice_error
 from twolayer.files import read_npy, read_npz
 from twolayer.model import Params
@@ -143,16 +145,26 @@ def load_file(
     paths: Sequence[str | Path],
     target: Sequence[str | int] | None = None,
     *,
-    task: Task = "regression",
+    task: Task | None = None,
     weight: str | None = None,
+    **table: Any,
 ) -> Dataset:
     """Training or evaluation data from ``paths``: one CSV, one ``.npz``, or two ``.npy``;
-    ``weight`` names the CSV column or the ``.npz`` array of sample weights."""
+    ``weight`` names the CSV column or the ``.npz`` array of sample weights.  A CSV file is
+    read as a table (:func:`twolayer.data.table.load_table`, which takes ``table``'s options:
+    ``features``, ``ignore``, ``categorical``, ``na_values``), its task guessed from the target
+    when ``task`` is None; arrays are regression unless ``task`` says otherwise."""
     kind = _file_kind(paths)
-    if target and kind != "csv":
-        raise ConfigError("--target chooses CSV columns; .npy and .npz files hold x and y")
+    if kind != "csv":
+        if target:
+            raise ConfigError("--target chooses CSV columns; .npy and .npz files hold x and y")
+        chosen = [f"--{k.replace('_', '-')}" for k, v in table.items() if v]
+        if chosen:
+            raise ConfigError(f"{', '.join(chosen)}: choose CSV columns; .npy and .npz files "
+                              "hold x and y")  # fmt: skip
     if kind == "csv":
-        return load_csv(paths[0], target, task=task, weight=weight)
+        return load_table(paths[0], target, task=task, weight=weight, **table)
+    task = task or "regression"
     if kind == "npz":
         return load_npz(paths[0], task=task, weight=weight)
     if weight is not None:
@@ -163,21 +175,38 @@ def load_file(
 
 
 def load_inputs(
-    paths: Sequence[str | Path], n_features: int, target: Sequence[str | int] | None = None
-) -> Dataset:
-    """Inputs to predict on from one CSV, ``.npz`` (array ``x``) or ``.npy`` file, checked to
-    have ``n_features`` columns."""
+    paths: Sequence[str | Path],
+    inputs: Sequence[str],
+    targets: Sequence[str] = (),
+    *,
+    encoded: bool = False,
+    missing: frozenset[str] = MISSING_WORDS,
+    task: Task = "regression",
+    keep: Sequence[str | int] = (),
+) -> tuple[Dataset, tuple[tuple[str, ...], NDArray[Any]] | None]:
+    """Data for a trained model with the input columns ``inputs`` (and, to score it, the target
+    columns ``targets``): a CSV file's columns matched by name
+    (:func:`twolayer.data.table.load_for_model`), or an ``.npz`` (arrays ``x``, ``y``) or
+    ``.npy`` file's; and the ``keep`` columns' cells to copy beside the predictions (CSV)."""
     kind = _file_kind(paths)
-    if len(paths) != 1:
-        raise ConfigError("prediction reads one file of inputs")
+    if len(paths) != 1 and not (targets and kind == "npy"):
+        raise ConfigError("a model's data is one file (or, with targets, two .npy files)")
     if kind == "csv":
-        return load_csv_inputs(paths[0], n_features, target)
-    data = load_npz(paths[0], need_y=False) if kind == "npz" else load_npy_pair(paths[0], None)
-    if data.x.shape[1] != n_features:
+        return load_for_model(paths[0], inputs, targets, encoded=encoded, missing=missing,
+                              task=task, keep=keep)  # fmt: skip
+    if keep:
+        raise ConfigError("--keep copies CSV columns; .npy and .npz files hold x and y")
+    if targets:
+        data = load_file(paths, task=task)
+    elif kind == "npz":
+        data = load_npz(paths[0], need_y=False)
+    else:
+        data = load_npy_pair(paths[0], None)
+    if data.x.shape[1] != len(inputs):
         raise DataError(
-            f"{paths[0]}: has {data.x.shape[1]} input columns; the model expects {n_features}"
+            f"{paths[0]}: has {data.x.shape[1]} input columns; the model expects {len(inputs)}"
         )
-    return data
+    return data, None
 
 
 def _file_kind(paths: Sequence[str | Path]) -> str:
@@ -267,7 +296,13 @@ def check_source(source: Any) -> None:
         field("target", lambda v: v is None or (isinstance(v, list) and all(map(_column, v))),
               "a list of column names or numbers", None)  # fmt: skip
         field("sample_weight", lambda v: v is None or _column(v), "a column name or number", None)
-        field("task", lambda v: v in TASKS, f"one of {', '.join(TASKS)}", "regression")
+        field("task", lambda v: v is None or v in TASKS, f"null or one of {', '.join(TASKS)}",
+              "regression")  # fmt: skip
+        field("features", lambda v: v is None or _columns(v), "a list of columns", None)
+        for key in ("ignore", "categorical"):
+            field(key, _columns, "a list of column names or numbers", [])
+        field("na_values", lambda v: isinstance(v, list) and all(isinstance(w, str) for w in v),
+              "a list of texts", [])  # fmt: skip
     elif kind == "dataset":
         field("name", lambda v: v in DATASETS and v != "random", "a bundled dataset's name")
     elif kind == "random":
@@ -298,10 +333,19 @@ def _column(value: Any) -> bool:
     return isinstance(value, str) or _integer(value)
 
 
+def _columns(value: Any) -> bool:
+    return isinstance(value, list) and all(map(_column, value))
+
+
+TABLE_OPTIONS = ("features", "ignore", "categorical", "na_values")
+"""The source fields that choose and read a CSV file's columns (:func:`load_table`)."""
+
+
 def load_source(source: dict[str, Any]) -> tuple[Dataset, Params | None]:
     """Load what a source description names; model files keep it so a run can be resumed.
 
-    ``source["kind"]`` is ``"file"`` (``paths``, ``target``, ``task``), ``"dataset"``
+    ``source["kind"]`` is ``"file"`` (``paths``, ``target``, ``task``, and for a CSV file
+    ``features``, ``ignore``, ``categorical``, ``na_values``), ``"dataset"``
     (``name``) or ``"random"`` (``seed``, ``n``, ``d_in``, ``hidden``, ``d_out``).  Returns the
     dataset and, for ``random``, the seed's initial weights.  The description is checked first
     (:func:`check_source`).
@@ -313,14 +357,18 @@ def load_source(source: dict[str, Any]) -> tuple[Dataset, Params | None]:
     if kind == "dataset":
         return load_dataset(str(source["name"])), None
     if kind == "file":
-        return load_file(source["paths"], source.get("target"), task=source.get("task",
-                         "regression"), weight=source.get("sample_weight")), None  # fmt: skip
+        table = {k: source[k] for k in TABLE_OPTIONS if source.get(k)}
+        task = source.get("task", "regression")
+        weight = source.get("sample_weight")
+        return load_file(source["paths"], source.get("target"), task=task, weight=weight,
+                         **table), None  # fmt: skip
     raise DataError(f"unknown kind of data source {kind!r}")
 
 
 __all__ = [
     "BUNDLED",
     "DATASETS",
+    "TABLE_OPTIONS",
     "BundledDataset",
     "Dataset",
     "check_source",

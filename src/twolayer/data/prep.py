@@ -8,6 +8,8 @@ outputs back into answers.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -16,6 +18,8 @@ from numpy.typing import NDArray
 
 from twolayer.backend import is_sparse
 from twolayer.config import generator
+from twolayer.data.columns import MISSING_WORDS, Column
+from twolayer.data.encoding import TableEncoding
 from twolayer.errors import ConfigError, DataError
 
 Task = Literal["regression", "classification", "multilabel"]
@@ -146,15 +150,27 @@ class Dataset:
     target_names : D_out names for regression; the one label column's name for classification.
     task : "regression", "classification" or "multilabel".
     weight : float64 array (N,) of sample weights, or None (every sample counts once).
+    columns : for a table (:mod:`twolayer.data.table`), its input columns: then ``x`` holds
+        their raw cells (N, len(columns)), text, or floats with NaN where a cell is missing
+        when every column is a number column; the network's inputs come from an encoding
+        fitted on the training rows (:class:`Preprocessing`).  None: ``x`` is the inputs.
+    missing : the words read as a missing cell in ``x`` (lower case).
+    rows : each sample's row in its file (its line, counted from 1), or None.
+    notes : what reading the data decided that its user should know (columns ignored, rows
+        dropped, stray cells read as missing).
     """
 
-    x: FloatArray
+    x: NDArray[Any]
     y: NDArray[Any] | None
     name: str
     feature_names: tuple[str, ...]
     target_names: tuple[str, ...] = ()
     task: Task = "regression"
     weight: FloatArray | None = None
+    columns: tuple[Column, ...] | None = None
+    missing: frozenset[str] = MISSING_WORDS
+    rows: NDArray[np.intp] | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def n_samples(self) -> int:
@@ -163,10 +179,12 @@ class Dataset:
 
     def subset(self, idx: NDArray[np.intp]) -> Dataset:
         """The samples at ``idx``, in that order."""
-        y = None if self.y is None else self.y[idx]
-        weight = None if self.weight is None else self.weight[idx]
-        return Dataset(self.x[idx], y, self.name, self.feature_names, self.target_names,
-                       self.task, weight)  # fmt: skip
+
+        def pick(a: NDArray[Any] | None) -> Any:
+            return None if a is None else a[idx]
+
+        return dataclasses.replace(self, x=self.x[idx], y=pick(self.y), weight=pick(self.weight),
+                                   rows=pick(self.rows))  # fmt: skip
 
     def split(self, test_fraction: float, seed: int) -> tuple[Dataset, Dataset | None]:
         """``(train, test)`` by :func:`split_indices`; test is None when the fraction is 0."""
@@ -185,12 +203,21 @@ class Dataset:
         """SHA-256 of the inputs and targets, to tell whether data changed since a checkpoint."""
         import hashlib  # on first use: it costs ~4 ms of start-up
 
-        digest = hashlib.sha256(np.ascontiguousarray(self.x).tobytes())
+        digest = hashlib.sha256(_bytes_of(self.x))
         if self.y is not None:
-            digest.update(np.ascontiguousarray(self.y).tobytes())
+            digest.update(_bytes_of(self.y))
         if self.weight is not None:
             digest.update(np.ascontiguousarray(self.weight).tobytes())
         return digest.hexdigest()
+
+
+def _bytes_of(a: NDArray[Any]) -> bytes:
+    """An array's values as bytes: its memory, or for text cells (an object array) the cells
+    written out, one row a line."""
+    if a.dtype != object:
+        return np.ascontiguousarray(a).tobytes()
+    rows = a.reshape(len(a), -1).tolist()
+    return "\n".join("\x1f".join("\x00" if c is None else str(c) for c in r) for r in rows).encode()
 
 
 @dataclass(frozen=True)
@@ -274,12 +301,14 @@ class Preprocessing:
     classes : sorted class labels (C,) for classification, the label columns ``0..K-1`` for
         multilabel classification, None for regression.
     multilabel : whether the targets are a 0/1 indicator matrix (N, K).
+    encoding : for a table, how its raw columns become numbers (before ``x_scaler``), or None.
     """
 
     x_scaler: Scaler | None = None
     y_scaler: Scaler | None = None
     classes: NDArray[Any] | None = None
     multilabel: bool = False
+    encoding: TableEncoding | None = None
 
     @property
     def task(self) -> Task:
@@ -287,9 +316,12 @@ class Preprocessing:
             return "multilabel"
         return "regression" if self.classes is None else "classification"
 
-    def inputs(self, x: Any) -> Any:
+    def inputs(self, x: Any, notes: list[str] | None = None) -> Any:
         """Raw inputs (N, D_in) -> network inputs (N, D_in), float64 (SciPy sparse stays
-        sparse)."""
+        sparse); a table's raw rows (N, columns) are encoded first (``notes``: see
+        :meth:`TableEncoding.transform`)."""
+        if self.encoding is not None:
+            x = self.encoding.transform(np.asarray(x), notes)
         x = x.astype(np.float64) if is_sparse(x) else np.asarray(x, dtype=np.float64)
         return x if self.x_scaler is None else self.x_scaler.transform(x)
 
@@ -310,11 +342,22 @@ class Preprocessing:
 
 def fit_preprocessing(
     x: Any, y: NDArray[Any], task: Task = "regression", *, standardize: bool = True,
-    weight: NDArray[Any] | None = None,
+    weight: NDArray[Any] | None = None, columns: Sequence[Column] | None = None,
+    missing: frozenset[str] = MISSING_WORDS,
 ) -> Preprocessing:  # fmt: skip
     """Statistics of the training data, weighted by ``weight`` (N,) when given: input scaling,
     target scaling (regression), the class labels (classification) or the label columns
-    (multilabel)."""
+    (multilabel); for a table's raw rows (``columns``), its encoding first."""
+    encoding = None if columns is None else TableEncoding.fit(np.asarray(x), columns, missing)
+    if encoding is not None:
+        x = encoding.transform(np.asarray(x))
+    prep = _fit_numbers(x, y, task, standardize, weight)
+    return prep if encoding is None else dataclasses.replace(prep, encoding=encoding)
+
+
+def _fit_numbers(
+    x: Any, y: NDArray[Any], task: Task, standardize: bool, weight: NDArray[Any] | None
+) -> Preprocessing:
     x_scaler = Scaler.fit(x, weight) if standardize else None
     if task == "multilabel":
         k = indicator(y).shape[1]
