@@ -113,3 +113,17 @@ def test_progress_bar_only_on_a_terminal_and_not_quiet() -> None:
     assert "3/10" in terminal.getvalue() and "loss=0.5" in terminal.getvalue()
     plain = io.StringIO()
     assert around_bar(plain) is plain and around_bar(terminal) is not terminal
+
+
+def test_a_summed_loss_is_printed_per_sample_under_a_header() -> None:
+    import io
+
+    from twolayer.outputs.callbacks import PrintLosses
+    from twolayer.state import Record
+
+    stream = io.StringIO()
+    printer = PrintLosses(stream, header="# what the columns are", per_sample=(4, 2))
+    for k in range(2):
+        printer.on_iteration_end(Record(iteration=k, loss=8.0 * (k + 1), lr=0.1, elapsed=0.0, val_loss=3.0),
+                                 None)  # type: ignore[arg-type]  # fmt: skip
+    assert stream.getvalue() == "# what the columns are\n0 2.0 1.5\n1 4.0 1.5\n"

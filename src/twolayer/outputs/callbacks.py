@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import signal
 import sys
 import threading
@@ -48,26 +49,46 @@ def epoch_line(record: Record) -> str:
     return line if record.val_score is None else f"{line}\nValidation score: {record.val_score:f}"
 
 
+def per_sample_line(train: int, validation: int) -> Callable[[Record], str]:
+    """:func:`record_line` with the training loss divided by ``train`` rows and the validation
+    loss by ``validation`` rows: a summed loss (``sse``) per sample, so the columns compare."""
+
+    def line(record: Record) -> str:
+        val = None if record.val_loss is None else record.val_loss / validation
+        return record_line(dataclasses.replace(record, loss=record.loss / train, val_loss=val))
+
+    return line
+
+
 class PrintLosses(Callback):
     """Write one :func:`record_line` (or ``line(record)``) per iteration to ``stream``; with
-    ``quiet``, only the last."""
+    ``quiet``, only the last.  ``header`` is written first when given (what the columns are),
+    and ``per_sample`` (train, validation rows) divides a summed loss's columns by their rows."""
 
     def __init__(
         self, stream: TextIO | None = None, *, quiet: bool = False,
-        line: Callable[[Record], str] = record_line,
+        line: Callable[[Record], str] = record_line, header: str | None = None,
+        per_sample: tuple[int, int] | None = None,
     ) -> None:  # fmt: skip
         self.stream = stream if stream is not None else sys.stdout
         self.quiet = quiet
-        self.line = line
+        self.line = line if per_sample is None else per_sample_line(*per_sample)
+        self.header = header
+
+    def write(self, record: Record) -> None:
+        if self.header is not None:  # once, above the first line
+            self.stream.write(self.header + "\n")
+            self.header = None
+        self.stream.write(self.line(record) + "\n")
 
     def on_iteration_end(self, record: Record, state: TrainState) -> bool | None:
         if not self.quiet:
-            self.stream.write(self.line(record) + "\n")
+            self.write(record)
         return None
 
     def on_train_end(self, result: TrainResult) -> None:
         if self.quiet and result.history:
-            self.stream.write(self.line(result.history[-1]) + "\n")
+            self.write(result.history[-1])
         self.stream.flush()
 
 

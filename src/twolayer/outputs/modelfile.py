@@ -39,8 +39,9 @@ from twolayer.state import EarlyStopping, TrainState
 from twolayer.writing import Writer, atomic_write
 
 FORMAT = "twolayer-model"
-FORMAT_VERSION = 1
-"""Version of the file layout; files of a larger version are refused with a clear message."""
+FORMAT_VERSION = 2
+"""Version of the file layout; files of a larger version are refused with a clear message.
+Version 2 added ``encoding`` (a table's columns); version 1 files load as they are."""
 
 PARAM_NAMES = ("w1", "w2", "b1", "b2")
 CLASS_KINDS: dict[str, Any] = {"int": np.int64, "float": np.float64, "str": np.str_, "bool": bool}
@@ -122,6 +123,7 @@ def _model_arrays(model: Model) -> dict[str, NDArray[Any]]:
 
 
 def _model_meta(model: Model) -> dict[str, Any]:
+    prep = model.preprocessing
     classes = None if model.preprocessing.classes is None else plain_labels(
         model.preprocessing.classes
     )  # fmt: skip
@@ -141,6 +143,7 @@ def _model_meta(model: Model) -> dict[str, Any]:
             "x": model.preprocessing.x_scaler is not None,
             "y": model.preprocessing.y_scaler is not None,
         },
+        "encoding": None if prep.encoding is None else prep.encoding.to_dict(),
         "feature_names": list(model.feature_names),
         "target_names": list(model.target_names),
         "config": None if model.config is None else model.config.to_dict(),

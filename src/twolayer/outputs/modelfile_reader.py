@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from twolayer.activations import ACTIVATIONS
 from twolayer.config import TrainConfig
+from twolayer.data.encoding import TableEncoding
 from twolayer.data.prep import Preprocessing, Scaler
 from twolayer.errors import ConfigError, ModelFileError, TwoLayerError
 from twolayer.files import Npz, open_npz
@@ -160,16 +161,32 @@ class _Reader:
     def _preprocessing(self, d_in: int, d_out: int) -> Preprocessing:
         flags = self._standardized()
         x_scaler = self._scaler("x", d_in) if flags["x"] else None
+        encoding = self._encoding(d_in)
         task = self.get("task", str, "text")
         if task in ("classification", "multilabel"):
             if flags["y"]:
                 raise self.fail("metadata field 'standardized.y' is true for class labels")
             classes = self._classes(d_out)
-            return Preprocessing(x_scaler, None, classes, multilabel=task == "multilabel")
+            return Preprocessing(x_scaler, None, classes, multilabel=task == "multilabel",
+                                 encoding=encoding)  # fmt: skip
         if task != "regression":
             raise self.fail(f"unknown task {task!r}")
         y_scaler = self._scaler("y", d_out) if flags["y"] else None
-        return Preprocessing(x_scaler, y_scaler, None)
+        return Preprocessing(x_scaler, y_scaler, None, encoding=encoding)
+
+    def _encoding(self, d_in: int) -> TableEncoding | None:
+        """A table's encoding (format 2), checked field by field and against D_in."""
+        raw = self.meta.get("encoding")
+        if raw is None:
+            return None
+        try:
+            encoding = TableEncoding.from_dict(raw)
+        except (ValueError, TypeError) as exc:
+            raise self.fail(f"metadata field 'encoding': {exc}") from None
+        if len(encoding.feature_names) != d_in:
+            raise self.fail(f"metadata field 'encoding' makes {len(encoding.feature_names)} "
+                            f"inputs but the network has {d_in}")  # fmt: skip
+        return encoding
 
     def _standardized(self) -> dict[str, bool]:
         """Which scalings the file holds: ``{"x": bool, "y": bool}``, each agreeing with the

@@ -1,11 +1,13 @@
-"""What a finished ``twolayer train`` run says: the metrics of each set, why it stopped when
-that was early, a hint when the seed's recipe meets real data, and the ``--json`` line."""
+"""What a ``twolayer train`` run says besides its loss lines: what it trains and how (one line
+before it starts), what its loss columns are, the metrics of each set, why it stopped when that
+was early, and the ``--json`` line."""
 
 from __future__ import annotations
 
 import json
 import math
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -13,6 +15,7 @@ import numpy as np
 from twolayer.backend import import_optional, require
 from twolayer.config import TrainConfig
 from twolayer.data.prep import Dataset
+from twolayer.losses import get_loss
 from twolayer.metrics import format_metrics, score
 from twolayer.outputs.trained import Model
 from twolayer.state import TrainResult
@@ -30,7 +33,7 @@ def set_metrics(
 
 def print_report(
     model: Model, result: TrainResult, metrics: dict[str, dict[str, float]], *, seconds: float,
-    out: str | None, real_data: bool, resumed: bool, json_line: bool, prog: str,
+    out: str | None, real_data: bool, json_line: bool, prog: str,
 ) -> None:  # fmt: skip
     """Print the metrics (not for the seed's random draws, whose output stays the seed's), the
     notes on stderr, and with ``json_line`` one JSON line of results."""
@@ -38,7 +41,7 @@ def print_report(
     if real_data:
         for name, values in metrics.items():
             print(format_metrics(name, values))
-    for line in notes(result, config, real_data=real_data, resumed=resumed):
+    for line in notes(result, config):
         print(f"{prog}: {line}", file=sys.stderr)
     if json_line:
         last = result.history[-1] if result.history else None
@@ -73,14 +76,8 @@ def chunked_metrics(model: Model, x: Any, y: Any) -> dict[str, float]:
     return score(model.task, y_true, y_pred)
 
 
-SEED_RECIPE = {"optimizer": "gd", "lr": 1e-6, "init": "normal", "bias": False}
-"""The seed's recipe, made for its standard-normal draws (``TrainConfig``'s defaults)."""
-
-
-def notes(result: TrainResult, config: TrainConfig, *, real_data: bool, resumed: bool) -> list[str]:
-    """What the printed losses do not say: why a run stopped before its iterations, and a hint
-    when the seed's recipe is used on real data (where it cannot fit: no biases, a rate made for
-    the seed's sums)."""
+def notes(result: TrainResult, config: TrainConfig) -> list[str]:
+    """What the printed losses do not say: why a run stopped before its iterations."""
     lines = []
     state = result.state
     if result.stop_reason == "early_stopping":
@@ -101,13 +98,63 @@ def notes(result: TrainResult, config: TrainConfig, *, real_data: bool, resumed:
         )
     elif result.stop_reason == "max_fun":
         lines.append(f"lbfgs stopped after {config.max_fun} loss evaluations (--max-fun)")
-    seed_recipe = all(getattr(config, k) == v for k, v in SEED_RECIPE.items())
-    if seed_recipe and real_data and not resumed:
-        lines.append(
-            "hint: these are the seed's settings, made for its random draws; for real data start "
-            "from --optimizer adam --lr 1e-3 --bias --init he --batch-size 200 (docs/data.md)"
-        )
     return lines
 
 
-__all__ = ["SEED_RECIPE", "chunked_metrics", "notes", "print_report", "set_metrics"]
+def describe_run(data: Dataset, inputs: tuple[str, ...], config: TrainConfig) -> str:
+    """One line saying what a run on real data learns and how: the task and its target, the
+    columns and the network's inputs, and the recipe (each part has a flag that changes it)."""
+    targets = ", ".join(repr(t) for t in data.target_names)
+    if data.task == "classification" and data.y is not None:
+        what = f"classification of {targets} ({len(np.unique(data.y))} classes)"
+    else:
+        what = f"{data.task} of {targets}"
+    columns = len(data.columns) if data.columns is not None else len(data.feature_names)
+    batches = "full batch" if config.batch_size is None else f"batches of {config.batch_size}"
+    stop = ""
+    if config.early_stopping:
+        stop = (f" with early stopping on {config.validation_fraction:.0%} held out "
+                f"(patience {config.patience})")  # fmt: skip
+    return (
+        f"{what} from {columns} column(s) ({len(inputs)} inputs), {data.n_samples} rows; "
+        f"{config.hidden} {config.activation} units, {config.optimizer} at lr {config.lr:g}, "
+        f"{batches}, {config.init} init, {'biases' if config.bias else 'no biases'}, loss "
+        f"{config.loss}, up to {config.iterations} epochs{stop} (docs/data.md: every part has "
+        "its flag)"
+    )
+
+
+@dataclass(frozen=True)
+class LossColumns:
+    """What the printed loss lines hold: a header line saying it (None: the seed's bare
+    lines), and the sample counts (train, validation) a summed loss is divided by."""
+
+    header: str | None
+    per_sample: tuple[int, int] | None
+
+
+def loss_columns(config: TrainConfig, samples: dict[str, int], *, real: bool) -> LossColumns:
+    """The printed columns of a run: on real data or with a validation column, a header and,
+    for a loss that is a sum (the seed's ``sse``), both columns divided by their own number of
+    rows so that they compare (a validation sum over fewer rows would look smaller).  The
+    seed's run prints its sums bare, as the seed does."""
+    validation = samples.get("validation", 0) > 0
+    if not (real or validation):
+        return LossColumns(None, None)
+    summed = get_loss(config.loss).reduction == "sum"
+    per_sample = (samples["train"], samples["validation"]) if summed else None
+    what = f"{config.loss} per sample" + (" (the sum over a set divided by its rows)" if summed
+                                          else "")  # fmt: skip
+    columns = "iteration, training loss" + (", validation loss" if validation else "")
+    return LossColumns(f"# {columns}: {what}", per_sample)
+
+
+__all__ = [
+    "LossColumns",
+    "chunked_metrics",
+    "describe_run",
+    "loss_columns",
+    "notes",
+    "print_report",
+    "set_metrics",
+]

@@ -32,7 +32,8 @@ class Model:
         :data:`twolayer.losses.LOSSES`.
     preprocessing : input scaling, target scaling or class labels.
     config : the training configuration, when known.
-    feature_names : D_in input names; target_names : output names.
+    feature_names : D_in input names (of the network's inputs, a table's encoded columns);
+        target_names : output names.
     summary : what the history said (iterations, final losses, stop reason, seconds).
     source : where the training data came from, as the command line described it.
     """
@@ -53,7 +54,17 @@ class Model:
 
     @property
     def n_features(self) -> int:
+        """D_in, the network's inputs."""
         return self.params.sizes[0]
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        """The columns the data must hold: a table's raw columns when the model encodes them
+        (:attr:`Preprocessing.encoding`), else the network's inputs."""
+        encoding = self.preprocessing.encoding
+        if encoding is not None:
+            return encoding.column_names
+        return self.feature_names or tuple(f"x{j + 1}" for j in range(self.n_features))
 
     @property
     def dtype(self) -> np.dtype[Any]:
@@ -61,21 +72,24 @@ class Model:
         dtype: np.dtype[Any] = self.params.w1.dtype
         return dtype
 
-    def outputs(self, x: Any) -> NDArray[Any]:
+    def outputs(self, x: Any, notes: list[str] | None = None) -> NDArray[Any]:
         """The network's raw outputs for raw inputs: (N, D_in) -> (N, D_out), in
-        :attr:`dtype`.  ``x`` may be a SciPy sparse matrix."""
-        x = x if is_sparse(x) else np.asarray(x, dtype=np.float64)
-        if x.ndim != 2 or x.shape[1] != self.n_features:
-            raise DataError(
-                f"the model expects inputs of shape (N, {self.n_features}), got {x.shape}"
-            )
-        xs = self.preprocessing.inputs(x).astype(self.dtype, copy=False)
+        :attr:`dtype`.  ``x`` may be a SciPy sparse matrix; for a model that encodes a table,
+        it is the table's cells (N, len(input_names)): text, numbers, None where missing
+        (``notes`` gathers what the encoding filled in or did not know)."""
+        encoded = self.preprocessing.encoding is not None
+        if not is_sparse(x):
+            x = np.asarray(x, dtype=object if encoded else np.float64)
+        width = len(self.input_names) if encoded else self.n_features
+        if x.ndim != 2 or x.shape[1] != width:
+            raise DataError(f"the model expects inputs of shape (N, {width}), got {x.shape}")
+        xs = self.preprocessing.inputs(x, notes).astype(self.dtype, copy=False)
         return np.asarray(predict(self.params, xs, self.activation), dtype=self.dtype)
 
-    def predict(self, x: Any) -> NDArray[Any]:
+    def predict(self, x: Any, notes: list[str] | None = None) -> NDArray[Any]:
         """Class labels (N,) for classification; the 0/1 indicator (N, K) for multilabel;
         values (N, D_out) in the targets' units, in :attr:`dtype`, for regression."""
-        out = self.outputs(x)
+        out = self.outputs(x, notes)
         classes = self.preprocessing.classes
         if self.preprocessing.multilabel:
             return (out > 0).astype(np.int64)  # sigmoid(z) > 1/2 exactly when z > 0
