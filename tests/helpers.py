@@ -117,3 +117,18 @@ def assert_one_error(code: int, out: str, err: str, *parts: str) -> None:
     assert err.endswith(errors[0] + "\n") and "Traceback" not in err
     for part in parts:
         assert part in errors[0], (part, errors[0])
+
+
+def printed_lines(out: str) -> list[str]:
+    """The lines ``twolayer train`` printed on stdout, without the header line (``# ...``) that
+    says what its loss columns are."""
+    return [line for line in out.splitlines() if not line.startswith("# ")]
+
+
+def error_lines(err: str) -> str:
+    """stderr without the line that says what a run on real data trains and how (``twolayer
+    train: regression of 'y' from ...``) and the notes on how its columns were read."""
+    said = ("regression of ", "classification of ", "multilabel of ")
+    kept = [line for line in err.splitlines(keepends=True)
+            if not line.split(": ", 1)[-1].startswith(said)]  # fmt: skip
+    return "".join(kept)

@@ -110,6 +110,44 @@ class TrainConfig:
         return cls(**data)
 
 
+DATA_RECIPE: dict[str, Any] = {
+    "optimizer": "adam", "lr": 1e-3, "init": "he", "bias": True, "batch_size": 200,
+    "iterations": 1000, "early_stopping": True, "validation_fraction": 0.1, "patience": 20,
+}  # fmt: skip
+"""What ``twolayer train`` trains real data with (a ``--data`` file or a bundled dataset) where
+no flag says otherwise: biases and He's initialisation (the seed's standard-normal weights
+saturate on real inputs), Adam at 1e-3 on minibatches of 200, up to 1000 epochs stopped early
+once the loss of 10% held-out rows has not improved for 20 epochs (keeping the best weights).
+The loss is the task's (:data:`DATA_LOSSES`).  ``TrainConfig``'s own defaults stay the seed's."""
+
+DATA_LOSSES = {
+    "classification": "cross_entropy", "multilabel": "binary_cross_entropy", "regression": "mse",
+}  # fmt: skip
+"""The loss of the real-data recipe by task: softmax cross-entropy for class labels, sigmoid
+cross-entropy for 0/1 label columns, the mean squared error of standardised targets."""
+
+
+HELD_OUT_FROM = 50
+"""The fewest training rows the real-data recipe holds a validation share out of; with fewer
+(or a class of one row, which a stratified split cannot divide) it trains every epoch on all
+of them."""
+
+
+def data_recipe(
+    task: str, n_samples: int | None = None, smallest_class: int | None = None
+) -> dict[str, Any]:
+    """:data:`DATA_RECIPE` with the loss of ``task`` (regression, classification, multilabel):
+    ``TrainConfig(**data_recipe("classification"))`` is what ``twolayer train`` trains a
+    classification table with by default.  Given the training rows' count ``n_samples`` (and
+    for classification its ``smallest_class``), data too small to hold rows out of (see
+    :data:`HELD_OUT_FROM`) train without early stopping."""
+    recipe = {**DATA_RECIPE, "loss": DATA_LOSSES[task]}
+    too_small = n_samples is not None and n_samples < HELD_OUT_FROM
+    if too_small or (smallest_class is not None and smallest_class < 2):
+        recipe.update(early_stopping=False, validation_fraction=0.0)
+    return recipe
+
+
 def _check_types(c: TrainConfig) -> None:
     """Each field of the type its annotation names (NumPy scalars taken as Python's): an
     integer is not a float or a bool, a number is not text.  A ConfigError names the field."""

@@ -26,6 +26,7 @@ import numpy as np
 from twolayer.backend import get_backend, is_dask_array, to_numpy
 from twolayer.config import TrainConfig
 from twolayer.data.chunks import open_data
+from twolayer.data.csv import dataset_csv, rows_csv
 from twolayer.data.datasets import check_source, load_source
 from twolayer.data.prep import (
     Dataset,
@@ -50,7 +51,7 @@ from twolayer.outputs.callbacks import (
 from twolayer.outputs.history import history_format, history_writer
 from twolayer.outputs.modelfile import ModelFile
 from twolayer.outputs.plot import check_image_path, plot_writer, require_matplotlib
-from twolayer.outputs.report import print_report, set_metrics
+from twolayer.outputs.report import describe_run, loss_columns, print_report, set_metrics
 from twolayer.outputs.trained import Model
 from twolayer.state import Callback, TrainResult, TrainState
 from twolayer.train import train
@@ -67,18 +68,20 @@ class Session:
     ----------
     source : the data, as a description a model file keeps (``kind``: file, dataset, random
         or chunks; ``test_fraction``, ``standardize``; see ``twolayer.data.datasets.load_source``)
-    configure : the training configuration for the data's task (``"regression"`` or
-        ``"classification"``); not called when resuming
+    configure : the training configuration for the data's task (``"regression"``,
+        ``"classification"`` or ``"multilabel"``), its number of training rows and, for
+        classification, the rows of its smallest class; not called when resuming
     saved, resume : the checkpoint a resumed session continues and its file, or None
     iterations : a resumed session's new total of iterations, or None to keep the saved one
     backend, device, scheduler : where to compute (``twolayer.backend``; Dask's scheduler)
     out, checkpoint_every, history, plot : files to write (None: not asked for)
+    save_split : a folder for the training and test rows as CSV files (None: not asked for)
     json, quiet : end with one JSON line; print only the final loss line
     prog : the command's name, for messages
     """
 
     source: dict[str, Any]
-    configure: Callable[[str], TrainConfig]
+    configure: Callable[..., TrainConfig]
     saved: ModelFile | None = None
     resume: str | None = None
     iterations: int | None = None
@@ -89,6 +92,7 @@ class Session:
     checkpoint_every: int | None = None
     history: str | None = None
     plot: str | None = None
+    save_split: str | None = None
     json: bool = False
     quiet: bool = False
     prog: str = "twolayer train"
@@ -116,6 +120,19 @@ def check_outputs(session: Session) -> None:
         require_matplotlib()
         check_writable(session.plot, "--plot")
     source = session.source
+    splits = split_files(session)
+    if session.save_split is not None:
+        if not source.get("test_fraction") or source.get("kind") not in ("file", "dataset"):
+            raise ConfigError("--save-split writes the rows --test-fraction holds out of a "
+                              "--data file or a --dataset")  # fmt: skip
+        folder = Path(session.save_split)
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError(f"--save-split {session.save_split!r} is not a directory")
+        if not folder.exists():  # made when the run ends: its parent must take it
+            check_writable(folder, "--save-split")
+        else:
+            for split in splits:
+                check_writable(split, "--save-split")
     paths = source.get("paths") if source.get("kind") == "file" else None
     data = [("--data", str(p)) for p in paths or () if isinstance(p, str | Path)]
     if session.saved is not None:
@@ -125,9 +142,17 @@ def check_outputs(session: Session) -> None:
         ("the checkpoint of an interrupted run", INTERRUPT_CHECKPOINT)
     ]  # fmt: skip
     logs = [(f, p) for f, p in (("--history", session.history), ("--plot", session.plot)) if p]
+    logs += [("--save-split", str(p)) for p in splits]
     if session.resume:
         check_distinct([("--resume", session.resume)], logs)
     check_distinct(data, [*outputs, *logs])
+
+
+def split_files(session: Session) -> list[Path]:
+    """The files ``--save-split DIR`` writes: DIR/train.csv and DIR/test.csv."""
+    if session.save_split is None:
+        return []
+    return [Path(session.save_split) / "train.csv", Path(session.save_split) / "test.csv"]
 
 
 @dataclass
@@ -142,6 +167,7 @@ class _Data:
     test_set: Dataset | None
     names: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     seed_params: Params | None = None
+    dataset: Dataset | None = None  # all the rows read (in memory only)
 
 
 def load(session: Session) -> _Data:
@@ -161,7 +187,7 @@ def load(session: Session) -> _Data:
         source["fingerprint"] = dataset.fingerprint()
         if source["kind"] == "file":  # kept absolute, so a resume works from anywhere
             source["paths"] = [str(Path(p).resolve()) for p in source["paths"]]
-        config = session.configure(dataset.task)
+        config = session.configure(dataset.task, *_sizes(dataset, source["test_fraction"]))
     else:
         if dataset.fingerprint() != source.get("fingerprint"):
             raise DataError(f"{session.resume}: the training data changed since it was saved")
@@ -184,11 +210,21 @@ def load(session: Session) -> _Data:
     train_set, test_set = dataset.split(source["test_fraction"], config.seed)
     prep = saved.model.preprocessing if saved else fit_preprocessing(
         train_set.x, train_set.targets(), dataset.task, standardize=source["standardize"],
-        weight=train_set.weight,
+        weight=train_set.weight, columns=dataset.columns, missing=dataset.missing,
     )  # fmt: skip
     x, y = prep.inputs(train_set.x), prep.targets(train_set.targets())
-    names = (dataset.feature_names, dataset.target_names)
-    return _Data(x, y, prep, config, train_set, test_set, names, seed_params)
+    features = dataset.feature_names if prep.encoding is None else prep.encoding.feature_names
+    names = (features, dataset.target_names)
+    return _Data(x, y, prep, config, train_set, test_set, names, seed_params, dataset)
+
+
+def _sizes(dataset: Dataset, test_fraction: float) -> tuple[int, int | None]:
+    """The training rows left by the test split, and the rows of the smallest class."""
+    n = dataset.n_samples - held_out(dataset.n_samples, test_fraction)
+    smallest = None
+    if dataset.task == "classification" and dataset.y is not None:
+        smallest = int(np.unique(dataset.y, return_counts=True)[1].min())
+    return n, smallest
 
 
 def initial_params(seed_params: Params | None, config: TrainConfig) -> Params | None:
@@ -253,6 +289,13 @@ def run(session: Session) -> int:
     n = int(data.x.shape[0])
     n_val = held_out(n, config.validation_fraction)
     samples = {"train": n - n_val, "validation": n_val}  # what the plot divides sums by
+    real = source["kind"] in ("file", "dataset")
+    if data.dataset is not None and saved is None:
+        for note in data.dataset.notes:
+            print(f"{session.prog}: {note}", file=sys.stderr)
+        if real:
+            print(f"{session.prog}: {describe_run(data.dataset, data.names[0], config)}",
+                  file=sys.stderr)  # fmt: skip
 
     def make_model(params: Params, summary: dict[str, Any]) -> Model:
         return Model(params, config.activation, config.loss, data.prep, config,
@@ -263,7 +306,9 @@ def run(session: Session) -> int:
     saver = Checkpoint(out or INTERRUPT_CHECKPOINT, make_model, log, session.checkpoint_every)
     stop = StopOnInterrupt()
     bar = wants_bar(sys.stderr, quiet=session.quiet)
-    printer = PrintLosses(around_bar(sys.stdout) if bar else None, quiet=session.quiet)
+    columns = loss_columns(config, samples, real=real)
+    printer = PrintLosses(around_bar(sys.stdout) if bar else None, quiet=session.quiet,
+                          per_sample=columns.per_sample, header=columns.header)  # fmt: skip
     start = time.perf_counter()
     with contextlib.ExitStack() as stack:
         callbacks: list[Callback] = [printer, log, saver, stack.enter_context(stop.catching())]
@@ -287,24 +332,46 @@ def run(session: Session) -> int:
             file=sys.stderr,
         )
         return 130
+    files = split_writers(session, data)
     if out:
         model, checkpoint = saver.prepare(result.state, stop_reason=result.stop_reason)
-        write_outputs(session, [(out, checkpoint)], log.rows, config.loss, samples)
+        write_outputs(session, [(out, checkpoint), *files], log.rows, config.loss, samples)
     else:
         model = make_model(result.params, {})
-        write_outputs(session, [], log.rows, config.loss, samples)
+        write_outputs(session, files, log.rows, config.loss, samples)
     report(session, model, result, data, seconds, out)
     return 0
+
+
+def split_writers(session: Session, data: _Data) -> list[tuple[str | Path, Writer]]:
+    """``--save-split``'s files: the training and the test rows, with the data's own columns
+    (a file's rows as they were; a bundled dataset's as ``twolayer datasets export`` writes)."""
+    if session.save_split is None or data.train_set is None or data.test_set is None:
+        return []
+    texts = []
+    for part in (data.train_set, data.test_set):
+        if part.rows is not None:
+            texts.append(rows_csv(session.source["paths"][0], part.rows.tolist()))
+        else:
+            texts.append(dataset_csv(part))
+    Path(session.save_split).mkdir(exist_ok=True)
+    return [(path, _text_writer(text)) for path, text in zip(split_files(session), texts,
+                                                            strict=True)]  # fmt: skip
+
+
+def _text_writer(text: str) -> Writer:
+    data = text.encode("utf-8")
+    return lambda f: f.write(data)
 
 
 def write_outputs(
     session: Session, model: list[tuple[str | Path, Writer]], rows: list[dict[str, Any]],
     loss: str, samples: dict[str, int],
 ) -> None:  # fmt: skip
-    """Write the model file (``model``: its path and writer, when there is one), the
-    ``--history`` file and the ``--plot`` image (of the named ``loss``, sums divided by the
-    ``samples`` of each set) together: all of them, or, when one fails, none (the old files
-    stay as they were)."""
+    """Write the model file (``model``: its path and writer, when there is one, and any other
+    file of the run given with it), the ``--history`` file and the ``--plot`` image (of the
+    named ``loss``, sums divided by the ``samples`` of each set) together: all of them, or,
+    when one fails, none (the old files stay as they were)."""
     outputs = list(model)
     if session.history:
         outputs.append((session.history, history_writer(rows, session.history)))
@@ -335,8 +402,7 @@ def report(
     chunked = (data.x, data.y) if train_set is None and is_dask_array(data.x) else None
     print_report(
         model, result, set_metrics(model, sets, chunked), seconds=seconds, out=out,
-        real_data=session.source["kind"] != "random", resumed=session.saved is not None,
-        json_line=session.json, prog=session.prog,
+        real_data=session.source["kind"] != "random", json_line=session.json, prog=session.prog,
     )  # fmt: skip
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from helpers import run_cli
+from helpers import error_lines, printed_lines, run_cli
 from twolayer.cli import main
 from twolayer.metrics import regression_metrics
 from twolayer.outputs.modelfile import FORMAT_VERSION
@@ -57,8 +57,10 @@ def test_train_on_csv_then_predict_and_evaluate(
     write_csv(in_tmp / "d.csv")
     args = ["train", "--data", "d.csv", *FAST, "--iterations", "60", "--test-fraction", "0.25"]
     code, out, err = run_cli([*args, "--out", "m.npz", "--json"], capsys)
-    assert (code, err) == (0, "")
-    lines = out.splitlines()
+    assert (code, error_lines(err)) == (0, "")
+    assert err.startswith("twolayer train: regression of 'y' from 3 column(s) (3 inputs), 60 rows")
+    assert out.startswith("# iteration, training loss: mse per sample\n")
+    lines = printed_lines(out)
     assert [line.split()[0] for line in lines[:60]] == [str(i) for i in range(60)]
     assert lines[60].startswith("train: mse=") and lines[61].startswith("test: mse=")
     summary = json.loads(lines[62])
@@ -104,8 +106,8 @@ def test_classification_from_csv_labels(in_tmp: Path, capsys: pytest.CaptureFixt
     write_csv(in_tmp / "d.csv", n=80, labels=True)
     code, out, _ = run_cli(["train", "--data", "d.csv", "--loss", "cross_entropy", *FAST,
                             "--iterations", "80", "--out", "m.npz", "--quiet"], capsys)  # fmt: skip
-    assert code == 0 and out.splitlines()[1].startswith("train: accuracy=")
-    assert float(out.splitlines()[1].split("=")[1]) > 0.9
+    assert code == 0 and printed_lines(out)[1].startswith("train: accuracy=")
+    assert float(printed_lines(out)[1].split("=")[1]) > 0.9
     code, out, _ = run_cli(["predict", "--model", "m.npz", "--data", "d.csv", "--proba"], capsys)
     table = list(csv.reader(io.StringIO(out)))
     assert table[0] == ["label", "p_big", "p_small"]
@@ -137,7 +139,7 @@ def test_bundled_dataset_with_validation_and_test_sets(
                             "--validation-fraction", "0.25", "--test-fraction", "0.2", "--json"],
                            capsys)  # fmt: skip
     assert code == 0
-    lines = out.splitlines()
+    lines = printed_lines(out)
     assert all(len(line.split()) == 3 for line in lines[:4])  # iteration loss val_loss
     assert [line.split(":")[0] for line in lines[4:7]] == ["train", "validation", "test"]
     assert set(json.loads(lines[7])["metrics"]["test"]) == {"mse", "rmse", "r2"}
@@ -209,8 +211,9 @@ def test_progress_bar_on_a_terminal_never_reaches_piped_stdout(in_tmp: Path) -> 
     out = child.stdout.read().decode()
     child.stdout.close()
     assert child.wait() == 0
-    assert [line.split()[0] for line in out.splitlines()[:25]] == [str(i) for i in range(25)]
-    assert out.splitlines()[25].startswith("train: mse=") and "it/s" not in out
+    lines = printed_lines(out)
+    assert [line.split()[0] for line in lines[:25]] == [str(i) for i in range(25)]
+    assert lines[25].startswith("train: mse=") and "it/s" not in out
     assert b"/25 [" in terminal and b"loss=" in terminal  # tqdm's bar, on the terminal only
 
 
@@ -249,23 +252,24 @@ BAD_INPUT: list[tuple[str, dict[str, Any], list[str], str]] = [
     ("a directory", {"dir.npz": None}, ["predict", "--model", "dir.npz", "--data", "x.csv"],
      "dir.npz: is a directory, not a file"),
     ("empty file", {"d.csv": ""}, ["train", "--data", "d.csv"], "d.csv: the file is empty"),
-    ("non-numeric cell", {"d.csv": "a,b\n1,2\n3,x\n"}, ["train", "--data", "d.csv"],
-     "d.csv: row 3, column 2 ('b'): 'x' is not a number"),
-    ("NaN", {"d.csv": "a,b\nnan,2\n"}, ["train", "--data", "d.csv"],
-     "d.csv: row 2, column 1 ('a'): 'nan' is not a finite number"),
-    ("infinity", {"d.csv": "1,2\n3,-inf\n"}, ["train", "--data", "d.csv"],
-     "d.csv: row 2, column 2: '-inf' is not a finite number"),
+    ("non-numeric target", {"d.csv": "a,b\n1,2\n3,x\n"}, ["train", "--data", "d.csv", "--task",
+     "regress"], "d.csv: column 2 ('b') holds 1 cell(s) that are not numbers ('x'): a regression "
+     "target must be numbers"),
+    ("every input missing", {"d.csv": "a,b\nnan,2\nNA,3\n"}, ["train", "--data", "d.csv"],
+     "d.csv: no input column is left to learn from"),
+    ("infinite target", {"d.csv": "1,2\n3,-inf\n"}, ["train", "--data", "d.csv", "--task",
+     "regress"], "d.csv: column 2 holds 1 cell(s) that are not numbers ('-inf')"),
     ("ragged rows", {"d.csv": "1,2,3\n4,5\n"}, ["train", "--data", "d.csv"],
      "d.csv: row 2 has 2 columns, expected 3"),
     ("row counts differ", {"x.npy": np.zeros((3, 2)), "y.npy": np.zeros(4)},
      ["train", "--data", "x.npy", "y.npy"], "x.npy has 3 rows but y.npy has 4"),
     ("unknown target", {"d.csv": "a,b\n1,2\n"}, ["train", "--data", "d.csv", "--target", "z"],
-     "d.csv: unknown target column 'z'"),
+     "d.csv: target 'z': no such column (the columns are 'a', 'b')"),
     ("object arrays", {"d.npz": "object"}, ["train", "--data", "d.npz"],
      "d.npz: array 'x': holds Python objects (a pickle); refusing to load it"),
     ("wrong feature count", {"m.npz": _model, "p.csv": "1,2\n"},
      ["predict", "--model", "m.npz", "--data", "p.csv"],
-     "p.csv: has 2 columns; the model expects 3 input columns"),
+     "p.csv: has 2 columns and no header naming them; the model expects 3 input column(s)"),
     ("truncated model", {"m.npz": _cut}, ["predict", "--model", "m.npz", "--data", "x.csv"],
      "m.npz: not a valid .npz archive"),
     ("corrupted model", {"m.npz": _flip}, ["evaluate", "--model", "m.npz", "--data", "x.csv"],
@@ -359,7 +363,12 @@ def test_checkpoint_every_k_and_resume_to_a_longer_run(
     assert main([*base, "--iterations", "5", "--out", "part.npz", "--checkpoint-every", "2"]) == 0
     capsys.readouterr()
     code, out, _ = run_cli(["train", "--resume", "part.npz", "--iterations", "9"], capsys)
-    assert code == 0 and [line.split()[0] for line in out.splitlines()[:4]] == ["5", "6", "7", "8"]
+    assert code == 0 and [line.split()[0] for line in printed_lines(out)[:4]] == [
+        "5",
+        "6",
+        "7",
+        "8",
+    ]
     whole, part = load_model_file("whole.npz"), load_model_file("part.npz")
     for name, value in whole.model.params.named().items():
         assert getattr(part.model.params, name).tobytes() == value.tobytes()
@@ -400,6 +409,7 @@ def test_ctrl_c_saves_a_checkpoint_and_resuming_gives_the_same_weights(
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
     assert child.stdout is not None
+    assert child.stdout.readline().startswith("# iteration, training loss")
     printed = [child.stdout.readline() for _ in range(3)]  # training is under way
     assert [line.split()[0] for line in printed] == ["0", "1", "2"]
     child.send_signal(signal.SIGINT)
@@ -409,7 +419,7 @@ def test_ctrl_c_saves_a_checkpoint_and_resuming_gives_the_same_weights(
     saved = load_model_file("c.npz")
     assert saved.state is not None
     done = saved.state.iteration
-    assert err == (
+    assert error_lines(err) == (
         f"twolayer train: interrupted after iteration {done - 1}; checkpoint saved to c.npz; "
         "continue with: twolayer train --resume c.npz\n"
     )

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 import twolayer
-from helpers import assert_one_error, run_cli, snapshot
+from helpers import assert_one_error, printed_lines, run_cli, snapshot
 from twolayer.cli import main
 from twolayer.outputs.modelfile_reader import load_model_file
 
@@ -151,7 +151,7 @@ def test_a_failed_write_leaves_every_old_output_untouched(
     args = ["train", "--data", "d.csv", *QUICK, "--out", "m.npz", "--history", "h.csv",
             "--plot", "p.png"]  # fmt: skip
     code, out, err = run_cli(args, capsys)
-    assert "Traceback" not in err and out.count("\n") == 1  # trained: the final loss line
+    assert "Traceback" not in err and len(printed_lines(out)) == 1  # trained: the final loss line
     assert_one_error(code, "", err, f"cannot write {fails}: No space left")
     assert snapshot(in_tmp) == before  # no output replaced, no temporary file left
 
@@ -274,6 +274,7 @@ def test_sigterm_stops_training_like_ctrl_c_and_saves_a_checkpoint(in_tmp: Path)
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
     assert child.stdout is not None
+    assert child.stdout.readline().startswith("# iteration")  # what the columns are
     assert [child.stdout.readline().split()[0] for _ in range(3)] == ["0", "1", "2"]
     child.send_signal(signal.SIGTERM)
     _, err = child.communicate(timeout=60)

@@ -47,7 +47,9 @@ def test_a_weight_column_trains_as_repeated_rows(
     counts = np.random.default_rng(1).integers(1, 4, len(y))
     write(in_tmp / "w.csv", ["a", "b", "c", "w", "y"], np.column_stack([x, counts, y]))
     write(in_tmp / "r.csv", ["a", "b", "c", "y"], np.repeat(np.column_stack([x, y]), counts, 0))
-    common = [*FAST, "--iterations", "30", "--json", "--quiet"]
+    # full batch and no held-out rows: what repeats a row then equals what weighs it
+    common = [*FAST, "--iterations", "30", "--json", "--quiet", "--batch-size", "1000",
+              "--no-early-stopping"]  # fmt: skip
     code, out, _ = run_cli(
         ["train", "--data", "w.csv", "--sample-weight", "w", *common, "--out", "m.npz"], capsys
     )
@@ -76,9 +78,12 @@ def test_bad_weight_options_are_one_line_errors(
         (["--data", "w.csv", "--sample-weight", "w"], "sample_weight must be finite and >= 0"),
         (
             ["--data", "w.csv", "--sample-weight", "y"],
-            "column 5 ('y') is both a target and the weights",
+            "column 5 ('y') is a target and an input or the weights",
         ),
-        (["--data", "w.csv", "--sample-weight", "v"], "unknown target column 'v'"),
+        (
+            ["--data", "w.csv", "--sample-weight", "v"],
+            "--sample-weight 'v': no such column (the columns are 'a', 'b', 'c', 'w', 'y')",
+        ),
         (["--sample-weight", "w"], "--sample-weight names a column of a --data file"),
         (
             ["--data", "x.npy", "y.npy", "--sample-weight", "w"],
@@ -105,7 +110,8 @@ def test_multilabel_columns_train_and_predict(
     model = load_model("m.npz")
     assert model.task == "multilabel" and model.predict(x).shape == (120, 2)
     code, out, err = run_cli(
-        ["predict", "--model", "m.npz", "--data", "m.csv", "--target", "l1,l2"], capsys
+        ["predict", "--model", "m.npz", "--data", "m.csv"],
+        capsys,  # l1, l2: not inputs
     )
     assert code == 0 and out.splitlines()[0] == "l1,l2"
     assert set(out.splitlines()[1:]) <= {"0,0", "0,1", "1,0", "1,1"}

@@ -1,11 +1,14 @@
-"""``twolayer evaluate``: a saved model's metrics on data with known targets."""
+"""``twolayer evaluate``: a saved model's metrics on data with known targets, or on the rows
+its training run held out (``--split test``)."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+from typing import Any
 
 from twolayer.cli.options import add_command
-from twolayer.cli.predict import add_model_arguments
+from twolayer.cli.predict import add_model_arguments, listed, model_data, print_notes
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -15,33 +18,80 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "Score a model file on data with targets: MSE, RMSE and R² for regression, accuracy "
         "for classification.",
     )
-    add_model_arguments(parser)
+    add_model_arguments(parser, required=False)
+    parser.add_argument(
+        "--target", action="append", metavar="COLUMNS",
+        help="the file's target columns, by name (default: those the model was trained on)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--split", choices=("train", "test"), default=None,
+        help="instead of --data: the rows the training run kept for training, or held out as "
+        "its test set (--test-fraction), read again from its data, which must be unchanged",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="end with one JSON line of results")
     parser.set_defaults(handler=run)
+
+
+def recorded_split(model: Any, path: str, which: str) -> Any:
+    """The rows a model's training run used for ``which`` (train or test), from the data its
+    file records; a DataError when the data changed since."""
+    from twolayer.data.datasets import load_source
+    from twolayer.errors import ConfigError, DataError
+
+    source, config = model.source, model.config
+    if not source or config is None or source.get("kind") not in ("file", "dataset"):
+        raise ConfigError(f"--split: {path} records no data file or dataset it was trained on")
+    if not source.get("test_fraction"):
+        raise ConfigError(f"--split: {path} was trained without --test-fraction: no rows were "
+                          "held out")  # fmt: skip
+    dataset, _ = load_source(dict(source))
+    if source.get("fingerprint") not in (None, dataset.fingerprint()):
+        raise DataError(f"--split: the data {path} was trained on changed since")
+    train, test = dataset.split(source["test_fraction"], config.seed)
+    chosen = train if which == "train" else test
+    assert chosen is not None
+    return dataclasses.replace(chosen, notes=())  # how its columns were read: said in training
 
 
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from twolayer.cli.predict import target_columns
-    from twolayer.data.datasets import load_file
-    from twolayer.errors import DataError
+    import numpy as np
+
+    from twolayer.errors import ConfigError, DataError
     from twolayer.metrics import format_metrics, score
     from twolayer.outputs.modelfile_reader import load_model
 
+    if (args.data is None) == (args.split is None):
+        raise ConfigError("give the data to score (--data FILE) or a recorded split (--split)")
     model = load_model(args.model)
-    data = load_file(args.data, target_columns(args, model), task=model.task)  # type: ignore[arg-type]
-    if data.x.shape[1] != model.n_features:
-        raise DataError(
-            f"{data.name}: has {data.x.shape[1]} input columns; the model expects "
-            f"{model.n_features}"
-        )
-    assert data.y is not None
+    prog = args.subparser.prog
+    if args.split:
+        data = recorded_split(model, args.model, args.split)
+        name = f"{args.split} rows of {data.name}"
+    else:
+        targets = listed(args.target) or list(model.target_names)
+        if not targets:
+            raise ConfigError(f"{args.model} names no target columns; give them with --target")
+        data, _ = model_data(model, args.data, targets=targets)
+        name = data.name
+    if data.y is None:
+        raise DataError(f"{data.name}: holds no targets")
     d_out = model.params.sizes[2]
     if model.task == "regression" and data.y.shape[1] != d_out:
         raise DataError(f"{data.name}: has {data.y.shape[1]} targets; the model predicts {d_out}")
-    metrics = score(model.task, data.y, model.predict(data.x))
-    print(format_metrics(data.name, metrics))
+    notes: list[str] = list(data.notes)
+    predicted = model.predict(data.x, notes)
+    if model.task == "classification":
+        classes = model.preprocessing.classes
+        unseen = ~np.isin(data.y, np.asarray(classes))
+        if unseen.any():
+            shown = ", ".join(repr(v) for v in np.unique(data.y[unseen]).tolist()[:5])
+            notes.append(f"{int(unseen.sum())} row(s) have labels the model never saw ({shown}); "
+                         "they count as wrong")  # fmt: skip
+    print_notes(prog, name, notes)
+    metrics = score(model.task, data.y, predicted, data.weight)
+    print(format_metrics(name, metrics))
     if args.json:
         print(json.dumps({"samples": data.n_samples, "metrics": metrics}))
     return 0

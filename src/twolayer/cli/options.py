@@ -89,8 +89,10 @@ def seed_value(text: str) -> int:
     return value
 
 
-def add_problem_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--seed --n --d-in --hidden --d-out --iterations --lr``, defaulting to the seed's values."""
+def add_problem_arguments(parser: argparse.ArgumentParser, *, recipes: bool = False) -> None:
+    """``--seed --n --d-in --hidden --d-out --iterations --lr``, defaulting to the seed's values
+    (with ``recipes``, ``--iterations`` and ``--lr`` default by the data: see
+    :func:`config_from_args`)."""
     parser.add_argument(
         "--seed", type=seed_value, default=0, help="draw as np.random.seed(S) would (default 0)"
     )
@@ -104,12 +106,15 @@ def add_problem_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--d-out", type=positive_int, default=10, help="output size D_out (default 10)"
     )
+    by_data = " on the seed's data, {} on real data" if recipes else ""
     parser.add_argument(
-        "--iterations", type=non_negative_int, default=500, help="steps (default 500)"
-    )
+        "--iterations", type=non_negative_int, default=None if recipes else 500,
+        help=f"epochs (default 500{by_data.format(1000)})",
+    )  # fmt: skip
     parser.add_argument(
-        "--lr", type=positive_float, default=1e-6, help="learning rate (default 1e-6)"
-    )
+        "--lr", type=positive_float, default=None if recipes else 1e-6,
+        help=f"learning rate (default 1e-6{by_data.format('1e-3')})",
+    )  # fmt: skip
 
 
 def check_problem_size(args: argparse.Namespace) -> None:
@@ -221,21 +226,42 @@ OPTIONS: list[tuple[str, str, Any, str]] = [
 ]
 
 
-def config_from_args(args: argparse.Namespace, task: str = "regression") -> Any:
-    """The :class:`TrainConfig` the arguments describe: every option named as a field of it,
-    unset ones (None) keeping the field's default; the loss defaults by the data's task."""
+def real_data(args: argparse.Namespace) -> bool:
+    """Whether the options name real data (a file or a bundled dataset), not the seed's draws."""
+    return bool(getattr(args, "data", None)) or getattr(args, "dataset", None) not in (
+        None, "random",
+    )  # fmt: skip
+
+
+def config_from_args(
+    args: argparse.Namespace, task: str = "regression", n_samples: int | None = None,
+    smallest_class: int | None = None, *, recipe: bool = True,
+) -> Any:  # fmt: skip
+    """The :class:`TrainConfig` the arguments describe: every option named as a field of it;
+    the ones left unset (None) take the real-data recipe's values on real data held in memory
+    (:func:`twolayer.config.data_recipe` for the data's ``task``, ``n_samples`` training rows
+    and ``smallest_class``; full batch on the dask backend), else, or without ``recipe``,
+    ``TrainConfig``'s defaults, the seed's recipe (with the loss by the task)."""
     import dataclasses
 
-    from twolayer.config import TrainConfig
+    from twolayer.config import DATA_LOSSES, TrainConfig, data_recipe
 
     given = vars(args)
-    chosen = {
+    typed = {
         f.name: given[f.name]
         for f in dataclasses.fields(TrainConfig)
         if given.get(f.name) is not None
     }
-    defaults = {"classification": "cross_entropy", "multilabel": "binary_cross_entropy"}
-    chosen["loss"] = args.loss or defaults.get(task, "sse")
+    if recipe and real_data(args):
+        defaults = data_recipe(task, n_samples, smallest_class)
+        if typed.get("optimizer") == "lbfgs" or getattr(args, "backend", None) == "dask":
+            del defaults["batch_size"]  # L-BFGS and Dask's chunks take the full batch
+        if typed.get("early_stopping") is False:  # its held-out rows go with it
+            defaults["validation_fraction"] = 0.0
+        chosen = {**defaults, **typed}
+    else:
+        seed_loss = "sse" if task == "regression" else DATA_LOSSES[task]
+        chosen = {"loss": seed_loss, **typed}
     from twolayer.errors import ConfigError
 
     try:
@@ -264,13 +290,14 @@ def as_flags(message: str, fields: list[str]) -> str:
 RESUME_FIXED = (
     "data", "target", "dataset", "test_fraction", "standardize", "n", "d_in", "d_out", "hidden",
     "lr", "seed", "activation", "loss", "optimizer", "schedule", "init", "dtype", "bias",
-    "early_stopping", "solver", "shuffle", "scores", "sample_weight",
-    *(name for _, name, _, _ in OPTIONS),
+    "early_stopping", "solver", "shuffle", "scores", "sample_weight", "features", "ignore",
+    "categorical", "na_values", "task", *(name for _, name, _, _ in OPTIONS),
 )  # fmt: skip
 
 
 def add_data_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--data | --dataset``, ``--target``, ``--test-fraction``, ``--standardize``."""
+    """``--data | --dataset``, ``--target``, the CSV column options, ``--task``,
+    ``--test-fraction``, ``--standardize``."""
     from twolayer.data.datasets import DATASETS
 
     source = parser.add_mutually_exclusive_group()
@@ -295,6 +322,21 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
         help="CSV target columns by name or number (from 1; -1 is the last, the default); "
         "comma-separated or repeated",
     )
+    table = parser.add_argument_group("CSV columns (docs/data.md)")
+    for flag, text in (
+        ("--features", "the input columns (default: all but the targets and --ignore)"),
+        ("--ignore", "columns left out of the inputs"),
+        ("--categorical", "number columns read as categories (codes such as 1, 2, 3)"),
+        ("--na-values", "more words meaning a missing cell (empty, NA, N/A, NaN, null, none, ? "
+                        "and #N/A always do)"),
+    ):  # fmt: skip
+        table.add_argument(flag, action="append", metavar="COLUMNS" if flag != "--na-values"
+                           else "WORDS", help=text + "; comma-separated or repeated")  # fmt: skip
+    table.add_argument(
+        "--task", choices=("classify", "regress"), default=None,
+        help="what the target is (default: class labels for text, yes/no or at most 10 whole "
+        "numbers, else values to regress)",
+    )  # fmt: skip
     parser.add_argument(
         "--test-fraction",
         type=finite_float,
@@ -332,3 +374,8 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
         "--plot", type=file_path, metavar="IMAGE", help="loss curves as .png, .svg or .pdf"
     )
     parser.add_argument("--json", action="store_true", help="end with one JSON line of results")
+    parser.add_argument(
+        "--save-split", type=file_path, metavar="DIR",
+        help="with --test-fraction: write the training and test rows as DIR/train.csv and "
+        "DIR/test.csv, with the file's own columns",
+    )  # fmt: skip

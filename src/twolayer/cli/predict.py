@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from typing import Any
 
 from twolayer.cli.options import add_command, file_path
@@ -20,50 +21,67 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--proba", action="store_true", help="classification: add one probability column a class"
     )
     parser.add_argument(
+        "--keep", action="append", metavar="COLUMNS",
+        help="CSV columns to copy beside the predictions (an id, a name); comma-separated or "
+        "repeated",
+    )  # fmt: skip
+    parser.add_argument(
         "--out", type=file_path, metavar="FILE.csv", help="write the predictions here"
     )
     parser.set_defaults(handler=run)
 
 
-def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--model``, ``--data`` and ``--target``, shared with ``evaluate``."""
+def add_model_arguments(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    """``--model`` and ``--data``, shared with ``evaluate``."""
     parser.add_argument(
         "--model", type=file_path, required=True, metavar="MODEL.npz", help="the model file"
     )
     parser.add_argument(
         "--data",
         type=file_path,
-        required=True,
+        required=required,
         nargs="+",
         metavar="FILE",
-        help="a CSV file, an .npz holding x (and y), or .npy files (inputs, targets)",
-    )
-    parser.add_argument(
-        "--target",
-        action="append",
-        metavar="COLUMNS",
-        help="CSV target columns by name or number (default: the model's own)",
+        help="a CSV file whose columns are matched to the model's by name (in any order; "
+        "others are ignored), an .npz holding x (and y), or .npy files (inputs, targets)",
     )
 
 
-def target_columns(args: argparse.Namespace, model: Any) -> list[str] | None:
-    """The CSV target columns the options name, else those the model was trained with."""
-    chosen = [t for item in args.target or () for t in item.split(",") if t]
-    if chosen:
-        return chosen
-    source = model.source or {}
-    saved = source.get("target") if source.get("kind") == "file" else None
-    from twolayer.data.csv import CSV_SUFFIXES
-
-    csv_data = all(str(p).lower().endswith(CSV_SUFFIXES) for p in args.data)
-    if not csv_data:  # .npy and .npz data hold x and y: the model's CSV columns do not apply
-        return None
-    return [str(t) for t in saved] if isinstance(saved, list) else None
+def listed(values: list[str] | None) -> list[str]:
+    """Repeated options of comma-separated names, as one list: ``--x a,b --x c`` -> a, b, c."""
+    return [v for item in values or () for v in item.split(",") if v]
 
 
-def predictions_text(model: Any, x: Any, *, proba: bool = False) -> str:
+def model_data(
+    model: Any, paths: list[str], *, targets: list[str] | None = None, keep: Sequence[str] = ()
+) -> tuple[Any, Any]:
+    """The data of ``paths`` for ``model``: its input columns matched by name, and with
+    ``targets`` (default: none) the target columns; the ``keep`` columns' cells.  Notes about
+    the file (columns ignored, rows without targets) are printed on stderr."""
+    from twolayer.data.datasets import load_inputs
+
+    encoding = model.preprocessing.encoding
+    data, kept = load_inputs(
+        paths, model.input_names, targets or (), encoded=encoding is not None,
+        missing=encoding.missing if encoding is not None else frozenset(), task=model.task,
+        keep=keep,
+    )  # fmt: skip
+    return data, kept
+
+
+def print_notes(prog: str, name: str, notes: Any) -> None:
+    import sys
+
+    for note in notes:
+        print(f"{prog}: {name}: {note}", file=sys.stderr)
+
+
+def predictions_text(
+    model: Any, x: Any, *, proba: bool = False, kept: Any = None, notes: list[str] | None = None,
+) -> str:  # fmt: skip
     """CSV of the predictions for ``x`` (N, D_in): one column per target, or ``label`` (and
-    ``p_<class>`` columns with ``proba``) for classification.  Floats are written exactly."""
+    ``p_<class>`` columns with ``proba``) for classification, after the ``kept`` columns
+    (their names, and their cells (N, K)).  Floats are written exactly."""
     import csv
     import io
 
@@ -71,7 +89,7 @@ def predictions_text(model: Any, x: Any, *, proba: bool = False) -> str:
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    predicted = model.predict(x)
+    predicted = model.predict(x, notes)
     if model.task == "classification":
         classes = model.preprocessing.classes
         header = ["label"] + ([f"p_{c}" for c in classes.tolist()] if proba else [])
@@ -84,6 +102,9 @@ def predictions_text(model: Any, x: Any, *, proba: bool = False) -> str:
         names = list(model.target_names)
         header = names if len(names) == n_out else [f"y{j + 1}" for j in range(n_out)]
         table = np.asarray(predicted, dtype=object)
+    if kept is not None:
+        header = [*kept[0], *header]
+        table = np.concatenate([np.asarray(kept[1], dtype=object), table], axis=1)
     writer.writerow([spreadsheet_safe(str(h)) for h in header])
     for row in table.tolist():
         writer.writerow(
@@ -107,7 +128,6 @@ def spreadsheet_safe(text: str) -> str:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from twolayer.data.datasets import load_inputs
     from twolayer.errors import ConfigError
     from twolayer.outputs.modelfile_reader import load_model
     from twolayer.writing import atomic_write, check_distinct, check_writable
@@ -119,8 +139,11 @@ def run(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     if args.proba and model.task != "classification":
         raise ConfigError("--proba needs a classification model")
-    data = load_inputs(args.data, model.n_features, target_columns(args, model))
-    text = predictions_text(model, data.x, proba=args.proba)
+    keep = listed(args.keep)
+    data, kept = model_data(model, args.data, keep=keep)
+    notes: list[str] = list(data.notes)
+    text = predictions_text(model, data.x, proba=args.proba, kept=kept, notes=notes)
+    print_notes(args.subparser.prog, data.name, notes)
     if args.out:
         atomic_write(args.out, lambda f: f.write(text.encode()))
     else:

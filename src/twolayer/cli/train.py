@@ -37,7 +37,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         subparsers, "train", "Train a two-layer network and print 'iteration loss' lines."
     )
     add_data_arguments(parser)
-    add_problem_arguments(parser)
+    add_problem_arguments(parser, recipes=True)
     add_backend_arguments(parser, cluster=True)
     parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu")
     parser.add_argument(
@@ -47,17 +47,25 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="default: cross_entropy for a classification dataset, else sse (the seed's); "
         "binary_cross_entropy trains 0/1 --target columns as multilabel classification",
     )
-    parser.add_argument("--optimizer", choices=OPTIMIZERS, default="gd")
+    seed_or_data = "(default {}; on real data {})"
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, default=None,
+                        help=seed_or_data.format("gd, the seed's", "adam"))  # fmt: skip
     parser.add_argument("--schedule", choices=SCHEDULES, default="constant")
     parser.add_argument(
-        "--init", choices=INITS, default="normal", help="normal (the seed's), he, glorot"
-    )
+        "--init", choices=INITS, default=None,
+        help="normal, he, glorot " + seed_or_data.format("normal, the seed's", "he"),
+    )  # fmt: skip
     parser.add_argument("--dtype", choices=("float64", "float32"), default="float64")
     add_solver_argument(parser)
-    parser.add_argument("--bias", action="store_true", help="add biases b1, b2 (the seed has none)")
     parser.add_argument(
-        "--early-stopping", action="store_true", help="stop on a stall, keep the best weights"
-    )
+        "--bias", action=argparse.BooleanOptionalAction, default=None,
+        help="biases b1, b2 " + seed_or_data.format("none, as the seed", "on"),
+    )  # fmt: skip
+    parser.add_argument(
+        "--early-stopping", action=argparse.BooleanOptionalAction, default=None,
+        help="stop on a stall of the validation loss, keep the best weights "
+        + seed_or_data.format("off", "on, with --validation-fraction 0.1 and --patience 20"),
+    )  # fmt: skip
     parser.add_argument(
         "--no-shuffle", dest="shuffle", action="store_const", const=False, default=None,
         help="walk the minibatches in the data's order (default: reshuffled every epoch)",
@@ -95,12 +103,22 @@ def source_from_args(args: argparse.Namespace) -> dict[str, Any]:
         raise ConfigError("--target chooses columns of a --data file")
     if args.sample_weight and not args.data:
         raise ConfigError("--sample-weight names a column of a --data file")
+    table = {key: _listed(getattr(args, key)) for key in ("features", "ignore", "categorical",
+                                                          "na_values")}  # fmt: skip
+    if not args.data and (any(table.values()) or args.task):
+        raise ConfigError("--features, --ignore, --categorical, --na-values and --task read "
+                          "a --data file")  # fmt: skip
     source: dict[str, Any]
     if args.data:
-        targets = [t for item in args.target or () for t in item.split(",") if t]
-        tasks = {"cross_entropy": "classification", "binary_cross_entropy": "multilabel"}
+        targets = _listed(args.target)
+        tasks = {"cross_entropy": "classification", "binary_cross_entropy": "multilabel",
+                 "sse": "regression", "mse": "regression", "half_mse": "regression",
+                 "classify": "classification", "regress": "regression"}  # fmt: skip
+        task = tasks.get(args.task or args.loss)
+        if args.task and args.loss and tasks[args.loss] != task:
+            raise ConfigError(f"--loss {args.loss} does not train a --task {args.task}")
         source = {"kind": "file", "paths": list(args.data), "target": targets or None,
-                  "task": tasks.get(args.loss, "regression")}  # fmt: skip
+                  "task": task, **{k: v for k, v in table.items() if v}}  # fmt: skip
         if args.sample_weight:
             source["sample_weight"] = args.sample_weight
     elif name == "random":
@@ -111,6 +129,11 @@ def source_from_args(args: argparse.Namespace) -> dict[str, Any]:
         source = {"kind": "dataset", "name": name, "task": DATASETS[str(name)]}
     standardize = args.standardize if args.standardize is not None else name != "random"
     return {**source, "test_fraction": args.test_fraction, "standardize": standardize}
+
+
+def _listed(values: list[str] | None) -> list[str]:
+    """Repeated options of comma-separated names, as one list: ``--x a,b --x c`` -> a, b, c."""
+    return [v for item in values or () for v in item.split(",") if v]
 
 
 def resumed_run(args: argparse.Namespace) -> Any:
@@ -193,10 +216,12 @@ def run(args: argparse.Namespace) -> int:
         source = source_from_args(args)
     given = "iterations" in args.given
     session = Session(
-        source, functools.partial(config_from_args, args), saved, args.resume,
+        source, functools.partial(config_from_args, args, recipe=chunks is None), saved,
+        args.resume,
         iterations=args.iterations if saved and given else None, backend=args.backend,
         device=args.device, scheduler=args.scheduler, out=args.out,
         checkpoint_every=args.checkpoint_every, history=args.history, plot=args.plot,
+        save_split=args.save_split,
         json=args.json, quiet=args.quiet, prog=args.subparser.prog,
     )  # fmt: skip
     return run_session(session)
