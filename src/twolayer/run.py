@@ -27,7 +27,7 @@ from twolayer.backend import get_backend, is_dask_array, to_numpy
 from twolayer.config import TrainConfig
 from twolayer.data.chunks import open_data
 from twolayer.data.csv import dataset_csv, rows_csv
-from twolayer.data.datasets import check_source, load_source
+from twolayer.data.datasets import check_source, load_source, table_file
 from twolayer.data.prep import (
     Dataset,
     Preprocessing,
@@ -348,10 +348,12 @@ def split_writers(session: Session, data: _Data) -> list[tuple[str | Path, Write
     (a file's rows as they were; a bundled dataset's as ``twolayer datasets export`` writes)."""
     if session.save_split is None or data.train_set is None or data.test_set is None:
         return []
+    source = session.source
+    path = source["paths"][0] if source["kind"] == "file" else table_file(source["name"])
     texts = []
     for part in (data.train_set, data.test_set):
-        if part.rows is not None:
-            texts.append(rows_csv(session.source["paths"][0], part.rows.tolist()))
+        if part.rows is not None and path is not None:
+            texts.append(rows_csv(path, part.rows.tolist()))
         else:
             texts.append(dataset_csv(part))
     Path(session.save_split).mkdir(exist_ok=True)

@@ -274,3 +274,63 @@ def test_mangled_model_files_give_only_model_file_errors(
     (folder / "m.npz").write_bytes(bytes(raw[: len(raw) - cut % 64]))
     with contextlib.suppress(ModelFileError):
         load_model_file(folder / "m.npz")
+
+
+# --- format 2: a table's encoding ------------------------------------------------------------
+
+
+def table_model(tmp_path: Path) -> tuple[Model, np.ndarray]:
+    """A model trained on raw cells (a category with a missing cell, a date, a number)."""
+    from twolayer.data.columns import Column
+
+    x = np.asarray([["red", "2024-01-05", "1.5"], ["blue", "2024-06-01", "NA"],
+                    ["", "2024-03-03", "2.5"], ["red", "2023-12-24", "4"]] * 5, dtype=object)  # fmt: skip
+    y = np.arange(20.0).reshape(20, 1)
+    columns = (Column("colour", "category"), Column("day", "date"), Column("size", "number"))
+    prep = fit_preprocessing(x, y, "regression", columns=columns)
+    config = TrainConfig(iterations=3, bias=True, init="he", seed=0)
+    result = train(prep.inputs(x), prep.targets(y), config)
+    return Model(result.params, config=config, preprocessing=prep), x
+
+
+def test_a_table_model_keeps_its_encoding_exactly(tmp_path: Path) -> None:
+    model, x = table_model(tmp_path)
+    save_model(tmp_path / "t.npz", model)
+    back = load_model(tmp_path / "t.npz")
+    assert back.preprocessing.encoding == model.preprocessing.encoding
+    assert back.predict(x).tobytes() == model.predict(x).tobytes()
+    meta = json.loads(str(np.load(tmp_path / "t.npz")["metadata"]))
+    assert meta["format_version"] == FORMAT_VERSION == 2
+    assert meta["encoding"]["parts"][0]["categories"] == ["blue", "red"]
+
+
+def test_a_version_1_file_still_loads(tmp_path: Path) -> None:
+    arrays = saved_arrays(tmp_path)
+    meta = json.loads(str(arrays["metadata"]))
+    assert meta.get("encoding") is None  # numbers in: nothing to encode, as in version 1
+    path = rewrite(tmp_path, arrays, format_version=1)
+    model = load_model(path)
+    assert model.preprocessing.encoding is None
+    good = load_model(tmp_path / "good.npz")
+    x = np.ones((2, good.params.sizes[0]))
+    assert model.predict(x).tobytes() == good.predict(x).tobytes()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda e: e.update(parts="colour"), "metadata field 'encoding': must be an object"),
+        (lambda e: e["parts"][2].update(fill="big"), "column 'size': fill must be a finite"),
+        (lambda e: e["parts"].pop(), "makes 6 inputs but the network has 8"),
+    ],
+)
+def test_a_damaged_encoding_is_refused(tmp_path: Path, change: Any, message: str) -> None:
+    model, _ = table_model(tmp_path)
+    save_model(tmp_path / "t.npz", model)
+    with np.load(tmp_path / "t.npz", allow_pickle=False) as f:
+        arrays = {k: f[k] for k in f.files}
+    meta = json.loads(str(arrays["metadata"]))
+    change(meta["encoding"])
+    path = rewrite(tmp_path, arrays, encoding=meta["encoding"])
+    with pytest.raises(ModelFileError, match=message):
+        load_model(path)

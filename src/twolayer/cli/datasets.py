@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 
 from twolayer.cli.options import add_command
 
@@ -17,7 +18,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "action", nargs="?", default="list", choices=("list", "export"),
         help="list (the default), or export NAME FILE",
     )  # fmt: skip
-    parser.add_argument("name", nargs="?", help="export: digits, diabetes or linnerud")
+    parser.add_argument("name", nargs="?", help="export: diabetes, digits, linnerud or penguins")
     parser.add_argument("file", nargs="?", metavar="FILE.csv", help="export: where to write it")
     parser.set_defaults(handler=run)
 
@@ -56,8 +57,8 @@ def listing() -> str:
         name, task, samples, inputs, targets = row
         lines.append(f"{name:<{widths[0]}}  {task:<{widths[1]}}  {samples:>{widths[2]}}  "
                      f"{inputs:>{widths[3]}}  {targets}")  # fmt: skip
-    lines.append("export one as CSV: twolayer datasets export NAME FILE.csv (they ship inside "
-                 "scikit-learn: pip install 'twolayer[data]')")  # fmt: skip
+    lines.append("export one as CSV: twolayer datasets export NAME FILE.csv (penguins ships with "
+                 "twolayer, the others inside scikit-learn: pip install 'twolayer[data]')")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -65,20 +66,28 @@ def export(name: str, path: str) -> int:
     from pathlib import Path
 
     from twolayer.data.csv import CSV_SUFFIXES, dataset_csv
-    from twolayer.data.datasets import load_dataset
+    from twolayer.data.datasets import TABLES, load_dataset, table_file
     from twolayer.errors import ConfigError
+    from twolayer.files import read_bytes
     from twolayer.writing import atomic_write, check_writable
 
     if not path.lower().endswith(CSV_SUFFIXES):
         raise ConfigError(f"{path}: the export is a CSV file; name it .csv")
     check_writable(path, "FILE")
-    data = load_dataset(name)
-    text = dataset_csv(data).encode("utf-8")
+    raw = table_file(name)
+    if raw is not None:  # a raw table is written as it was published, every column and cell
+        text = read_bytes(raw)
+        target = f" --target {shlex.quote(TABLES[name][1])}"
+        rows = len(load_dataset(name).x)
+        shape = f"{rows} rows of raw cells (some missing), as published"
+    else:
+        data = load_dataset(name)
+        text = dataset_csv(data).encode("utf-8")
+        targets = len(data.target_names)
+        last = ",".join(f"-{k}" for k in range(targets, 0, -1))  # the target columns come last
+        target = f" --target {last}" if targets > 1 else ""
+        shape = f"{data.n_samples} rows, {len(data.feature_names)} features, {targets} target "
+        shape += "column(s)"
     atomic_write(path, lambda f: f.write(text))
-    label = " --loss cross_entropy" if data.task == "classification" else ""
-    targets = len(data.target_names)
-    last = ",".join(f"-{k}" for k in range(targets, 0, -1))  # the target columns come last
-    target = f" --target {last}" if targets > 1 else ""
-    shape = f"{data.n_samples} rows, {len(data.feature_names)} features, {targets} target column(s)"
-    print(f"wrote {Path(path)}: {shape}; train with: twolayer train --data {path}{target}{label}")
+    print(f"wrote {Path(path)}: {shape}; train with: twolayer train --data {path}{target}")
     return 0

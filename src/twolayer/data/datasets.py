@@ -34,8 +34,22 @@ DATASETS: dict[str, Task] = {
     "digits": "classification",
     "diabetes": "regression",
     "linnerud": "regression",
+    "penguins": "classification",
 }
 """Bundled datasets and the task each one poses."""
+
+TABLES: dict[str, tuple[str, str]] = {"penguins": ("penguins.csv", "Species")}
+"""Bundled raw tables, read as a ``--data`` file is: each one's file in ``twolayer/data/tables``
+and its target column.  ``penguins`` is the Palmer Station penguin table as its authors
+published it (Gorman, Williams and Fraser, 2014; CC0 public domain, from the palmerpenguins
+package): text, yes/no, date and number columns with missing cells."""
+
+
+def table_file(name: str) -> Path | None:
+    """The file of the bundled raw table ``name``, or None when ``name`` is not one."""
+    if name not in TABLES:
+        return None
+    return Path(__file__).resolve().parent / "tables" / TABLES[name][0]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,8 +72,10 @@ BUNDLED = (
     BundledDataset("diabetes", 442, 10, ("progression",)),  # a year after baseline
     BundledDataset("digits", 1797, 64, ("digit",), classes=10),  # 8x8 images, 16 grey levels
     BundledDataset("linnerud", 20, 3, ("Weight", "Waist", "Pulse")),  # from 3 exercises
+    BundledDataset("penguins", 344, 14, ("Species",), classes=3),  # a raw table, 2 columns unused
 )
-"""The datasets that ship inside scikit-learn, in the order they are listed."""
+"""The bundled datasets, in the order they are listed: a raw table (:data:`TABLES`) and the
+datasets that ship inside scikit-learn."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,10 +246,15 @@ def _file_kind(paths: Sequence[str | Path]) -> str:
 
 
 def load_dataset(name: str) -> Dataset:
-    """A dataset that ships inside scikit-learn: ``digits``, ``diabetes`` or ``linnerud``.
+    """A bundled dataset: the raw table ``penguins`` (its cells unencoded, as
+    :func:`~twolayer.data.table.load_table` reads a file), or one that ships inside
+    scikit-learn: ``digits``, ``diabetes`` or ``linnerud``.
 
     (``random`` depends on sizes and a seed: use :func:`random_dataset`.)
     """
+    path = table_file(name)
+    if path is not None:
+        return dataclasses.replace(load_table(path, TABLES[name][1]), name=name)
     loaders: dict[str, Callable[[], Any]] = {
         "digits": lambda: _sklearn_datasets().load_digits(),
         "diabetes": lambda: _sklearn_datasets().load_diabetes(),
@@ -368,6 +389,7 @@ def load_source(source: dict[str, Any]) -> tuple[Dataset, Params | None]:
 __all__ = [
     "BUNDLED",
     "DATASETS",
+    "TABLES",
     "TABLE_OPTIONS",
     "BundledDataset",
     "Dataset",
@@ -379,4 +401,5 @@ __all__ = [
     "load_npz",
     "load_source",
     "random_dataset",
+    "table_file",
 ]
