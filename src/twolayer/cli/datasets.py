@@ -57,8 +57,10 @@ def listing() -> str:
         name, task, samples, inputs, targets = row
         lines.append(f"{name:<{widths[0]}}  {task:<{widths[1]}}  {samples:>{widths[2]}}  "
                      f"{inputs:>{widths[3]}}  {targets}")  # fmt: skip
-    lines.append("export one as CSV: twolayer datasets export NAME FILE.csv (penguins ships with "
-                 "twolayer, the others inside scikit-learn: pip install 'twolayer[data]')")  # fmt: skip
+    lines.append(
+        "export one as CSV: twolayer datasets export NAME FILE.csv (penguins ships with "
+        "twolayer, the others inside scikit-learn: pip install 'twolayer[data]')"
+    )
     return "\n".join(lines)
 
 
