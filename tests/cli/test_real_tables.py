@@ -125,8 +125,14 @@ def test_every_problem_of_the_options_is_named_in_one_line(
 ) -> None:
     code, out, err = run_cli(["train", "--data", "homes.csv", "--target", "nope", "--features",
                               "size,city", "--ignore", "colour"], capsys)  # fmt: skip
-    assert_one_error(code, out, err, "homes.csv: 3 problems: target 'nope': no such column",
-                     "feature 'size': no such column", "ignored column 'colour': no such column")
+    assert_one_error(
+        code,
+        out,
+        err,
+        "homes.csv: 3 problems: target 'nope': no such column",
+        "feature 'size': no such column",
+        "ignored column 'colour': no such column",
+    )
 
 
 def test_predict_takes_the_columns_in_any_order_and_gives_identical_output(
@@ -162,8 +168,10 @@ def test_unseen_categories_and_missing_cells_are_encoded_as_in_training_with_not
 ) -> None:
     assert run_cli(["train", "--data", "homes.csv", "--target", "price", "--iterations", "2",
                     "--out", "m.npz", "--quiet"], capsys)[0] == 0  # fmt: skip
-    Path("new.csv").write_text("kind,city,garden,built,rooms,area\n"
-                               "flat,Brest,yes,2015-03-15,3,NA\nflat,Lyon,no,2012-01-15,2,31\n")
+    Path("new.csv").write_text(
+        "kind,city,garden,built,rooms,area\n"
+        "flat,Brest,yes,2015-03-15,3,NA\nflat,Lyon,no,2012-01-15,2,31\n"
+    )
     code, out, err = run_cli(["predict", "--model", "m.npz", "--data", "new.csv"], capsys)
     assert code == 0 and len(out.splitlines()) == 3
     assert "missing or unreadable cells, filled in as in training: 'area' 1" in err
