@@ -22,6 +22,7 @@ from twolayer.state import Callback, Record, TrainResult, TrainState
 from twolayer.train import train
 
 if TYPE_CHECKING:
+    from twolayer.data.table import read_table
     from twolayer.estimators import TwoLayerClassifier, TwoLayerRegressor
     from twolayer.outputs.modelfile import save_model
     from twolayer.outputs.modelfile_reader import load_model
@@ -35,6 +36,7 @@ _LAZY = {
     "Model": "twolayer.outputs.trained",
     "load_model": "twolayer.outputs.modelfile_reader",
     "save_model": "twolayer.outputs.modelfile",
+    "read_table": "twolayer.data.table",
 }
 
 
@@ -81,6 +83,7 @@ __all__ = [
     "make_optimizer",
     "make_schedule",
     "predict",
+    "read_table",
     "save_model",
     "seed_draws",
     "train",

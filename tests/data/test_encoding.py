@@ -27,24 +27,27 @@ def test_categories_become_one_input_each_and_a_missing_cell_its_own() -> None:
     assert counts == {"missing": 1, "unseen": 0}
 
 
-def test_rare_categories_share_other_and_unseen_ones_set_no_input() -> None:
+def test_rare_and_unseen_categories_share_other_and_without_it_set_no_input() -> None:
     city = Column("city", "category")
     cells = column("a", "a", "b", "b", "c", "d")  # c and d are seen once: grouped
     part = ColumnEncoding.fit(city, city.values(cells))
     assert part.categories == ("a", "b") and part.grouped == ("c", "d")
     assert part.names == ["city=a", "city=b", "city=(other)"]
     out, counts = part.transform(city.values(column("d", "z", "a")))
-    np.testing.assert_array_equal(out, [[0, 0, 1], [0, 0, 0], [1, 0, 0]])
+    np.testing.assert_array_equal(out, [[0, 0, 1], [0, 0, 1], [1, 0, 0]])  # z: rarer than d
     assert counts == {"missing": 0, "unseen": 1}
+    every = ColumnEncoding.fit(city, city.values(column("a", "a", "b", "b")))
+    assert every.transform(city.values(column("z")))[0].tolist() == [[0, 0]]  # no (other)
 
 
 def test_at_most_max_categories_inputs_the_most_frequent() -> None:
     many = Column("code", "category")
-    cells = [f"k{j:02d}" for j in range(30) for _ in range(j + 2)]  # k29 the most frequent
+    n = MAX_CATEGORIES + 10
+    cells = [f"k{j:03d}" for j in range(n) for _ in range(j + 2)]  # the last the most frequent
     part = ColumnEncoding.fit(many, many.values(column(*cells)))
     assert len(part.categories) == MAX_CATEGORIES
-    assert set(part.categories) == {f"k{j:02d}" for j in range(30 - MAX_CATEGORIES, 30)}
-    assert len(part.grouped) == 30 - MAX_CATEGORIES
+    assert set(part.categories) == {f"k{j:03d}" for j in range(10, n)}
+    assert len(part.grouped) == 10
 
 
 def test_numbers_take_the_training_median_and_a_missing_indicator() -> None:
@@ -98,7 +101,7 @@ def test_the_table_encoding_notes_what_it_filled_and_did_not_know() -> None:
     np.testing.assert_array_equal(out, [[2.5, 0, 0, 0.5]])
     assert notes == [
         "missing or unreadable cells, filled in as in training: 'n' 1, 'b' 1",
-        "categories not seen in training, encoded as none of the known ones: 'c' 1",
+        "categories not seen in training, encoded as (other) or as none of the known ones: 'c' 1",
     ]
 
 
@@ -145,3 +148,22 @@ def test_rows_of_the_wrong_width_are_refused() -> None:
     enc = TableEncoding.from_dict(_valid())
     with pytest.raises(ValueError, match=r"expected rows of 2 columns, got shape \(1, 3\)"):
         enc.transform(np.asarray([["1", "x", "y"]], dtype=object))
+
+
+def test_only_numbers_and_days_are_standardised_afterwards() -> None:
+    from twolayer.data.prep import fit_preprocessing
+
+    columns = [Column("n", "number"), Column("c", "category"), Column("d", "date")]
+    rows = np.asarray([["1", "x", "2024-01-01"], ["NA", "y", "2024-05-01"],
+                       ["5", "x", "2024-09-01"], ["9", "y", "2024-12-01"]], dtype=object)  # fmt: skip
+    prep = fit_preprocessing(rows, np.zeros((4, 1)), columns=columns)
+    assert prep.encoding is not None and prep.x_scaler is not None
+    assert prep.encoding.feature_names == ("n", "n (missing)", "c=x", "c=y", "d (days)",
+                                           "d (day of year sin)", "d (day of year cos)")  # fmt: skip
+    kept = [False, True, True, True, False, True, True]  # 0/1 inputs and circles as they are
+    np.testing.assert_array_equal(prep.encoding.scaled, np.logical_not(kept))
+    assert np.all(prep.x_scaler.mean[kept] == 0) and np.all(prep.x_scaler.scale[kept] == 1)
+    x = prep.inputs(rows)
+    np.testing.assert_array_equal(x[:, 2:4], [[1, 0], [0, 1], [1, 0], [0, 1]])
+    np.testing.assert_allclose(x[:, [0, 4]].mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(x[:, [0, 4]].std(axis=0), 1)

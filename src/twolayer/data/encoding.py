@@ -13,13 +13,16 @@ date     days since 1970-01-01; when the training dates vary over the year, the 
 category one 0/1 input per category: the :data:`MAX_CATEGORIES` most frequent categories of
          the training rows that occur :data:`MIN_COUNT` times at least; the others seen in
          training share one input ``(other)``; a missing cell has an input ``(missing)`` of
-         its own; a category never seen in training sets none of them
+         its own; a category never seen in training counts as ``(other)`` (it is rarer still
+         than the categories grouped there), or sets none of the inputs when the column
+         has no ``(other)``
 ======== =================================================================================
 
 A number, boolean or date column with missing cells in the training rows also gets a 0/1
 input ``(missing)`` saying which cells were filled in. Everything fitted (medians, the
 categories kept) comes from the rows :meth:`TableEncoding.fit` is given: the training rows,
-never the test rows. Scaling comes after, in :class:`twolayer.data.prep.Preprocessing`.
+never the test rows. Scaling comes after, in :class:`twolayer.data.prep.Preprocessing`, and
+only for numbers and days (:attr:`TableEncoding.scaled`): 0/1 inputs stay 0 and 1.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from twolayer.data.columns import MISSING_WORDS, Column
 
 FloatArray = NDArray[np.float64]
 
-MAX_CATEGORIES = 20
+MAX_CATEGORIES = 50
 """The most categories of one column that get an input of their own."""
 MIN_COUNT = 2
 """A category seen fewer times in training joins ``(other)`` (when enough categories remain)."""
@@ -83,6 +86,16 @@ class ColumnEncoding:
             what = "day of year" if circle == "year" else "time of day"
             parts += [f"{name} ({what} sin)", f"{name} ({what} cos)"]
         return parts + ([f"{name} (missing)"] if self.indicator else [])
+
+    @property
+    def scaled(self) -> list[bool]:
+        """Which of its inputs are standardised afterwards: the number or the days of a date.
+        0/1 inputs (categories, yes/no, missing indicators) and the points on a circle keep
+        their values, as a one-hot encoder's columns in a scikit-learn Pipeline do: scaled,
+        a category seen twice in 2,000 rows would be an input of about 30."""
+        if self.column.kind in ("category", "boolean"):
+            return [False] * len(self.names)
+        return [True] + [False] * (len(self.names) - 1)
 
     @classmethod
     def fit(cls, column: Column, values: NDArray[Any]) -> ColumnEncoding:
@@ -139,9 +152,9 @@ class ColumnEncoding:
                 k = where[v]
             elif v in grouped:
                 k = other
-            else:
+            else:  # never seen: rarer still than the grouped ones, so (other) where it exists
                 counts["unseen"] += 1
-                k = None
+                k = other
             if k is not None:
                 out[i, k] = 1.0
         return out, counts
@@ -213,6 +226,11 @@ class TableEncoding:
         """The names of the network's inputs, D_in of them."""
         return tuple(name for p in self.parts for name in p.names)
 
+    @property
+    def scaled(self) -> NDArray[np.bool_]:
+        """(D_in,): which inputs are standardised (:attr:`ColumnEncoding.scaled`)."""
+        return np.asarray([s for p in self.parts for s in p.scaled], dtype=bool)
+
     @classmethod
     def fit(
         cls, x: NDArray[Any], columns: Sequence[Column], missing: frozenset[str] = MISSING_WORDS
@@ -244,8 +262,8 @@ class TableEncoding:
                 notes.append("missing or unreadable cells, filled in as in training: "
                              + _counted(filled))  # fmt: skip
             if unseen:
-                notes.append("categories not seen in training, encoded as none of the known "
-                             "ones: " + _counted(unseen))  # fmt: skip
+                notes.append("categories not seen in training, encoded as (other) or as none "
+                             "of the known ones: " + _counted(unseen))  # fmt: skip
         return np.concatenate(blocks, axis=1) if blocks else np.zeros((len(x), 0))
 
     def to_dict(self) -> dict[str, Any]:

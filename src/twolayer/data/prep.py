@@ -352,7 +352,13 @@ def fit_preprocessing(
     if encoding is not None:
         x = encoding.transform(np.asarray(x))
     prep = _fit_numbers(x, y, task, standardize, weight)
-    return prep if encoding is None else dataclasses.replace(prep, encoding=encoding)
+    if encoding is None:
+        return prep
+    scaler = prep.x_scaler
+    if scaler is not None:  # 0/1 inputs and points on a circle keep their values
+        kept = ~encoding.scaled
+        scaler = Scaler(np.where(kept, 0.0, scaler.mean), np.where(kept, 1.0, scaler.scale))
+    return dataclasses.replace(prep, encoding=encoding, x_scaler=scaler)
 
 
 def _fit_numbers(
