@@ -231,8 +231,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3, help="splits and initial weights")
     parser.add_argument("--tables", default=",".join(t.name for t in TABLES))
-    parser.add_argument("--write", action="store_true",
-                        help=f"also write the table into {DOCS.name}'s '{SECTION}' section")  # fmt: skip
+    parser.add_argument(
+        "--write", action="store_true", help=f"also write the table into {DOCS.name}"
+    )
     args = parser.parse_args()
     chosen = args.tables.split(",")
     if unknown := [n for n in chosen if n not in {t.name for t in TABLES}]:
