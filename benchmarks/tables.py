@@ -131,10 +131,11 @@ def useful_columns(frame: Any, target: str) -> list[str]:
         text = not is_numeric_dtype(values.dtype)
         if text and values.nunique() == len(values) and len(values) >= 10:
             continue
-        if is_integer_dtype(values.dtype) and len(values) == len(frame) and (
-            values.is_monotonic_increasing
-        ) and (
-            values.iloc[-1] - values.iloc[0] == len(values) - 1
+        if (
+            is_integer_dtype(values.dtype)
+            and len(values) == len(frame)
+            and (values.is_monotonic_increasing)
+            and (values.iloc[-1] - values.iloc[0] == len(values) - 1)
         ):
             continue
         kept.append(name)

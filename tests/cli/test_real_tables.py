@@ -175,7 +175,10 @@ def test_unseen_categories_and_missing_cells_are_encoded_as_in_training_with_not
     code, out, err = run_cli(["predict", "--model", "m.npz", "--data", "new.csv"], capsys)
     assert code == 0 and len(out.splitlines()) == 3
     assert "missing or unreadable cells, filled in as in training: 'area' 1" in err
-    assert "categories not seen in training, encoded as (other) or as none of the known ones: 'city' 1" in err
+    assert (
+        "categories not seen in training, encoded as (other) or as none of the known ones: 'city' 1"
+        in err
+    )
 
 
 def test_keep_copies_id_columns_beside_the_predictions(
