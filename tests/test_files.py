@@ -145,3 +145,43 @@ def test_only_regular_files_are_read(
         read_bytes(path, limit=99)
     with pytest.raises(DataError, match="the file name is empty"):
         read_bytes("")
+
+
+def test_a_temporary_file_of_a_killed_process_goes_at_the_next_save(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from twolayer.writing import atomic_write
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    gone = tmp_path / f".m.npz.{dead.stdout.strip()}-abcd1234.tmp"  # its process has ended
+    mine = tmp_path / f".m.npz.{os.getpid()}-zz_9zz_9.tmp"  # a save of a process that runs
+    for path in (gone, mine):
+        path.write_text("half a model")  # brand new: no age rule would remove them
+    atomic_write(tmp_path / "m.npz", lambda f: f.write(b"model"))
+    assert not gone.exists() and mine.exists()
+    assert (tmp_path / "m.npz").read_bytes() == b"model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["m.npz", mine.name])
+
+
+def test_an_array_declaring_a_huge_header_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    import tracemalloc
+    import zipfile
+
+    from twolayer.files import MAX_HEADER_BYTES, read_npy, read_npz
+
+    declared = 512 * 2**20
+    member = b"\x93NUMPY\x02\x00" + declared.to_bytes(4, "little") + b"{'descr': '<f8'" * 1000
+    with zipfile.ZipFile(tmp_path / "m.npz", "w") as z:
+        z.writestr("x.npy", member)
+    (tmp_path / "x.npy").write_bytes(member)
+    tracemalloc.start()
+    try:
+        for read, path in ((read_npz, "m.npz"), (read_npy, "x.npy")):
+            with pytest.raises(DataError, match=r"its header claims 512.0 MiB; a header holds at "
+                                                 r"most 64.0 KiB"):  # fmt: skip
+                read(tmp_path / path)
+        assert tracemalloc.get_traced_memory()[1] < 4 * MAX_HEADER_BYTES + 2**20
+    finally:
+        tracemalloc.stop()

@@ -100,15 +100,37 @@ def _check_regular(p: Path, info: os.stat_result, error: type[TwoLayerError]) ->
                     "are read")  # fmt: skip
 
 
+MAX_HEADER_BYTES = 65536
+"""The largest ``.npy`` header read: NumPy writes a few hundred bytes, and reads a declared
+header whole before it checks its size, so a tiny file declaring a huge one would cost that
+much memory before it is refused."""
+
+
+def _bounded_header(fp: IO[bytes], where: str, error: type[TwoLayerError]) -> io.BytesIO:
+    """The magic string, version, length and header text of an ``.npy`` array read from ``fp``
+    (left at the first data byte), refused when the header it declares is larger than
+    :data:`MAX_HEADER_BYTES`: a copy NumPy's header parser then reads."""
+    start = fp.read(8)  # \x93NUMPY, then the major and minor version
+    if len(start) < 8 or start[:6] != b"\x93NUMPY":
+        raise error(f"{where}: not a valid .npy array (no .npy magic string)")
+    length_bytes = fp.read(2 if start[6] == 1 else 4)
+    length = int.from_bytes(length_bytes, "little")
+    if length > MAX_HEADER_BYTES:
+        raise error(f"{where}: not a valid .npy array (its header claims {format_bytes(length)}; "
+                    f"a header holds at most {format_bytes(MAX_HEADER_BYTES)})")  # fmt: skip
+    return io.BytesIO(start + length_bytes + fp.read(length))
+
+
 def _read_header(fp: IO[bytes], where: str, error: type[TwoLayerError], kinds: str) -> Header:
     """Parse an ``.npy`` header from ``fp`` (left at the first data byte) and check its dtype
     kind (``"biuf"`` numbers, ``"U"`` text) and shape; object arrays are refused here."""
+    head = _bounded_header(fp, where, error)
     try:
-        version = np.lib.format.read_magic(fp)
+        version = np.lib.format.read_magic(head)
         if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fp)
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(head)
         elif version == (2, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fp)
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(head)
         else:
             raise error(f"{where}: unsupported .npy format version {version[0]}.{version[1]}")
     except (TwoLayerError, zipfile.BadZipFile, zlib.error):
@@ -143,7 +165,13 @@ def _array_from(
     if most is not None and max(expected, count) > most:
         raise error(f"{where}: shape {shape} of {dtype} needs {format_bytes(expected)}, more "
                     f"than the {format_bytes(most)} this machine has")  # fmt: skip
-    buffer = bytearray(expected)
+    try:
+        buffer = bytearray(expected)
+    except MemoryError:
+        raise error(
+            f"{where}: shape {shape} of {dtype} needs {format_bytes(expected)}, more "
+            "memory than this machine could give"
+        ) from None
     view, done = memoryview(buffer), 0
     while done < expected:
         got = fp.readinto(view[done:])  # type: ignore[attr-defined]

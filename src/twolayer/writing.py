@@ -34,12 +34,14 @@ Writer = Callable[[IO[bytes]], object]
 """Writes one output's bytes into the open file it is given."""
 
 TEMP_SUFFIX = ".tmp"
-TEMP_NAME = re.compile(r"[a-z0-9_]{8}")
-"""The random middle of a temporary file's name, as :func:`tempfile.mkstemp` draws it: the
-name of a temporary file of ``m.npz`` is ``.m.npz.<8 characters>.tmp``."""
+TEMP_NAME = re.compile(r"(?:(\d{1,10})-)?[a-z0-9_]{8}")
+"""The middle of a temporary file's name: the writing process's id and the 8 random
+characters :func:`tempfile.mkstemp` draws: ``.m.npz.<pid>-<8 characters>.tmp`` for ``m.npz``
+(files of older versions have no process id)."""
 STALE_SECONDS = 600
-"""A temporary file of ours older than this belongs to a process that died while writing."""
-TEMP_EXTRA = len(".") + len(".") + 8 + len(TEMP_SUFFIX)
+"""A temporary file with no process id (or whose process cannot be asked) older than this
+belongs to a process that died while writing."""
+TEMP_EXTRA = len(".") + len(".") + 11 + 8 + len(TEMP_SUFFIX)
 """How many characters a temporary file's name adds to its target's."""
 
 
@@ -190,7 +192,8 @@ def _write_temp(target: Path, write: Writer, error: type[TwoLayerError]) -> str:
         raise error("cannot write a file without a name")
     remove_stale_temps(target)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}-", suffix=TEMP_SUFFIX,
+                                   dir=target.parent)  # fmt: skip
     except OSError as exc:
         raise error(f"cannot write {target}: {exc.strerror or exc}") from None
     try:
@@ -210,7 +213,9 @@ def _write_temp(target: Path, write: Writer, error: type[TwoLayerError]) -> str:
 
 def remove_stale_temps(target: Path, older_than: float = STALE_SECONDS) -> None:
     """Remove the temporary files of ``target`` (named as :data:`TEMP_NAME` says, in its
-    directory) that are older than ``older_than`` seconds: left by a process that died."""
+    directory) that a process which died while writing left: those whose process is gone
+    (a SIGKILL mid-save), and those older than ``older_than`` seconds whose process cannot be
+    told.  A process still running keeps its file."""
     prefix = f".{target.name}."
     now = time.time()
     with contextlib.suppress(OSError), os.scandir(target.parent) as entries:
@@ -218,12 +223,30 @@ def remove_stale_temps(target: Path, older_than: float = STALE_SECONDS) -> None:
             name = entry.name
             if not (name.startswith(prefix) and name.endswith(TEMP_SUFFIX)):
                 continue
-            if not TEMP_NAME.fullmatch(name[len(prefix) : -len(TEMP_SUFFIX)]):
+            found = TEMP_NAME.fullmatch(name[len(prefix) : -len(TEMP_SUFFIX)])
+            if found is None:
                 continue
+            alive = _process_alive(int(found.group(1))) if found.group(1) else None
             with contextlib.suppress(OSError):
                 info = entry.stat(follow_symlinks=False)
-                if stat.S_ISREG(info.st_mode) and now - info.st_mtime > older_than:
+                old = now - info.st_mtime > older_than
+                if stat.S_ISREG(info.st_mode) and (alive is False or (alive is None and old)):
                     os.unlink(entry.path)
+
+
+def _process_alive(pid: int) -> bool | None:
+    """Whether process ``pid`` runs (this one does); None when that cannot be told."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    except (OverflowError, OSError):
+        return None  # a pid this system cannot hold
+    return True
 
 
 @contextlib.contextmanager

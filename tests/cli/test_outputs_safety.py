@@ -202,7 +202,7 @@ DESTINATIONS: list[tuple[str, Callable[[pytest.MonkeyPatch, Path], None], list[s
     ("missing directory", no_change, ["--plot", "no/p.png"], "the directory 'no' does not exist"),
     ("name too long", no_change, ["--history", f"{LONG}.csv"], "the file name is too long"),
     ("name too long for a temporary", no_change, ["--out", f"{LONG[:244]}.npz"],
-     "the file name is too long for the file system (at most 241 bytes here)"),
+     "the file name is too long for the file system (at most 230 bytes here)"),
     ("full disk", no_space, ["--out", "m2.npz"], "--out 'm2.npz': no space left on the device"),
     ("a resumed file that cannot be written back", deny_writes("m.npz"), ["--resume", "m.npz"],
      "--resume 'm.npz' is read-only"),
