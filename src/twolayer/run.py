@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -58,6 +59,18 @@ from twolayer.train import train
 from twolayer.writing import Writer, check_distinct, check_writable, write_all
 
 INTERRUPT_CHECKPOINT = "twolayer-checkpoint.npz"  # where Ctrl-C saves a run that has no --out
+
+
+def interrupt_checkpoint() -> str:
+    """Where Ctrl-C saves a run that has no file of its own: :data:`INTERRUPT_CHECKPOINT`, or
+    ``twolayer-checkpoint-2.npz``, ``-3``, ... when it exists, so that the checkpoint of an
+    earlier interrupted run is never replaced."""
+    stem, suffix = INTERRUPT_CHECKPOINT.removesuffix(".npz"), ".npz"
+    name, k = INTERRUPT_CHECKPOINT, 1
+    while os.path.lexists(name):
+        k += 1
+        name = f"{stem}-{k}{suffix}"
+    return name
 
 
 @dataclass(frozen=True)
@@ -139,7 +152,7 @@ def check_outputs(session: Session) -> None:
         data = [(f"--resume {session.resume}'s training data", p) for _, p in data]
     model = session.out or session.resume  # --resume alone continues the run in its own file
     outputs = [("--out" if session.out else "--resume", model)] if model else [
-        ("the checkpoint of an interrupted run", INTERRUPT_CHECKPOINT)
+        ("the checkpoint of an interrupted run", interrupt_checkpoint())
     ]  # fmt: skip
     logs = [(f, p) for f, p in (("--history", session.history), ("--plot", session.plot)) if p]
     logs += [("--save-split", str(p)) for p in splits]
@@ -303,7 +316,7 @@ def run(session: Session) -> int:
 
     out = session.out or session.resume
     log = HistoryLog(saved.history if saved else ())
-    saver = Checkpoint(out or INTERRUPT_CHECKPOINT, make_model, log, session.checkpoint_every)
+    saver = Checkpoint(out or interrupt_checkpoint(), make_model, log, session.checkpoint_every)
     stop = StopOnInterrupt()
     bar = wants_bar(sys.stderr, quiet=session.quiet)
     columns = loss_columns(config, samples, real=real)

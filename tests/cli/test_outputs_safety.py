@@ -298,3 +298,28 @@ def test_stale_temporary_files_of_a_target_are_removed_by_its_next_save(
     assert main(["train", "--resume", "m.npz", "--iterations", "4", "--quiet"]) == 0
     left = {p.name for p in in_tmp.iterdir()}
     assert not left & set(stale) and set(kept) <= left
+
+
+def test_a_second_interrupted_run_without_out_keeps_the_first_ones_checkpoint(
+    in_tmp: Path,
+) -> None:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": SRC}
+    saved = []
+    for _ in range(2):
+        child = subprocess.Popen(
+            [sys.executable, "-m", "twolayer", "train", "--data", "d.csv", "--batch-size", "2",
+             "--iterations", "1000000"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        assert child.stdout is not None
+        assert child.stdout.readline().startswith("# iteration")
+        assert child.stdout.readline().split()[0] == "0"
+        child.send_signal(signal.SIGTERM)
+        _, err = child.communicate(timeout=60)
+        assert child.returncode == 130, err
+        saved.append(err.split("checkpoint saved to ")[1].split(";")[0])
+        if len(saved) == 1:
+            first = (in_tmp / saved[0]).read_bytes()
+    assert saved == ["twolayer-checkpoint.npz", "twolayer-checkpoint-2.npz"]
+    assert (in_tmp / saved[0]).read_bytes() == first  # the first run's checkpoint, untouched
+    assert "continue with: twolayer train --resume twolayer-checkpoint-2.npz" in err
