@@ -257,3 +257,44 @@ def test_the_bundled_raw_table_exports_as_published_and_trains(
     code, out, err = run_cli(["train", "--dataset", "penguins", "--iterations", "3", "--quiet"],
                              capsys)  # fmt: skip
     assert code == 0 and "classification of 'Species' (3 classes) from 14 column(s)" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["train", "--data", "homes.csv", "--target", ""],
+            "argument --target: the column list is empty",
+        ),
+        (
+            ["train", "--data", "homes.csv", "--target", "price,,kind"],
+            "an empty column name in 'price,,kind'",
+        ),
+        (
+            ["train", "--data", "homes.csv", "--features", " "],
+            "argument --features: the column list is empty",
+        ),
+        (
+            ["train", "--data", "homes.csv", "--na-values", ""],
+            "argument --na-values: must not be empty",
+        ),
+        (
+            ["train", "--data", "homes.csv", "--out", "m.npz/"],
+            "argument --out: 'm.npz/' ends in '/', which names a directory",
+        ),
+        (
+            ["predict", "--model", "m.npz", "--data", "homes.csv", "--keep", ""],
+            "argument --keep: the column list is empty",
+        ),
+        (
+            ["evaluate", "--model", "m.npz", "--data", "homes.csv", "--target", "a,"],
+            "an empty column name in 'a,'",
+        ),
+    ],
+)
+def test_empty_or_odd_values_are_refused_not_taken_as_not_given(
+    table: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    code, out, err = run_cli(args, capsys)
+    assert_one_error(code, out, err, message)
+    assert sorted(p.name for p in table.parent.iterdir()) == ["homes.csv"]  # nothing written

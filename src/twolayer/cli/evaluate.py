@@ -7,7 +7,7 @@ import argparse
 import dataclasses
 from typing import Any
 
-from twolayer.cli.options import add_command
+from twolayer.cli.options import add_command, column_list
 from twolayer.cli.predict import add_model_arguments, listed, model_data, print_notes
 
 
@@ -20,7 +20,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     add_model_arguments(parser, required=False)
     parser.add_argument(
-        "--target", action="append", metavar="COLUMNS",
+        "--target", action="append", type=column_list, metavar="COLUMNS",
         help="the file's target columns, by name (default: those the model was trained on)",
     )  # fmt: skip
     parser.add_argument(

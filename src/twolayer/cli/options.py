@@ -49,9 +49,30 @@ def port_number(text: str) -> int:
 
 
 def file_path(text: str) -> str:
-    """argparse type: a file's name, which cannot be empty (an empty one would be ignored)."""
+    """argparse type: a file's name, which cannot be empty (an empty one would be ignored) nor
+    end in ``/`` (which names a directory: ``m.npz/`` is not the file ``m.npz``)."""
     if not text:
         raise argparse.ArgumentTypeError("the file name is empty")
+    if text.endswith("/"):
+        raise argparse.ArgumentTypeError(f"{text!r} ends in '/', which names a directory; "
+                                         "give a file's name")  # fmt: skip
+    return text
+
+
+def folder_path(text: str) -> str:
+    """argparse type: a folder's name, which cannot be empty."""
+    if not text:
+        raise argparse.ArgumentTypeError("the folder name is empty")
+    return text
+
+
+def column_list(text: str) -> str:
+    """argparse type: comma-separated column names or numbers, none of them empty (``''`` or
+    ``a,,b`` would otherwise quietly mean the default columns, or fewer)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the column list is empty")
+    if any(not item.strip() for item in text.split(",")):
+        raise argparse.ArgumentTypeError(f"an empty column name in {text!r}")
     return text
 
 
@@ -312,12 +333,14 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
         "--dataset",
         choices=sorted(DATASETS),
         default=None,
-        help="digits, diabetes, linnerud (shipped with scikit-learn) or random: the seed's "
+        help="penguins (a raw table shipped with twolayer), digits, diabetes, linnerud (shipped "
+        "with scikit-learn) or random: the seed's "
         "draws (the default)",
     )
     parser.add_argument(
         "--target",
         action="append",
+        type=column_list,
         metavar="COLUMNS",
         help="CSV target columns by name or number (from 1; -1 is the last, the default); "
         "comma-separated or repeated",
@@ -330,8 +353,9 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
         ("--na-values", "more words meaning a missing cell (empty, NA, N/A, NaN, null, none, ? "
                         "and #N/A always do)"),
     ):  # fmt: skip
-        table.add_argument(flag, action="append", metavar="COLUMNS" if flag != "--na-values"
-                           else "WORDS", help=text + "; comma-separated or repeated")  # fmt: skip
+        table.add_argument(flag, action="append", type=column_list if flag != "--na-values"
+                           else nonempty, metavar="COLUMNS" if flag != "--na-values" else "WORDS",
+                           help=text + "; comma-separated or repeated")  # fmt: skip
     table.add_argument(
         "--task", choices=("classify", "regress"), default=None,
         help="what the target is (default: class labels for text, yes/no or at most 10 whole "
@@ -375,7 +399,7 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="end with one JSON line of results")
     parser.add_argument(
-        "--save-split", type=file_path, metavar="DIR",
+        "--save-split", type=folder_path, metavar="DIR",
         help="with --test-fraction: write the training and test rows as DIR/train.csv and "
         "DIR/test.csv, with the file's own columns",
     )  # fmt: skip

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from twolayer.cli.options import add_command, port_number
+from twolayer.cli.options import add_command, column_list, port_number
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,7 +34,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="your own data: a CSV file, an .npz holding x and y, or two .npy files",
     )  # fmt: skip
     parser.add_argument(
-        "--target", action="append", metavar="COLUMNS",
+        "--target", action="append", type=column_list, metavar="COLUMNS",
         help="CSV target columns by name or number (default: the last); comma-separated",
     )  # fmt: skip
     parser.add_argument(

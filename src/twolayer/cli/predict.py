@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from twolayer.cli.options import add_command, file_path
+from twolayer.cli.options import add_command, column_list, file_path
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,7 +21,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--proba", action="store_true", help="classification: add one probability column a class"
     )
     parser.add_argument(
-        "--keep", action="append", metavar="COLUMNS",
+        "--keep", action="append", type=column_list, metavar="COLUMNS",
         help="CSV columns to copy beside the predictions (an id, a name); comma-separated or "
         "repeated",
     )  # fmt: skip
