@@ -14,6 +14,7 @@ import scipy.sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.class_weight import compute_sample_weight
 
+from twolayer.errors import ConfigError
 from twolayer.estimators import TwoLayerClassifier, TwoLayerRegressor
 from twolayer.outputs.modelfile import save_model
 from twolayer.outputs.modelfile_reader import load_model
@@ -229,3 +230,13 @@ def test_shuffle_false_keeps_the_data_order() -> None:
     assert a.state_.rng_state is None
     b = TwoLayerRegressor(**{**kw, "shuffle": True}).fit(x, y)
     assert not np.array_equal(a.predict(x), b.predict(x))
+
+
+def test_lbfgs_fits_more_than_200_samples_with_batch_size_left_unset() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((450, 3))
+    y = x @ np.array([1.0, -2.0, 0.5])
+    reg = TwoLayerRegressor(optimizer="lbfgs", iterations=50, hidden=8, random_state=0)
+    assert reg.fit(x, y).score(x, y) > 0.99
+    with pytest.raises(ConfigError, match="lbfgs works on the full batch; leave batch_size unset"):
+        TwoLayerRegressor(optimizer="lbfgs", batch_size=100).fit(x, y)

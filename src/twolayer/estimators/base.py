@@ -86,7 +86,8 @@ except ImportError:  # pragma: no cover - older scikit-learn
 
 
 AUTO_BATCH = 200
-"""``batch_size="auto"`` means ``min(200, n_samples)``, as in scikit-learn's MLP."""
+"""``batch_size="auto"`` means ``min(200, n_samples)``, as in scikit-learn's MLP (the full batch
+for ``optimizer="lbfgs"``, which works on it)."""
 
 
 class _TwoLayer(BaseEstimator):  # type: ignore[misc]
@@ -206,6 +207,8 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
 
     def _batch_size(self, n_samples: int) -> int | None:
         if self.batch_size == "auto":
+            if self.optimizer == "lbfgs":  # full batch, as scikit-learn's lbfgs ignores it
+                return None
             size = min(AUTO_BATCH, n_samples)
             return None if size >= n_samples else size
         if self.batch_size is None or isinstance(self.batch_size, numbers.Integral):
