@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from twolayer.config import TrainConfig
 from twolayer.data import fit_preprocessing
 from twolayer.data.classic import SeedProblem
-from twolayer.errors import ModelFileError
+from twolayer.errors import DataError, ModelFileError
 from twolayer.model import Params
 from twolayer.outputs.modelfile import FORMAT_VERSION, save_model
 from twolayer.outputs.modelfile_reader import load_model, load_model_file
@@ -334,3 +334,11 @@ def test_a_damaged_encoding_is_refused(tmp_path: Path, change: Any, message: str
     path = rewrite(tmp_path, arrays, encoding=meta["encoding"])
     with pytest.raises(ModelFileError, match=message):
         load_model(path)
+
+
+def test_text_given_to_a_model_of_numbers_is_a_data_error_naming_the_cell() -> None:
+    model = Model(Params(np.ones((2, 3)), np.ones((3, 1))))
+    with pytest.raises(DataError, match=r"x\[1, 0\] is 'abc', not a number: this model was "
+                                        r"trained on numbers"):  # fmt: skip
+        model.predict([[1.0, 2.0], ["abc", 1.0]])
+    assert model.predict(np.array([["1", "2"]])).tolist() == [[9.0]]  # number text is fine

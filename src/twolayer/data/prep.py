@@ -322,7 +322,7 @@ class Preprocessing:
         :meth:`TableEncoding.transform`)."""
         if self.encoding is not None:
             x = self.encoding.transform(np.asarray(x), notes)
-        x = x.astype(np.float64) if is_sparse(x) else np.asarray(x, dtype=np.float64)
+        x = x.astype(np.float64) if is_sparse(x) else as_numbers(x)
         return x if self.x_scaler is None else self.x_scaler.transform(x)
 
     def targets(self, y: NDArray[Any]) -> FloatArray:
@@ -338,6 +338,25 @@ class Preprocessing:
     def values(self, outputs: FloatArray) -> FloatArray:
         """Regression outputs (N, D_out) back in the targets' units."""
         return outputs if self.y_scaler is None else self.y_scaler.inverse(outputs)
+
+
+def as_numbers(x: Any) -> FloatArray:
+    """``x`` as float64; a DataError naming a cell when it holds text that is not a number
+    (a model trained on numbers has no encoding to read text with)."""
+    try:
+        return np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        cells = np.asarray(x, dtype=object)
+        for index, cell in np.ndenumerate(cells):
+            try:
+                float(cell)
+            except (TypeError, ValueError):
+                at = ", ".join(str(i) for i in index)
+                raise DataError(
+                    f"x[{at}] is {cell!r}, not a number: this model was trained on "
+                    "numbers (a table's model reads text columns)"
+                ) from None
+        raise
 
 
 def fit_preprocessing(
@@ -418,6 +437,7 @@ __all__ = [
     "Scaler",
     "SplitStream",
     "Task",
+    "as_numbers",
     "fit_preprocessing",
     "held_out",
     "indicator",

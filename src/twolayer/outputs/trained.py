@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from twolayer.backend import is_sparse
 from twolayer.config import TrainConfig
-from twolayer.data.prep import Preprocessing
+from twolayer.data.prep import Preprocessing, as_numbers
 from twolayer.errors import DataError
 from twolayer.losses import log_sigmoid, softmax
 from twolayer.model import Params, predict
@@ -79,7 +79,7 @@ class Model:
         (``notes`` gathers what the encoding filled in or did not know)."""
         encoded = self.preprocessing.encoding is not None
         if not is_sparse(x):
-            x = np.asarray(x, dtype=object if encoded else np.float64)
+            x = np.asarray(x, dtype=object) if encoded else as_numbers(x)
         width = len(self.input_names) if encoded else self.n_features
         if x.ndim != 2 or x.shape[1] != width:
             raise DataError(f"the model expects inputs of shape (N, {width}), got {x.shape}")
