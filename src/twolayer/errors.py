@@ -42,12 +42,15 @@ class DivergenceError(TwoLayerError, ArithmeticError, ValueError):
     """
 
     exit_code = 1
+    """1: training went wrong; 2 when the starting weights' loss is already not finite (the
+    data are the problem, as with any bad input)."""
 
     def __init__(self, iteration: int, loss: float, lr: float, reason: str = "became") -> None:
         self.iteration = iteration
         self.loss = loss
         self.lr = lr
-        if reason == "start":  # before any update: the rate is not to blame
+        if reason == "start":  # before any update: the rate is not to blame, the data are
+            self.exit_code = 2  # bad input, as every data problem
             super().__init__(
                 f"the loss of the starting weights is {loss}: the data are too large for "
                 "the network (or not finite); scale the inputs and targets (standardize)"

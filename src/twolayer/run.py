@@ -221,10 +221,14 @@ def load(session: Session) -> _Data:
                 "larger total to continue it"
             )
     train_set, test_set = dataset.split(source["test_fraction"], config.seed)
-    prep = saved.model.preprocessing if saved else fit_preprocessing(
-        train_set.x, train_set.targets(), dataset.task, standardize=source["standardize"],
-        weight=train_set.weight, columns=dataset.columns, missing=dataset.missing,
-    )  # fmt: skip
+    try:
+        prep = saved.model.preprocessing if saved else fit_preprocessing(
+            train_set.x, train_set.targets(), dataset.task, standardize=source["standardize"],
+            weight=train_set.weight, columns=dataset.columns, missing=dataset.missing,
+            feature_names=dataset.feature_names, target_names=dataset.target_names,
+        )  # fmt: skip
+    except DataError as exc:
+        raise DataError(f"{dataset.name}: {exc}") from None
     x, y = prep.inputs(train_set.x), prep.targets(train_set.targets())
     features = dataset.feature_names if prep.encoding is None else prep.encoding.feature_names
     names = (features, dataset.target_names)

@@ -306,3 +306,21 @@ def test_bad_estimator_random_state() -> None:
 
     with pytest.raises(ValueError, match="random_state must be None, an integer >= 0"):
         TwoLayerRegressor(random_state=-1).fit(np.ones((4, 2)), np.ones(4))
+
+
+def test_data_too_large_for_floats_is_one_line_naming_the_file_and_column(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from helpers import assert_one_error
+
+    monkeypatch.chdir(tmp_path)
+    Path("big.csv").write_text("a,b,y\n1e308,2,3\n1e308,1,2\n-1e308,3,4\n")
+    code, out, err = run_cli(["train", "--data", "big.csv", "--iterations", "2"], capsys)
+    assert_one_error(code, out, err, "big.csv: column 1 ('a'): its values are too large to "
+                     "standardise")  # fmt: skip
+    Path("huge.csv").write_text("a,b,y\n1e300,2,3\n1e300,1,2\n-1e300,3,4\n5,5,5\n")
+    code, out, err = run_cli(["train", "--data", "huge.csv", "--iterations", "2", "--task",
+                              "regress", "--no-standardize"], capsys)  # fmt: skip
+    assert code == 2  # the data's fault, not the rate's: bad input
+    assert "error: the loss of the starting weights is inf" in err
+    assert "RuntimeWarning" not in err and "overflow" not in err  # no NumPy noise beside it

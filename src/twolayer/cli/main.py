@@ -12,6 +12,7 @@ import argparse
 import importlib
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -100,7 +101,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     after = argv[argv.index(args.command) + 1 :] if args.command in argv else []
     args.given = given_options(args.subparser, after)  # what was typed, not left to defaults
     try:
-        return int(args.handler(args))
+        with warnings.catch_warnings():
+            # NumPy's overflow warnings would print beside the run's own words: the divergence
+            # guard and the loaders say in one line what went wrong and what to change.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return int(args.handler(args))
     except ConfigError as exc:
         args.subparser.error(str(exc))  # usage line, then "twolayer CMD: error: ...", exit 2
     except TwoLayerError as exc:

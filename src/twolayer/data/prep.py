@@ -234,28 +234,28 @@ class Scaler:
     scale: FloatArray
 
     @classmethod
-    def fit(cls, a: Any, weight: NDArray[Any] | None = None) -> Scaler:
+    def fit(cls, a: Any, weight: NDArray[Any] | None = None, names: Sequence[str] = ()) -> Scaler:
         """Statistics of the columns of ``a`` (N, D), each row counting ``weight`` (N,) times
         when given (so integer weights give the statistics of repeated rows).  A SciPy sparse
         ``a`` is scaled but not centred (its mean is taken as 0, as scikit-learn's
         ``StandardScaler(with_mean=False)``), so its zeros stay zeros and it stays sparse."""
         with np.errstate(over="ignore", invalid="ignore"):  # _spread names a column that overflows
-            return cls._fit(a, weight)
+            return cls._fit(a, weight, names)
 
     @classmethod
-    def _fit(cls, a: Any, weight: NDArray[Any] | None) -> Scaler:
+    def _fit(cls, a: Any, weight: NDArray[Any] | None, names: Sequence[str]) -> Scaler:
         if is_sparse(a):
             w = np.ones(a.shape[0]) if weight is None else np.asarray(weight, np.float64)
             first = np.asarray(a.T @ w).ravel() / w.sum()  # (D,) weighted means
             second = np.asarray(a.multiply(a).T @ w).ravel() / w.sum()
             std = np.sqrt(np.maximum(second - first**2, 0.0))
-            return cls(np.zeros(a.shape[1]), _spread(std, first))
+            return cls(np.zeros(a.shape[1]), _spread(std, first, names))
         if weight is None:
             mean = a.mean(axis=0)
-            return cls(mean, _spread(a.std(axis=0), mean))
+            return cls(mean, _spread(a.std(axis=0), mean, names))
         mean = np.average(a, axis=0, weights=weight)
         std = np.sqrt(np.average(np.square(a - mean), axis=0, weights=weight))
-        return cls(mean, _spread(std, mean))
+        return cls(mean, _spread(std, mean, names))
 
     def transform(self, a: Any) -> Any:
         """(N, D) -> (N, D) standardised (sparse stays sparse: its mean is 0)."""
@@ -268,13 +268,15 @@ class Scaler:
         return a * self.scale + self.mean
 
 
-def _spread(std: FloatArray, mean: FloatArray) -> FloatArray:
+def _spread(std: FloatArray, mean: FloatArray, names: Sequence[str] = ()) -> FloatArray:
     """The scale of each column: its standard deviation, or 1 for a (near) constant column; a
-    DataError naming the first column whose statistics overflow."""
+    DataError naming the first column whose statistics overflow (by its name in ``names``)."""
     bad = np.flatnonzero(~(np.isfinite(std) & np.isfinite(mean)))
     if bad.size:
+        k = int(bad[0])
+        name = f"column {k + 1}" + (f" ({names[k]!r})" if k < len(names) else "")
         raise DataError(
-            f"column {bad[0] + 1}'s values are too large to standardise: their mean or spread "
+            f"{name}: its values are too large to standardise: their mean or spread "
             "overflows float64; rescale the data"
         )
     # A (near) constant column would be divided by ~0: leave its spread alone, as
@@ -362,15 +364,19 @@ def as_numbers(x: Any) -> FloatArray:
 def fit_preprocessing(
     x: Any, y: NDArray[Any], task: Task = "regression", *, standardize: bool = True,
     weight: NDArray[Any] | None = None, columns: Sequence[Column] | None = None,
-    missing: frozenset[str] = MISSING_WORDS,
+    missing: frozenset[str] = MISSING_WORDS, feature_names: Sequence[str] = (),
+    target_names: Sequence[str] = (),
 ) -> Preprocessing:  # fmt: skip
     """Statistics of the training data, weighted by ``weight`` (N,) when given: input scaling,
     target scaling (regression), the class labels (classification) or the label columns
-    (multilabel); for a table's raw rows (``columns``), its encoding first."""
+    (multilabel); for a table's raw rows (``columns``), its encoding first.  The names name a
+    column whose statistics overflow in the error."""
     encoding = None if columns is None else TableEncoding.fit(np.asarray(x), columns, missing)
     if encoding is not None:
         x = encoding.transform(np.asarray(x))
-    prep = _fit_numbers(x, y, task, standardize, weight)
+    prep = _fit_numbers(x, y, task, standardize, weight,
+                        encoding.feature_names if encoding is not None else feature_names,
+                        target_names)  # fmt: skip
     if encoding is None:
         return prep
     scaler = prep.x_scaler
@@ -381,15 +387,16 @@ def fit_preprocessing(
 
 
 def _fit_numbers(
-    x: Any, y: NDArray[Any], task: Task, standardize: bool, weight: NDArray[Any] | None
-) -> Preprocessing:
-    x_scaler = Scaler.fit(x, weight) if standardize else None
+    x: Any, y: NDArray[Any], task: Task, standardize: bool, weight: NDArray[Any] | None,
+    x_names: Sequence[str] = (), y_names: Sequence[str] = (),
+) -> Preprocessing:  # fmt: skip
+    x_scaler = Scaler.fit(x, weight, x_names) if standardize else None
     if task == "multilabel":
         k = indicator(y).shape[1]
         return Preprocessing(x_scaler, None, np.arange(k), multilabel=True)
     if task == "classification":
         return Preprocessing(x_scaler, None, np.unique(y))
-    y_scaler = Scaler.fit(np.asarray(y, np.float64), weight) if standardize else None
+    y_scaler = Scaler.fit(np.asarray(y, np.float64), weight, y_names) if standardize else None
     return Preprocessing(x_scaler, y_scaler)
 
 
