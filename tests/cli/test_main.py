@@ -98,7 +98,7 @@ def test_gradcheck_fails_with_exit_1_when_the_check_cannot_pass(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # A huge finite-difference step makes the numerical gradient of tanh visibly wrong.
-    code, out, _ = run_cli(["gradcheck", "--activation", "tanh", "--eps", "0.5"], capsys)
+    code, out, _ = run_cli(["gradcheck", "--activation", "tanh", "--eps", "0.01"], capsys)
     assert code == 1
     assert out.splitlines()[-1].startswith("FAILED")
 
@@ -132,3 +132,21 @@ def test_version_is_the_installed_one(capsys: pytest.CaptureFixture[str]) -> Non
     assert code == 0
     assert out == f"twolayer {version('twolayer')}\n"
     assert twolayer.__version__ == version("twolayer")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--eps", "1e300"], "argument --eps: must be between 1e-12 and 0.01, got 1e300"),
+        (["--eps", "1e-20"], "argument --eps: must be between 1e-12 and 0.01, got 1e-20"),
+        (["--d-in", "300", "--hidden", "300", "--n", "20"],
+         "central differences would take about 661 GFLOP (2 forward passes for each of 90,900 weights)"),
+    ],
+)  # fmt: skip
+def test_gradcheck_refuses_steps_and_sizes_it_cannot_check_well(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    from helpers import assert_one_error
+
+    code, out, err = run_cli(["gradcheck", *args], capsys)
+    assert_one_error(code, out, err, message)

@@ -12,6 +12,36 @@ from twolayer.cli.options import (
     positive_int,
 )
 
+MAX_GFLOP = 20.0
+"""The most work ``twolayer gradcheck`` takes on (a few seconds to a minute): central
+differences run two forward passes per parameter."""
+
+
+def difference_step(text: str) -> float:
+    """argparse type: a finite-difference step between 1e-12 and 0.01 (a larger one measures
+    the slope of a chord, or overflows; a smaller one, rounding noise)."""
+    value = positive_float(text)
+    if not 1e-12 <= value <= 1e-2:
+        raise argparse.ArgumentTypeError(f"must be between 1e-12 and 0.01, got {text}")
+    return value
+
+
+def check_work(args: argparse.Namespace) -> None:
+    """A ConfigError when central differences on these sizes would take more than
+    :data:`MAX_GFLOP` of arithmetic: 2 forward passes of N (D_in H + H D_out) multiply-adds for
+    each of the D_in H + H D_out parameters."""
+    from twolayer.errors import ConfigError
+
+    weights = args.d_in * args.hidden + args.hidden * args.d_out
+    gflop = 2 * weights * 2 * args.n * weights / 1e9
+    if gflop > MAX_GFLOP:
+        raise ConfigError(
+            f"--n {args.n}, --d-in {args.d_in}, --hidden {args.hidden}, --d-out {args.d_out}: "
+            f"central differences would take about {gflop:,.0f} GFLOP (2 forward passes for "
+            f"each of {weights:,} weights); gradcheck checks small problems, at most "
+            f"{MAX_GFLOP:g} GFLOP: use smaller sizes"
+        )
+
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from twolayer.activations import ACTIVATIONS
@@ -30,8 +60,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--d-out", type=positive_int, default=3, help="outputs (default 3)")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
     parser.add_argument(
-        "--eps", type=positive_float, default=1e-6, help="finite-difference step (default 1e-6)"
-    )
+        "--eps", type=difference_step, default=1e-6,
+        help="finite-difference step, 1e-12 to 0.01 (default 1e-6)",
+    )  # fmt: skip
     parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu")
     parser.add_argument("--loss", choices=sorted(LOSSES), default="sse")
     parser.add_argument("--bias", action="store_true", help="include biases b1 and b2")
@@ -42,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
     from twolayer.gradcheck import TOLERANCE, check_gradients, random_problem
 
     check_problem_size(args)
+    check_work(args)
     params, x, y = random_problem(
         args.seed, args.n, args.d_in, args.hidden, args.d_out, loss=args.loss, bias=args.bias
     )
