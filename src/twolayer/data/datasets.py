@@ -106,6 +106,8 @@ def _targets(y: NDArray[Any], where: str, task: Task, n: int, x_where: str) -> N
         out: NDArray[Any] = labels.astype(np.int64) if y.dtype.kind in "biu" else labels
     else:
         out = _check_array(y, where, ndim=(1, 2))
+        if out.ndim == 2 and out.shape[1] == 0:
+            raise DataError(f"{where}: has no target columns (shape {out.shape})")
         out = out.reshape(len(out), -1)
     if len(out) != n:
         raise DataError(f"{x_where} has {n} rows but {where} has {len(out)}")
