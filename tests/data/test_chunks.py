@@ -26,6 +26,25 @@ def test_open_data_reads_nothing_but_headers(tmp_path: Path) -> None:
     assert xd.shape == (6, 2) and yd.shape == (6, 1) and xd.chunks[0] == (4, 2)
 
 
+def test_chunks_take_what_the_in_memory_loader_takes_booleans_included(tmp_path: Path) -> None:
+    from twolayer.data.datasets import load_npy_pair
+
+    x = np.array([[True, False], [False, True], [True, True]])
+    y = np.array([[1.0], [2.0], [3.0]])
+    folder = tmp_path / "d"
+    folder.mkdir()
+    np.save(folder / "x_0.npy", x)
+    np.save(folder / "y_0.npy", y)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    xd, yd = open_data(folder)
+    in_memory = load_npy_pair(tmp_path / "x.npy", tmp_path / "y.npy")
+    np.testing.assert_array_equal(np.asarray(xd.compute(), dtype=np.float64), in_memory.x)
+    np.save(folder / "x_0.npy", np.array([["a", "b"], ["c", "d"], ["e", "f"]]))
+    with pytest.raises(DataError, match="expected a 2-D numeric array, got 2-D <U1"):
+        open_data(folder)
+
+
 @pytest.mark.parametrize(
     ("files", "message"),
     [

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from twolayer.backend import import_optional, require
 from twolayer.errors import DataError
+from twolayer.files import NUMERIC_KINDS
 
 
 def open_data(path: str | Path) -> tuple[Any, Any]:
@@ -75,7 +76,7 @@ def _npy_header(path: Path) -> tuple[int, tuple[np.dtype[Any], int]]:
         a = np.load(path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError, EOFError) as exc:
         raise DataError(f"{path}: not a readable .npy file ({exc})") from None
-    if a.ndim != 2 or a.dtype.kind not in "fiu":
+    if a.ndim != 2 or a.dtype.kind not in NUMERIC_KINDS:  # as the in-memory loader takes
         raise DataError(f"{path}: expected a 2-D numeric array, got {a.ndim}-D {a.dtype}")
     return int(a.shape[0]), (a.dtype, int(a.shape[1]))
 
