@@ -38,6 +38,7 @@ def test_chunks_take_what_the_in_memory_loader_takes_booleans_included(tmp_path:
     np.save(tmp_path / "x.npy", x)
     np.save(tmp_path / "y.npy", y)
     xd, yd = open_data(folder)
+    assert yd.shape == (3, 1)
     in_memory = load_npy_pair(tmp_path / "x.npy", tmp_path / "y.npy")
     np.testing.assert_array_equal(np.asarray(xd.compute(), dtype=np.float64), in_memory.x)
     np.save(folder / "x_0.npy", np.array([["a", "b"], ["c", "d"], ["e", "f"]]))
