@@ -298,3 +298,17 @@ def test_empty_or_odd_values_are_refused_not_taken_as_not_given(
     code, out, err = run_cli(args, capsys)
     assert_one_error(code, out, err, message)
     assert sorted(p.name for p in table.parent.iterdir()) == ["homes.csv"]  # nothing written
+
+
+def test_evaluate_counts_labels_the_model_never_saw_as_wrong_and_says_so(
+    table: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(["train", "--data", "homes.csv", "--target", "kind", "--iterations", "5",
+                    "--out", "m.npz", "--quiet"], capsys)[0] == 0  # fmt: skip
+    text = table.read_text().replace(",flat\n", ",castle\n", 3)
+    Path("new.csv").write_text(text)
+    code, out, err = run_cli(["evaluate", "--model", "m.npz", "--data", "new.csv"], capsys)
+    assert code == 0
+    assert "3 row(s) have labels the model never saw ('castle'); they count as wrong" in err
+    accuracy = float(out.split("accuracy=")[1])
+    assert accuracy <= 1 - 3 / 160

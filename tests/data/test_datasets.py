@@ -65,7 +65,10 @@ def test_npz_refuses_object_arrays_without_unpickling(tmp_path: Path) -> None:
         ({"x": np.array([[1.0, np.nan]]), "y": np.zeros(1)}, "x: row 1, column 2: nan is not"),
         ({"x": np.array([["a", "b"]]), "y": np.zeros(1)}, "has data type <U1, not numbers"),
         ({"x": np.zeros((0, 2)), "y": np.zeros(0)}, "has no samples or no features"),
-        ({"x": np.zeros((3, 2)), "y": np.zeros((3, 0))}, "d.npz: y: has no target columns (shape (3, 0))"),
+        (
+            {"x": np.zeros((3, 2)), "y": np.zeros((3, 0))},
+            "d.npz: y: has no target columns (shape (3, 0))",
+        ),
     ],
 )
 def test_npz_errors(tmp_path: Path, arrays: dict[str, np.ndarray], message: str) -> None:
