@@ -198,16 +198,31 @@ def backward(params: Params, cache: Cache, grad_y_pred: Array, activation: str =
     Grads with w1 (D_in, H), w2 (H, D_out) and, when the network has biases, b1 (H,), b2 (D_out,).
     """
     xp = namespace(grad_y_pred)
-    act = get_activation(activation)
     n, d_out = cache.a.shape[0], params.w2.shape[1]
     _check_shape("grad_y_pred", grad_y_pred, (n, d_out), "(N, D_out) of the forward pass")
     grad_w2 = cache.a.T @ grad_y_pred  # (H, N) @ (N, D_out) -> (H, D_out)
-    grad_a = grad_y_pred @ params.w2.T  # (N, D_out) @ (D_out, H) -> (N, H)
-    grad_h = act.backward(cache.h, cache.a, grad_a)  # (N, H)
+    grad_h = _hidden_gradient(params, cache, grad_y_pred, activation)  # (N, H)
     grad_w1 = cache.x.T @ grad_h  # (D_in, N) @ (N, H) -> (D_in, H)
     if not params.has_bias:
         return Grads(grad_w1, grad_w2)
     return Grads(grad_w1, grad_w2, xp.sum(grad_h, axis=0), xp.sum(grad_y_pred, axis=0))
+
+
+def _hidden_gradient(params: Params, cache: Cache, grad_y_pred: Array, activation: str) -> Array:
+    """The gradient reaching the hidden layer's input h: (N, D_out) -> (N, H)."""
+    grad_a = grad_y_pred @ params.w2.T  # (N, D_out) @ (D_out, H) -> (N, H)
+    return get_activation(activation).backward(cache.h, cache.a, grad_a)  # (N, H)
+
+
+def input_gradient(
+    params: Params, cache: Cache, grad_y_pred: Array, activation: str = "relu"
+) -> Array:
+    """Backpropagate ``grad_y_pred`` (N, D_out) one layer further than :func:`backward`, into
+    the inputs: ``grad_x = grad_h @ w1.T``, shape (N, D_in).  With ``grad_y_pred`` the rows
+    of a unit vector ``e_k``, it is how output ``k`` of each sample moves with each input
+    (the input gradient, or saliency, of that output)."""
+    grad_h = _hidden_gradient(params, cache, grad_y_pred, activation)  # (N, H)
+    return grad_h @ params.w1.T  # (N, H) @ (H, D_in) -> (N, D_in)
 
 
 class Buffers(NamedTuple):

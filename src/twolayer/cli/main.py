@@ -19,7 +19,8 @@ from typing import NoReturn
 from twolayer.errors import ConfigError, TwoLayerError
 
 COMMANDS = (
-    "seed", "train", "predict", "evaluate", "plot", "gradcheck", "bench", "datasets", "playground",
+    "seed", "train", "predict", "evaluate", "explain", "plot", "gradcheck", "bench", "datasets",
+    "playground",
 )  # fmt: skip
 
 

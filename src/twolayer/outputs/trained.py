@@ -18,7 +18,7 @@ from twolayer.config import TrainConfig
 from twolayer.data.prep import Preprocessing, as_numbers
 from twolayer.errors import DataError
 from twolayer.losses import log_sigmoid, softmax
-from twolayer.model import Params, predict
+from twolayer.model import Params, forward, input_gradient, predict
 
 
 @dataclass(frozen=True)
@@ -77,14 +77,73 @@ class Model:
         :attr:`dtype`.  ``x`` may be a SciPy sparse matrix; for a model that encodes a table,
         it is the table's cells (N, len(input_names)): text, numbers, None where missing
         (``notes`` gathers what the encoding filled in or did not know)."""
+        xs = self.preprocessing.inputs(self._checked(x), notes).astype(self.dtype, copy=False)
+        return np.asarray(predict(self.params, xs, self.activation), dtype=self.dtype)
+
+    def _checked(self, x: Any) -> Any:
+        """Raw inputs as an array (a table's cells as objects, else numbers) of the model's
+        width; SciPy sparse passes as it is."""
         encoded = self.preprocessing.encoding is not None
         if not is_sparse(x):
             x = np.asarray(x, dtype=object) if encoded else as_numbers(x)
         width = len(self.input_names) if encoded else self.n_features
         if x.ndim != 2 or x.shape[1] != width:
             raise DataError(f"the model expects inputs of shape (N, {width}), got {x.shape}")
-        xs = self.preprocessing.inputs(x, notes).astype(self.dtype, copy=False)
-        return np.asarray(predict(self.params, xs, self.activation), dtype=self.dtype)
+        return x
+
+    def features(self, x: Any, notes: list[str] | None = None) -> NDArray[np.float64]:
+        """Raw inputs -> the network's D_in input columns in their own units, before scaling
+        (a table's rows encoded: one-hot, filled cells, days), (N, D_in) float64, dense."""
+        x = self._checked(x)
+        encoding = self.preprocessing.encoding
+        if encoding is not None:
+            return encoding.transform(x, notes)
+        return np.asarray(x.toarray() if is_sparse(x) else x, dtype=np.float64)
+
+    def input_gradients(self, x: Any, notes: list[str] | None = None) -> NDArray[Any]:
+        """How each answer moves with each input: (N, D_in, K), the derivative of answer k
+        with respect to input column j (:meth:`features`, in its own units), at each sample.
+
+        The answers are those :meth:`predict` and :meth:`predict_proba` give: for regression
+        the D_out values in the targets' units; for classification the C class
+        probabilities (the softmax's Jacobian ``p_c (e_c - p)``); for multilabel each
+        label's probability (``p (1 - p)``).  Each column is one more backward pass,
+        :func:`twolayer.model.input_gradient`, then the input scaling's chain rule (a
+        standardised input divides by its spread)."""
+        prep = self.preprocessing
+        scaler = prep.x_scaler
+        xe = self.features(x, notes)
+        xs = (xe if scaler is None else scaler.transform(xe)).astype(self.dtype, copy=False)
+        z, cache = forward(self.params, xs, self.activation)  # z: (N, D_out)
+        jac = self._answer_jacobian(np.asarray(z, dtype=np.float64))  # (N, K, D_out)
+        grads = np.stack(
+            [input_gradient(self.params, cache, jac[:, k, :].astype(self.dtype), self.activation)
+             for k in range(jac.shape[1])], axis=2,
+        )  # fmt: skip
+        grads = np.asarray(grads, dtype=np.float64)
+        return grads if scaler is None else grads / scaler.scale[None, :, None]
+
+    def _answer_jacobian(self, z: NDArray[np.float64]) -> NDArray[np.float64]:
+        """d answer_k / d z_m for each sample: (N, D_out) -> (N, K, D_out)."""
+        prep = self.preprocessing
+        n, d_out = z.shape
+        if prep.multilabel:
+            p = np.asarray(np.exp(log_sigmoid(z)))
+            return np.asarray(np.einsum("nk,km->nkm", p * (1.0 - p), np.eye(d_out)))
+        if prep.classes is not None:
+            p = np.asarray(softmax(z))  # dp_c/dz_m = p_c (delta_cm - p_m)
+            return np.asarray(p[:, :, None] * (np.eye(d_out)[None, :, :] - p[:, None, :]))
+        scale = np.ones(d_out) if prep.y_scaler is None else prep.y_scaler.scale
+        return np.broadcast_to(np.diag(scale), (n, d_out, d_out)).copy()
+
+    def attributions(self, x: Any, notes: list[str] | None = None) -> NDArray[np.float64]:
+        """Gradient times input, (N, D_in, K): each input's share in moving answer k away from
+        its value at the training mean, ``input_gradients * (features - mean)`` (the mean of
+        the training rows when inputs were standardised, else 0)."""
+        scaler = self.preprocessing.x_scaler
+        xe = self.features(x, notes)
+        centred = xe if scaler is None else xe - scaler.mean
+        return np.asarray(self.input_gradients(x) * centred[:, :, None])
 
     def predict(self, x: Any, notes: list[str] | None = None) -> NDArray[Any]:
         """Class labels (N,) for classification; the 0/1 indicator (N, K) for multilabel;
