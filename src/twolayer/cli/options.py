@@ -66,6 +66,14 @@ def folder_path(text: str) -> str:
     return text
 
 
+def data_path(text: str) -> str:
+    """argparse type: data to read, a file or a folder (Dask chunks), named by a non-empty
+    text."""
+    if not text:
+        raise argparse.ArgumentTypeError("the file name is empty")
+    return text
+
+
 def column_list(text: str) -> str:
     """argparse type: comma-separated column names or numbers, none of them empty (``''`` or
     ``a,,b`` would otherwise quietly mean the default columns, or fewer)."""
@@ -324,7 +332,7 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
         "--data",
-        type=file_path,
+        type=data_path,
         nargs="+",
         metavar="FILE",
         help="a CSV file, an .npz holding arrays x and y, or two .npy files (inputs, targets)",

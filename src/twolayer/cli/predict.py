@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from twolayer.cli.options import add_command, column_list, file_path
+from twolayer.cli.options import add_command, column_list, data_path, file_path
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -38,7 +38,7 @@ def add_model_arguments(parser: argparse.ArgumentParser, *, required: bool = Tru
     )
     parser.add_argument(
         "--data",
-        type=file_path,
+        type=data_path,
         required=required,
         nargs="+",
         metavar="FILE",
