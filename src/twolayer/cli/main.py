@@ -19,8 +19,8 @@ from typing import NoReturn
 from twolayer.errors import ConfigError, TwoLayerError
 
 COMMANDS = (
-    "seed", "train", "predict", "evaluate", "explain", "plot", "gradcheck", "bench", "datasets",
-    "playground",
+    "seed", "train", "lr-find", "predict", "evaluate", "explain", "plot", "gradcheck", "bench",
+    "datasets", "playground",
 )  # fmt: skip
 
 
@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", metavar="COMMAND", required=True, parser_class=_Parser
     )
     for name in COMMANDS:
-        importlib.import_module(f"twolayer.cli.{name}").add_parser(subparsers)
+        importlib.import_module(f"twolayer.cli.{name.replace('-', '')}").add_parser(subparsers)
     return parser
 
 

@@ -27,18 +27,26 @@ from twolayer.cli.options import (
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = add_command(
+        subparsers, "train", "Train a two-layer network and print 'iteration loss' lines."
+    )
+    add_training_arguments(parser)
+    add_backend_arguments(parser, cluster=True)
+    parser.add_argument("--quiet", action="store_true", help="print only the final line")
+    add_output_arguments(parser)
+    parser.set_defaults(handler=run)
+
+
+def add_training_arguments(parser: argparse.ArgumentParser) -> None:
+    """The data and every training option, shared with ``twolayer lr-find``."""
     from twolayer.activations import ACTIVATIONS
     from twolayer.losses import LOSSES
     from twolayer.model import INITS
     from twolayer.optim import OPTIMIZERS
     from twolayer.schedules import SCHEDULES
 
-    parser = add_command(
-        subparsers, "train", "Train a two-layer network and print 'iteration loss' lines."
-    )
     add_data_arguments(parser)
     add_problem_arguments(parser, recipes=True)
-    add_backend_arguments(parser, cluster=True)
     parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu")
     parser.add_argument(
         "--loss",
@@ -81,9 +89,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )  # fmt: skip
     for flag, name, kind, help_text in OPTIONS:
         parser.add_argument(flag, dest=name, type=kind, default=None, help=help_text)
-    parser.add_argument("--quiet", action="store_true", help="print only the final line")
-    add_output_arguments(parser)
-    parser.set_defaults(handler=run)
 
 
 def source_from_args(args: argparse.Namespace) -> dict[str, Any]:

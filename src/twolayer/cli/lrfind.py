@@ -1,0 +1,75 @@
+"""``twolayer lr-find``: the learning-rate range test on the data and options ``twolayer
+train`` would use (:mod:`twolayer.lr_range`)."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+
+from twolayer.cli.options import add_command, file_path, positive_float, positive_int
+from twolayer.cli.train import add_training_arguments, source_from_args
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = add_command(
+        subparsers,
+        "lr-find",
+        "Train one iteration at each of a range of growing learning rates until the loss blows "
+        "up, and suggest the rate where it fell fastest (docs/training.md#lr-find).",
+    )
+    add_training_arguments(parser)
+    parser.add_argument(
+        "--lr-from", type=positive_float, default=None,
+        help="the first rate (default 1e-10 on the seed's data, 1e-7 on real data)",
+    )  # fmt: skip
+    parser.add_argument("--lr-to", type=positive_float, default=10.0,
+                        help="the last rate (default 10)")  # fmt: skip
+    parser.add_argument("--steps", type=positive_int, default=100, help="rates tried (default 100)")
+    parser.add_argument("--plot", type=file_path, metavar="IMAGE",
+                        help="draw the loss against the rate (.png, .svg or .pdf)")  # fmt: skip
+    parser.add_argument("--json", action="store_true", help="end with one JSON line")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from twolayer.cli.options import config_from_args
+    from twolayer.lr_range import draw_range_test, lr_range_test
+    from twolayer.outputs.plot import check_image_path, require_matplotlib
+    from twolayer.run import Session, initial_params, load
+    from twolayer.writing import atomic_write, check_writable
+
+    if args.plot:
+        check_image_path(args.plot)
+        require_matplotlib()
+        check_writable(args.plot, "--plot")
+    source = source_from_args(args)
+    session = Session(source, functools.partial(config_from_args, args, recipe=True))
+    data = load(session)
+    start = args.lr_from or (1e-10 if source["kind"] == "random" else 1e-7)
+    found = lr_range_test(data.x, data.y, data.config, initial_params(data.seed_params,
+                          data.config), lr_min=start, lr_max=args.lr_to,
+                          steps=args.steps)  # fmt: skip
+    print("lr loss smoothed")
+    every = max(1, len(found.rates) // 12)
+    for k in range(0, len(found.rates), every):
+        print(f"{found.rates[k]:.3g} {found.losses[k]:.6g} {found.smoothed[k]:.6g}")
+    how = "the loss blew up" if found.stopped == "diverged" else "the last rate was reached"
+    print(f"stopped after {len(found.rates)} rates: {how}")
+    if found.suggested is None:
+        print("the loss never fell: start lower (--lr-from) or check the data")
+    else:
+        assert found.lowest is not None
+        print(f"suggested --lr {found.suggested:.2g} (the loss fell fastest there; it was lowest "
+              f"at {found.lowest:.2g})")  # fmt: skip
+    if args.plot:
+        fig = draw_range_test(found, title=f"{data.config.optimizer}, loss {data.config.loss}")
+        fmt = args.plot.rsplit(".", 1)[-1].lower()
+        atomic_write(args.plot, lambda f: fig.savefig(f, format=fmt))
+        print(f"wrote {args.plot}")
+    if args.json:
+        print(json.dumps({"suggested": found.suggested, "lowest": found.lowest,
+                          "stopped": found.stopped, "rates": found.rates,
+                          "losses": found.losses}))  # fmt: skip
+    return 0
