@@ -19,8 +19,8 @@ from typing import NoReturn
 from twolayer.errors import ConfigError, TwoLayerError
 
 COMMANDS = (
-    "seed", "train", "lr-find", "predict", "evaluate", "explain", "plot", "gradcheck", "bench",
-    "datasets", "playground",
+    "seed", "train", "lr-find", "predict", "evaluate", "explain", "export", "plot", "gradcheck",
+    "bench", "datasets", "playground",
 )  # fmt: skip
 
 

@@ -1,0 +1,130 @@
+"""Exports: the written file, imported fresh, answers as twolayer does (bit for bit here); a
+file that would not is refused and nothing is written."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+
+from helpers import assert_one_error, run_cli
+from twolayer import activations
+from twolayer.config import TrainConfig
+from twolayer.data.columns import Column
+from twolayer.data.prep import fit_preprocessing
+from twolayer.errors import ConfigError, ModelFileError
+from twolayer.export import check_rows, export_model
+from twolayer.export.numpy_code import ACTIVATION_CODE
+from twolayer.outputs.modelfile import save_model
+from twolayer.outputs.trained import Model
+from twolayer.train import train
+
+
+def fitted(task: str, activation: str = "tanh", columns: Any = None) -> tuple[Model, Any]:
+    rng = np.random.default_rng(1)
+    x: Any = rng.normal(5.0, 3.0, size=(60, 3))
+    if task == "regression":
+        y = np.stack([x[:, 0] * 2, x[:, 1] - x[:, 2]], axis=1) * 10
+    elif task == "classification":
+        y = np.asarray(["low", "mid", "high"])[np.digitize(x[:, 0], [3.0, 7.0])]
+    else:
+        y = (x[:, :2] > 5).astype(int)
+    if columns is not None:  # a table: a category column, a date, a number with NA
+        x = np.asarray([[("red", "blue", "")[i % 3], f"2024-0{1 + i % 9}-1{i % 10}",
+                         "NA" if i % 7 == 0 else f"{v:.3f}"] for i, v in enumerate(x[:, 0])],
+                       dtype=object)  # fmt: skip
+    prep = fit_preprocessing(x, y, task, columns=columns)  # type: ignore[arg-type]
+    loss = {"regression": "mse", "classification": "cross_entropy"}.get(task,
+                                                                        "binary_cross_entropy")  # fmt: skip
+    config = TrainConfig(iterations=20, bias=True, init="he", optimizer="adam", lr=1e-2,
+                         loss=loss, activation=activation, seed=0)  # fmt: skip
+    result = train(prep.inputs(x), prep.targets(y), config)
+    return Model(result.params, activation, loss, prep, config, ("a", "b", "c")), x
+
+
+def imported(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"exported_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # as an import does (its dataclasses look themselves up)
+    spec.loader.exec_module(module)
+    return module
+
+
+CASES = [("regression", "tanh", None), ("regression", "relu", None),
+         ("classification", "logistic", None), ("multilabel", "leaky_relu", None),
+         ("regression", "identity", (Column("colour", "category"), Column("day", "date"),
+                                     Column("size", "number")))]  # fmt: skip
+
+
+@pytest.mark.parametrize(("task", "activation", "columns"), CASES)
+def test_the_numpy_file_answers_as_twolayer_does(
+    tmp_path: Path, task: str, activation: str, columns: Any
+) -> None:
+    model, x = fitted(task, activation, columns)
+    done = export_model(model, tmp_path / "m.py")
+    assert done.max_difference == 0.0 and done.rows == 64
+    module = imported(tmp_path / "m.py")
+    assert module.EXPORT["max_relative_difference"] == 0.0
+    np.testing.assert_array_equal(module.predict(x), model.predict(x))  # the training rows
+    if model.preprocessing.classes is not None:
+        np.testing.assert_array_equal(module.predict_proba(x), model.predict_proba(x))
+    text = (tmp_path / "m.py").read_text()
+    assert "import twolayer" not in text and "from twolayer" not in text  # NumPy only
+
+
+def test_each_activation_is_written_as_twolayer_computes_it() -> None:
+    h = np.linspace(-3, 3, 13).reshape(1, -1)
+    for name, code in ACTIVATION_CODE.items():
+        written = eval(code, {"np": np, "h": h})  # the expression the file holds
+        np.testing.assert_array_equal(written, activations.get_activation(name).forward(h))
+    assert set(ACTIVATION_CODE) == set(activations.ACTIVATIONS)
+
+
+def test_an_export_that_would_differ_is_refused_and_nothing_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model, _ = fitted("regression", "tanh")
+    monkeypatch.setitem(ACTIVATION_CODE, "tanh", "np.tanh(h) * 1.001")
+    with pytest.raises(ModelFileError, match=r"differs from twolayer's answers by .* not written"):
+        export_model(model, tmp_path / "m.py")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_check_rows_cover_unseen_and_missing_cells() -> None:
+    columns = (Column("colour", "category"), Column("day", "date"), Column("size", "number"))
+    model, _ = fitted("regression", "identity", columns)
+    rows = check_rows(model)
+    assert rows.shape == (64, 3)
+    assert {"never seen", None, "NA"} & set(rows[:, 0].tolist())
+    assert all(isinstance(c, str) for c in rows[:, 1])
+
+
+def test_bad_requests_are_refused(tmp_path: Path) -> None:
+    model, _ = fitted("regression")
+    with pytest.raises(ConfigError, match=r"a numpy export is a \.py file"):
+        export_model(model, tmp_path / "m.txt")
+    with pytest.raises(ConfigError, match="unknown export format 'onnx2'"):
+        export_model(model, tmp_path / "m.py", "onnx2")
+    with pytest.raises(ConfigError, match="export takes a twolayer Model"):
+        export_model(object(), tmp_path / "m.py")
+
+
+def test_the_command_exports_a_model_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    model, x = fitted("classification", "relu")
+    save_model("m.npz", model)
+    code, out, err = run_cli(["export", "m.npz", "--out", "classifier.py"], capsys)
+    assert code == 0, err
+    assert out == ("wrote classifier.py: numpy; on 64 check rows its answers differ from "
+                   "twolayer's by at most 0 (relative)\n")  # fmt: skip
+    np.testing.assert_array_equal(imported(Path("classifier.py")).predict(x), model.predict(x))
+    code, out, err = run_cli(["export", "m.npz", "--out", "m.npz"], capsys)
+    assert_one_error(code, out, err, "is the same file as MODEL")
