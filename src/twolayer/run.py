@@ -49,6 +49,7 @@ from twolayer.outputs.callbacks import (
     around_bar,
     wants_bar,
 )
+from twolayer.outputs.doctor import diagnose
 from twolayer.outputs.history import history_format, history_writer
 from twolayer.outputs.modelfile import ModelFile
 from twolayer.outputs.plot import check_image_path, plot_writer, require_matplotlib
@@ -89,6 +90,7 @@ class Session:
     backend, device, scheduler : where to compute (``twolayer.backend``; Dask's scheduler)
     out, checkpoint_every, history, plot : files to write (None: not asked for)
     save_split : a folder for the training and test rows as CSV files (None: not asked for)
+    diagnose : end with the training doctor's findings (:mod:`twolayer.outputs.doctor`)
     json, quiet : end with one JSON line; print only the final loss line
     prog : the command's name, for messages
     """
@@ -106,6 +108,7 @@ class Session:
     history: str | None = None
     plot: str | None = None
     save_split: str | None = None
+    diagnose: bool = False
     json: bool = False
     quiet: bool = False
     prog: str = "twolayer train"
@@ -423,6 +426,12 @@ def report(
         model, result, set_metrics(model, sets, chunked), seconds=seconds, out=out,
         real_data=session.source["kind"] != "random", json_line=session.json, prog=session.prog,
     )  # fmt: skip
+    if session.diagnose:
+        x = None if chunked is not None else data.x
+        findings = diagnose(result.history, result.params, config, x)
+        lines = [f.line() for f in findings] or ["nothing to flag: the run looks healthy"]
+        for line in lines:
+            print(f"{session.prog}: doctor: {line}", file=sys.stderr)
 
 
 def train_on_cluster(

@@ -33,6 +33,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     add_training_arguments(parser)
     add_backend_arguments(parser, cluster=True)
     parser.add_argument("--quiet", action="store_true", help="print only the final line")
+    parser.add_argument(
+        "--diagnose", action="store_true",
+        help="end with the training doctor's findings on stderr: update sizes, dead or "
+        "saturated units, gradient trend, plateau, oscillation, overfitting",
+    )  # fmt: skip
     add_output_arguments(parser)
     parser.set_defaults(handler=run)
 
@@ -226,7 +231,7 @@ def run(args: argparse.Namespace) -> int:
         iterations=args.iterations if saved and given else None, backend=args.backend,
         device=args.device, scheduler=args.scheduler, out=args.out,
         checkpoint_every=args.checkpoint_every, history=args.history, plot=args.plot,
-        save_split=args.save_split,
+        save_split=args.save_split, diagnose=args.diagnose,
         json=args.json, quiet=args.quiet, prog=args.subparser.prog,
     )  # fmt: skip
     return run_session(session)
