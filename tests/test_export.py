@@ -4,6 +4,7 @@ file that would not is refused and nothing is written."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -128,3 +129,37 @@ def test_the_command_exports_a_model_file(
     np.testing.assert_array_equal(imported(Path("classifier.py")).predict(x), model.predict(x))
     code, out, err = run_cli(["export", "m.npz", "--out", "m.npz"], capsys)
     assert_one_error(code, out, err, "is the same file as MODEL")
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:DeprecationWarning")
+@pytest.mark.parametrize(("task", "activation"), [("regression", "tanh"), ("regression", "relu"),
+                                                  ("classification", "leaky_relu"),
+                                                  ("multilabel", "logistic"),
+                                                  ("classification", "identity")])  # fmt: skip
+def test_the_torchscript_file_answers_as_twolayer_does(
+    tmp_path: Path, task: str, activation: str
+) -> None:
+    torch = pytest.importorskip("torch")
+    model, x = fitted(task, activation)
+    done = export_model(model, tmp_path / "m.pt", "torch")
+    assert done.max_difference <= 1e-12
+    extra = {"twolayer.json": ""}
+    module = torch.jit.load(str(tmp_path / "m.pt"), _extra_files=extra)
+    assert json.loads(extra["twolayer.json"])["max_relative_difference"] == done.max_difference
+    with torch.no_grad():
+        theirs = module(torch.from_numpy(np.asarray(x, dtype=np.float64))).numpy()
+    ours = model.predict(x) if task == "regression" else model.predict_proba(x)
+    np.testing.assert_allclose(theirs, ours, rtol=1e-12, atol=1e-15)
+    if task == "classification":
+        assert list(module.classes) == ["high", "low", "mid"]
+        labels = np.asarray(module.classes)[theirs.argmax(axis=1)]
+        np.testing.assert_array_equal(labels, model.predict(x))
+
+
+def test_a_table_model_exports_to_numpy_only(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    columns = (Column("colour", "category"), Column("day", "date"), Column("size", "number"))
+    model, _ = fitted("regression", "identity", columns)
+    with pytest.raises(ConfigError, match="export it with --format numpy"):
+        export_model(model, tmp_path / "m.pt", "torch")
+    assert list(tmp_path.iterdir()) == []

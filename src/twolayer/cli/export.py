@@ -12,11 +12,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         subparsers,
         "export",
         "Write a model file in a format other programs run (numpy: one .py file needing only "
-        "NumPy), after running it there and comparing its answers with twolayer's.",
+        "NumPy; torch: TorchScript), after running it there and comparing its answers with "
+        "twolayer's.",
     )
     parser.add_argument("model", type=file_path, metavar="MODEL.npz", help="the model file")
-    parser.add_argument("--format", choices=("numpy",), default="numpy",
-                        help="numpy (the default): a .py file with predict(x)")  # fmt: skip
+    parser.add_argument("--format", choices=("numpy", "torch"), default="numpy",
+                        help="numpy (the default): a .py file with predict(x); torch: a "
+                        "TorchScript .pt file (needs PyTorch)")  # fmt: skip
     parser.add_argument("--out", type=file_path, required=True, metavar="PATH",
                         help="the file to write (model.py)")  # fmt: skip
     parser.set_defaults(handler=run)

@@ -8,7 +8,9 @@ model's own statistics (:func:`check_rows`) and compares its answers with
 the file; an export that differs by more than :data:`TOLERANCE` (relative, float64) is refused
 and nothing is written.
 
-Formats: ``numpy``, one ``.py`` file needing only NumPy (:mod:`twolayer.export.numpy_code`).
+Formats: ``numpy``, one ``.py`` file needing only NumPy (:mod:`twolayer.export.numpy_code`);
+``torch``, a TorchScript ``.pt`` file (:mod:`twolayer.export.torchscript`, PyTorch needed to
+write and to run it).
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from twolayer._version import installed_version
+from twolayer.backend import import_optional
 from twolayer.errors import ConfigError, ModelFileError, choice_error
 from twolayer.export.numpy_code import numpy_source
 from twolayer.outputs.trained import Model
 from twolayer.writing import atomic_write, check_writable
 
-FORMATS = {"numpy": ".py"}
+FORMATS = {"numpy": ".py", "torch": ".pt"}
 """Each format and the suffix of its file."""
 TOLERANCE = 1e-6
 """The largest relative difference an export may show against ``twolayer predict`` (float64)."""
@@ -107,17 +110,66 @@ def export_model(model: Any, path: str | Path, format: str = "numpy") -> Exporte
     rows = check_rows(model)
     header = {"twolayer_version": installed_version(), "format": format,
               "module": path.stem, "check_rows": len(rows)}  # fmt: skip
+    if format == "torch":
+        return _export_torch(model, path, rows, header)
     text = numpy_source(model, header)
     difference = _compare(model, text, rows)
+    _refuse_above(difference, format)
+    header["max_relative_difference"] = difference
+    final = numpy_source(model, header)
+    atomic_write(path, lambda f: f.write(final.encode("utf-8")))
+    return Exported(path, format, difference, len(rows))
+
+
+def _refuse_above(difference: float, format: str) -> None:
     if not difference <= TOLERANCE:
         raise ModelFileError(
             f"the {format} export differs from twolayer's answers by {difference:.3g} "
             f"(relative), more than {TOLERANCE:g}; not written"
         )
-    header["max_relative_difference"] = difference
-    final = numpy_source(model, header)
-    atomic_write(path, lambda f: f.write(final.encode("utf-8")))
-    return Exported(path, format, difference, len(rows))
+
+
+def _export_torch(model: Model, path: Path, rows: NDArray[Any], header: dict[str, Any]) -> Exported:
+    """A TorchScript file, loaded in a fresh process by ``torch.jit.load`` and compared."""
+    import_optional("torch", "PyTorch", "torch")
+    from twolayer.activations import LEAKY_SLOPE
+    from twolayer.export import torchscript
+
+    if model.preprocessing.encoding is not None:
+        raise ConfigError("a model trained on a table reads text cells: export it with --format "
+                          "numpy, which carries its encoding")  # fmt: skip
+    prep = model.preprocessing
+    ours = model.predict(rows) if prep.classes is None else model.predict_proba(rows)
+    with tempfile.TemporaryDirectory() as folder:
+        file = Path(folder) / "model.pt"
+        torchscript.save(model, str(file), LEAKY_SLOPE)
+        np.save(Path(folder) / "rows.npy", np.asarray(rows, dtype=np.float64))
+        done = subprocess.run([sys.executable, "-I", "-c", torchscript.RUNNER, str(file),
+                               str(Path(folder) / "rows.npy")], capture_output=True, text=True,
+                              check=False)  # fmt: skip
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise ModelFileError(f"the exported file failed to run: {last}")
+        theirs = json.loads(done.stdout)
+        difference = _relative(np.asarray(ours), np.asarray(theirs["answers"]))
+        known = prep.classes
+        labels = [] if known is None or prep.multilabel else [str(c) for c in known.tolist()]
+        if theirs["classes"] != labels:
+            difference = math.inf
+        _refuse_above(difference, "torch")
+        header["max_relative_difference"] = difference
+        torchscript.save_with(model, str(file), LEAKY_SLOPE, json.dumps(header))
+        data = file.read_bytes()
+    atomic_write(path, lambda f: f.write(data))
+    return Exported(path, "torch", difference, len(rows))
+
+
+def _relative(a: NDArray[Any], b: NDArray[Any]) -> float:
+    """The largest difference of ``b`` from ``a``, relative to ``a``'s largest size."""
+    if a.shape != b.shape:
+        return math.inf
+    scale = max(float(np.abs(a).max()), 1e-300)
+    return float(np.abs(a - b.astype(a.dtype)).max()) / scale
 
 
 def _compare(model: Model, text: str, rows: NDArray[Any]) -> float:
@@ -151,8 +203,7 @@ def _compare(model: Model, text: str, rows: NDArray[Any]) -> float:
         a = np.asarray(value)
         b = np.asarray(theirs[key], dtype=a.dtype)
         if a.dtype.kind in "fc":
-            scale = max(float(np.abs(a).max()), 1e-300)
-            worst = max(worst, float(np.abs(a - b).max()) / scale)
+            worst = max(worst, _relative(a, b))
         elif not np.array_equal(a, b):
             return math.inf
     return worst
