@@ -108,7 +108,7 @@ def test_check_rows_cover_unseen_and_missing_cells() -> None:
 
 def test_bad_requests_are_refused(tmp_path: Path) -> None:
     model, _ = fitted("regression")
-    with pytest.raises(ConfigError, match=r"a numpy export is a \.py file"):
+    with pytest.raises(ConfigError, match=r"numpy exports are \.py files"):
         export_model(model, tmp_path / "m.txt")
     with pytest.raises(ConfigError, match="unknown export format 'onnx2'"):
         export_model(model, tmp_path / "m.py", "onnx2")
@@ -163,3 +163,44 @@ def test_a_table_model_exports_to_numpy_only(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="export it with --format numpy"):
         export_model(model, tmp_path / "m.pt", "torch")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("task", "activation"), [("regression", "tanh"), ("regression", "relu"),
+                                                  ("classification", "logistic"),
+                                                  ("multilabel", "leaky_relu"),
+                                                  ("classification", "identity")])  # fmt: skip
+def test_the_onnx_graph_answers_as_twolayer_does(
+    tmp_path: Path, task: str, activation: str
+) -> None:
+    onnx = pytest.importorskip("onnx")
+    from onnx.reference import ReferenceEvaluator
+
+    model, x = fitted(task, activation)
+    done = export_model(model, tmp_path / "m.onnx", "onnx")
+    assert done.max_difference <= 1e-9  # onnxruntime's own exp and tanh: the last few bits
+    graph = onnx.load(str(tmp_path / "m.onnx"))
+    props = {p.key: p.value for p in graph.metadata_props}
+    assert float(props["max_relative_difference"]) == done.max_difference
+    found = ReferenceEvaluator(graph).run(None, {"x": np.asarray(x, dtype=np.float64)})
+    labels = np.asarray(found[0])
+    if task == "regression":
+        np.testing.assert_allclose(labels, model.predict(x), rtol=1e-9)
+    else:
+        expected = model.predict(x)
+        shown = labels.astype(str) if expected.dtype.kind == "U" else labels
+        np.testing.assert_array_equal(shown, expected)
+        np.testing.assert_allclose(found[1], model.predict_proba(x), rtol=1e-8, atol=1e-10)
+
+
+def test_the_onnx_export_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("onnx")
+    monkeypatch.chdir(tmp_path)
+    model, _ = fitted("classification", "relu")
+    save_model("m.npz", model)
+    code, out, err = run_cli(["export", "m.npz", "--format", "onnx", "--out", "m.onnx"], capsys)
+    assert code == 0, err
+    assert out.startswith("wrote m.onnx: onnx; on 64 check rows its answers differ")
+    code, out, err = run_cli(["export", "m.npz", "--format", "onnx", "--out", "m.py"], capsys)
+    assert_one_error(code, out, err, "onnx exports are .onnx files")

@@ -12,13 +12,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         subparsers,
         "export",
         "Write a model file in a format other programs run (numpy: one .py file needing only "
-        "NumPy; torch: TorchScript), after running it there and comparing its answers with "
+        "NumPy; torch: TorchScript; onnx), after running it there and comparing its answers with "
         "twolayer's.",
     )
     parser.add_argument("model", type=file_path, metavar="MODEL.npz", help="the model file")
-    parser.add_argument("--format", choices=("numpy", "torch"), default="numpy",
+    parser.add_argument("--format", choices=("numpy", "torch", "onnx"), default="numpy",
                         help="numpy (the default): a .py file with predict(x); torch: a "
-                        "TorchScript .pt file (needs PyTorch)")  # fmt: skip
+                        "TorchScript .pt file (needs PyTorch); onnx: an .onnx graph (needs "
+                        "onnx)")  # fmt: skip
     parser.add_argument("--out", type=file_path, required=True, metavar="PATH",
                         help="the file to write (model.py)")  # fmt: skip
     parser.set_defaults(handler=run)

@@ -10,7 +10,8 @@ and nothing is written.
 
 Formats: ``numpy``, one ``.py`` file needing only NumPy (:mod:`twolayer.export.numpy_code`);
 ``torch``, a TorchScript ``.pt`` file (:mod:`twolayer.export.torchscript`, PyTorch needed to
-write and to run it).
+write and to run it); ``onnx``, an ONNX graph (:mod:`twolayer.export.onnx_graph`, the ``onnx``
+package needed; run by onnxruntime when installed, else by ONNX's reference evaluator).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from twolayer.export.numpy_code import numpy_source
 from twolayer.outputs.trained import Model
 from twolayer.writing import atomic_write, check_writable
 
-FORMATS = {"numpy": ".py", "torch": ".pt"}
+FORMATS = {"numpy": ".py", "torch": ".pt", "onnx": ".onnx"}
 """Each format and the suffix of its file."""
 TOLERANCE = 1e-6
 """The largest relative difference an export may show against ``twolayer predict`` (float64)."""
@@ -105,13 +106,15 @@ def export_model(model: Any, path: str | Path, format: str = "numpy") -> Exporte
         raise choice_error("export format", format, FORMATS)
     path = Path(path)
     if path.suffix != FORMATS[format]:
-        raise ConfigError(f"{path}: a {format} export is a {FORMATS[format]} file")
+        raise ConfigError(f"{path}: {format} exports are {FORMATS[format]} files")
     check_writable(path, "--out")
     rows = check_rows(model)
     header = {"twolayer_version": installed_version(), "format": format,
               "module": path.stem, "check_rows": len(rows)}  # fmt: skip
     if format == "torch":
         return _export_torch(model, path, rows, header)
+    if format == "onnx":
+        return _export_onnx(model, path, rows, header)
     text = numpy_source(model, header)
     difference = _compare(model, text, rows)
     _refuse_above(difference, format)
@@ -162,6 +165,44 @@ def _export_torch(model: Model, path: Path, rows: NDArray[Any], header: dict[str
         data = file.read_bytes()
     atomic_write(path, lambda f: f.write(data))
     return Exported(path, "torch", difference, len(rows))
+
+
+def _export_onnx(model: Model, path: Path, rows: NDArray[Any], header: dict[str, Any]) -> Exported:
+    """An ONNX graph, run in a fresh process and compared (labels exactly, values and
+    probabilities relative)."""
+    import_optional("onnx", "ONNX", "onnx")
+    from twolayer.export import onnx_graph
+
+    if model.preprocessing.encoding is not None:
+        raise ConfigError("a model trained on a table reads text cells: export it with --format "
+                          "numpy, which carries its encoding")  # fmt: skip
+    prep = model.preprocessing
+    metadata = {k: str(v) for k, v in header.items()}
+    with tempfile.TemporaryDirectory() as folder:
+        file = Path(folder) / "model.onnx"
+        file.write_bytes(onnx_graph.build(model, metadata).SerializeToString())
+        np.save(Path(folder) / "rows.npy", np.asarray(rows, dtype=np.float64))
+        done = subprocess.run([sys.executable, "-I", "-c", onnx_graph.RUNNER, str(file),
+                               str(Path(folder) / "rows.npy")], capture_output=True, text=True,
+                              check=False)  # fmt: skip
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ModelFileError(f"the exported file failed to run: {last}")
+    theirs = json.loads(done.stdout)["outputs"]
+    labels = model.predict(rows)
+    if prep.classes is None:
+        difference = _relative(np.asarray(labels), np.asarray(theirs["label"]))
+    else:
+        same = np.array_equal(
+            np.asarray(labels).astype(str), np.asarray(theirs["label"]).astype(str)
+        )
+        difference = _relative(model.predict_proba(rows), np.asarray(theirs["probabilities"]))
+        difference = difference if same else math.inf
+    _refuse_above(difference, "onnx")
+    header["max_relative_difference"] = difference
+    final = onnx_graph.build(model, {k: str(v) for k, v in header.items()}).SerializeToString()
+    atomic_write(path, lambda f: f.write(final))
+    return Exported(path, "onnx", difference, len(rows))
 
 
 def _relative(a: NDArray[Any], b: NDArray[Any]) -> float:
