@@ -7,6 +7,7 @@ extra: Starlette and uvicorn)."""
 from __future__ import annotations
 
 import argparse
+import sys
 
 from twolayer.cli.options import add_command, port_number
 
@@ -31,7 +32,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument(
         "--data", nargs="+", metavar="FILE",
-        help="your own data: a CSV file, an .npz holding x and y, or two .npy files",
+        help="your own data: a CSV file (read as twolayer train reads it: numbers, text "
+        "categories, yes/no, dates, missing cells), an .npz holding x and y, or two .npy files",
     )  # fmt: skip
     parser.add_argument(
         "--target", action="append", metavar="COLUMNS",
@@ -39,8 +41,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )  # fmt: skip
     parser.add_argument(
         "--task", choices=("auto", "classification", "regression"), default="auto",
-        help="what the --data targets are (default auto: class labels when the one target "
-        "column holds text or at most 20 whole numbers)",
+        help="what the --data targets are (default auto: guessed as twolayer train guesses: "
+        "class labels when the one target column holds text, yes/no or at most 10 whole "
+        "numbers)",
     )  # fmt: skip
     parser.set_defaults(handler=run)
 
@@ -53,12 +56,15 @@ def run(args: argparse.Namespace) -> int:
         import_optional(module, library, "playground")
     if args.target and not args.data:
         raise ConfigError("--target chooses columns of a --data file")
-    from twolayer.playground.datasets import load_user_file
     from twolayer.playground.server import serve
+    from twolayer.playground.userfile import load_user_file
 
     file_data = None
+    prog = args.subparser.prog
     if args.data:
         targets = [t for item in args.target or () for t in item.split(",") if t]
         file_data = load_user_file(args.data, targets or None, args.task)
+        for note in file_data.notes:  # what the reader decided: columns ignored, rows dropped
+            print(f"{prog}: {note}", file=sys.stderr)
     return serve(args.host, args.port, open_browser=not args.no_browser, file_data=file_data,
-                 prog=args.subparser.prog)  # fmt: skip
+                 prog=prog)  # fmt: skip
