@@ -12,7 +12,6 @@ plane (or line).  All of it is computed with twolayer's own ``forward`` and
 from __future__ import annotations
 
 import base64
-import dataclasses
 import math
 from typing import Any
 
@@ -27,8 +26,7 @@ from twolayer.objective import loss_and_grads
 from twolayer.outputs.trained import Model
 from twolayer.playground.datasets import DRAWN, Edit
 from twolayer.playground.session import Session
-from twolayer.playground.settings import FILE_SET, LOSSES_BY_TASK
-from twolayer.playground.userfile import UserData
+from twolayer.playground.settings import LOSSES_BY_TASK
 from twolayer.state import Record
 
 PLANE = 40  # the output's grid over a plane of two inputs: PLANE x PLANE cells
@@ -50,21 +48,12 @@ def _finite(value: Any) -> float | None:
 
 def model_of(session: Session) -> Model:
     """The session's current network as a :class:`~twolayer.outputs.trained.Model`: weights
-    (copied), scaling, classes, configuration and the data's names.  A table's network that
-    takes the encoded columns as they are keeps the encoding, so the model reads the file's
-    raw rows (with other inputs of the network, it takes those columns)."""
+    (copied), scaling, classes, configuration and the data's names."""
     c, data = session.config, session.data
     params = session.state.params.map(lambda p: np.array(p, copy=True))
-    prep, file = data.prep, session.file_data
-    if (
-        session.settings.dataset == FILE_SET
-        and isinstance(file, UserData)
-        and file.encoding is not None
-        and data.feature_names == file.encoding.feature_names
-    ):
-        prep = dataclasses.replace(prep, encoding=file.encoding)
-    return Model(params, c.activation, c.loss, prep, c, data.feature_names,
-                 data.train.target_names)  # fmt: skip
+    train = data.train
+    return Model(params, c.activation, c.loss, data.prep, c, data.feature_names,
+                 train.target_names)  # fmt: skip
 
 
 def extent(session: Session) -> list[list[float]]:
