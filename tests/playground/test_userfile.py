@@ -125,6 +125,29 @@ def test_the_command_prints_the_readers_notes(
     assert any("fitted on all 12 rows" in line for line in lines)
 
 
+def test_the_command_chooses_columns_as_twolayer_train_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import twolayer.playground.server as server
+
+    served = []
+    monkeypatch.setattr(server, "serve", lambda *a, **k: served.append(k["file_data"]) or 0)
+    path = tmp_path / "raw.csv"
+    path.write_text(RAW.replace("yes", "-").replace("no", "unknown"))
+    args = ["playground", "--no-browser", "--data", str(path), "--target", "score",
+            "--task", "regress", "--features", "name,age", "--ignore", "colour",
+            "--na-values=-,unknown"]  # fmt: skip
+    code, _, err = run_cli(args, capsys)
+    data = served[0]
+    assert code == 0 and data.task == "regression" and data.target_names == ("score",)
+    assert data.encoding is not None and data.encoding.column_names == ("name", "age")
+    assert "name=ann" in data.feature_names  # named, so kept: as a category
+    code, _, err = run_cli([*args[:4], "--target", "age", "--task", "classify"], capsys)
+    assert code == 0 and served[1].task == "classification"  # 11 ages: values, unless told
+    code, _, err = run_cli(["playground", "--ignore", "a", "--na-values", "-"], capsys)
+    assert code == 2 and "--ignore, --na-values choose columns of a --data file" in err
+
+
 def test_a_bad_file_is_one_error_line_naming_every_problem(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

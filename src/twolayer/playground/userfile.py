@@ -54,12 +54,14 @@ class UserData(Dataset):
 
 
 def load_user_file(
-    paths: Sequence[str], target: Sequence[str | int] | None = None, task: str = "auto"
-) -> UserData:
+    paths: Sequence[str], target: Sequence[str | int] | None = None, task: str = "auto",
+    **table: Any,
+) -> UserData:  # fmt: skip
     """``--data FILE [--target COLUMNS] [--task T]``: a CSV file read as ``twolayer train``
-    reads it (its task guessed by :func:`guess_task` with ``task="auto"``), its table encoded
-    into numbers; or an ``.npz`` (``.npy`` pair) of arrays, whose one target column is taken
-    for class labels where :func:`guess_task` would take it so.
+    reads it (its task guessed by :func:`guess_task` with ``task="auto"``; ``table``: the
+    reader's ``features``, ``ignore``, ``categorical``, ``na_values``), its table encoded into
+    numbers; or an ``.npz`` (``.npy`` pair) of arrays, whose one target column is taken for
+    class labels where :func:`guess_task` would take it so.
 
     A file larger than memory is refused before it is read, and data whose training would not
     fit in memory (at the page's most hidden units) before they are encoded.
@@ -68,9 +70,10 @@ def load_user_file(
         raise ConfigError(f"unknown task {task!r}; use {', '.join(TASKS)}")
     is_table = Path(paths[0]).suffix.lower() in CSV_SUFFIXES
     if task != "auto" or is_table:
-        data = load_file(paths, target, task=None if task == "auto" else task)  # type: ignore[arg-type]
+        chosen: Any = None if task == "auto" else task
+        data = load_file(paths, target, task=chosen, **table)
     else:
-        data = load_file(paths, target, task="regression")
+        data = load_file(paths, target, task="regression", **table)
         y = data.targets()
         if y.shape[1] == 1 and guess_task([str(v) for v in y[:, 0]]) == "classification":
             data = load_file(paths, target, task="classification")
