@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from browser_page import iteration_reaches, number, open_page, wait_for
+from browser_page import iteration_reaches, number, open_page, state, wait_for
 from helpers import Served, playground_server, run_cli
 
 
@@ -160,6 +160,78 @@ def test_your_own_csv_trains(browser: Any, tmp_path: Path) -> None:
         iteration_reaches(tab, 60)
         assert number(tab, "train-loss") < first
         context.close()
+
+
+RAW = """\
+name,age,colour,member,score,label
+ann,34,red,yes,1.5,good
+bob,,blue,no,2.5,bad
+cy,45,red,yes,,good
+dee,23,green,no,0.5,bad
+eve,51,blue,yes,3.1,good
+fay,38,red,no,2.2,bad
+gus,29,green,yes,1.1,good
+hal,62,blue,no,2.9,bad
+ivy,41,red,yes,1.9,good
+jon,36,green,no,2.4,bad
+kim,57,blue,yes,0.9,good
+lou,44,red,no,2.7,bad
+"""
+"""A raw table: an identifier, text colours, yes/no, a missing age and score, class labels."""
+
+
+def test_an_uploaded_raw_table_trains(page: Any) -> None:
+    page.open("#dataset=xor")
+    page.get_by_test_id("upload").set_input_files(
+        {"name": "raw.csv", "mimeType": "text/csv", "buffer": RAW.encode()}
+    )
+    page.wait_for_function("() => location.hash.includes('dataset=file')")
+    wait_for(page, "message", "v => v.startsWith('raw.csv: 12 rows')")
+    assert page.get_by_test_id("dataset").input_value() == "file"
+    assert page.locator('[data-testid="dataset"] option[value="file"]').text_content() == "raw.csv"
+    target = page.get_by_test_id("upload-target")
+    assert target.input_value() == "6"  # the last column, label
+    assert target.locator("option").all_text_contents() == [
+        "name",
+        "age",
+        "colour",
+        "member",
+        "score",
+        "label",
+    ]
+    assert "'name' is ignored" in page.get_by_test_id("upload-notes").text_content()
+    assert state(page, "s.data.task") == "classification"
+    assert "colour=red" in state(page, "s.data.features")
+    first = number(page, "train-loss")
+    page.get_by_test_id("play").click()
+    iteration_reaches(page, 40)
+    assert number(page, "train-loss") < first
+    page.get_by_test_id("pause").click()
+    target.select_option("5")  # score: fractions, so regression is guessed
+    page.wait_for_function("() => window.twolayerPlayground.data.task === 'regression'")
+    assert state(page, "s.data.targets") == ["score"]
+    wait_for(page, "message", "v => v.startsWith('raw.csv: 11 rows')")  # one has no score
+
+
+def test_an_upload_too_large_or_unreadable_is_one_clear_message(
+    browser: Any, server: Served
+) -> None:
+    context = browser.new_context(viewport={"width": 1360, "height": 980})
+    tab = context.new_page()
+    sent: list[str] = []
+    tab.on("request", lambda r: sent.append(r.url) if "/upload?" in r.url else None)
+    open_page(tab, server.url + "#dataset=circle")
+    upload = tab.get_by_test_id("upload")
+    upload.set_input_files({"name": "big.csv", "mimeType": "text/csv",
+                            "buffer": b"0" * (10 * 1024 * 1024 + 1)})  # fmt: skip
+    wait_for(tab, "message", "v => v.includes('larger than the 10.0 MiB an upload may hold')")
+    assert sent == []  # refused by the page, never sent
+    upload.set_input_files({"name": "ragged.csv", "mimeType": "text/csv",
+                            "buffer": b"a,b,y\n1,2,3\n4,5\n6\n"})  # fmt: skip
+    wait_for(tab, "message", "v => v.startsWith('ragged.csv: 2 problems: row 3 has 2 columns')")
+    assert tab.locator("#message").get_attribute("class") == "error"
+    assert tab.get_by_test_id("dataset").input_value() == "circle"  # nothing changed
+    context.close()
 
 
 def test_without_the_token_the_page_asks_for_it_and_keeps_the_links_settings(

@@ -1,8 +1,6 @@
-"""Drawn sets, the user's file, and points added or removed by clicking."""
+"""Drawn sets and points added or removed by clicking (the user's file: test_userfile.py)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,7 +15,6 @@ from twolayer.playground.datasets import (
     apply_edits,
     draw,
     edit_limits,
-    load_user_file,
     parse_edits,
 )
 
@@ -163,13 +160,3 @@ def test_a_replay_stops_when_asked_and_changes_nothing() -> None:
         apply_edits(data, None, _random_edits(np.random.default_rng(0), 50, 2), np.arange(2),
                     stop=stop)  # fmt: skip
     assert len(asked) == 6 and data.n_samples == 40
-
-
-def test_a_user_file_takes_whole_number_labels_as_classes(tmp_path: Path) -> None:
-    rows = "\n".join(f"{i / 10},{(i * 7 % 5) / 5},{i % 3}" for i in range(30))
-    path = tmp_path / "points.csv"
-    path.write_text("a,b,label\n" + rows + "\n")
-    data = load_user_file([str(path)], ["label"])
-    assert data.task == "classification" and data.x.shape == (30, 2)
-    assert load_user_file([str(path)], ["label"], "regression").task == "regression"
-    assert load_user_file([str(path)], ["b"]).task == "regression"  # fractions: values

@@ -7,8 +7,20 @@ extra: Starlette and uvicorn)."""
 from __future__ import annotations
 
 import argparse
+import sys
 
 from twolayer.cli.options import add_command, column_list, port_number
+
+TABLE_OPTIONS = {
+    "--features": "CSV input columns (default: all but the targets and --ignore)",
+    "--ignore": "CSV columns left out of the inputs",
+    "--categorical": "CSV number columns read as categories (codes such as 1, 2, 3)",
+    "--na-values": "more words meaning a missing cell (empty, NA, N/A, NaN, null, none, ? and "
+    "#N/A always do)",
+}
+"""The options of ``twolayer train`` that choose and read a CSV file's columns."""
+TASKS = {"classify": "classification", "regress": "regression"}
+"""``twolayer train``'s spellings of the tasks."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,18 +43,30 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument(
         "--data", nargs="+", metavar="FILE",
-        help="your own data: a CSV file, an .npz holding x and y, or two .npy files",
+        help="your own data: a CSV file (read as twolayer train reads it: numbers, text "
+        "categories, yes/no, dates, missing cells), an .npz holding x and y, or two .npy files",
     )  # fmt: skip
     parser.add_argument(
         "--target", action="append", type=column_list, metavar="COLUMNS",
         help="CSV target columns by name or number (default: the last); comma-separated",
     )  # fmt: skip
     parser.add_argument(
-        "--task", choices=("auto", "classification", "regression"), default="auto",
-        help="what the --data targets are (default auto: class labels when the one target "
-        "column holds text or at most 20 whole numbers)",
+        "--task", choices=("auto", "classification", "regression", "classify", "regress"),
+        default="auto",
+        help="what the --data targets are (default auto: guessed as twolayer train guesses: "
+        "class labels when the one target column holds text, yes/no or at most 10 whole "
+        "numbers; classify and regress as twolayer train spells them)",
     )  # fmt: skip
+    for flag, text in TABLE_OPTIONS.items():
+        metavar = "WORDS" if flag == "--na-values" else "COLUMNS"
+        parser.add_argument(flag, action="append", metavar=metavar,
+                            help=text + "; comma-separated or repeated")  # fmt: skip
     parser.set_defaults(handler=run)
+
+
+def listed(values: list[str] | None) -> list[str]:
+    """Repeated options of comma-separated names, as one list: ``--x a,b --x c`` -> a, b, c."""
+    return [v for item in values or () for v in item.split(",") if v]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,14 +75,21 @@ def run(args: argparse.Namespace) -> int:
 
     for module, library in (("starlette", "Starlette"), ("uvicorn", "uvicorn")):
         import_optional(module, library, "playground")
-    if args.target and not args.data:
-        raise ConfigError("--target chooses columns of a --data file")
-    from twolayer.playground.datasets import load_user_file
+    table = {flag: listed(getattr(args, flag[2:].replace("-", "_"))) for flag in TABLE_OPTIONS}
+    given = [flag for flag, values in {"--target": args.target, **table}.items() if values]
+    if given and not args.data:
+        verb = "chooses" if len(given) == 1 else "choose"
+        raise ConfigError(f"{', '.join(given)} {verb} columns of a --data file")
     from twolayer.playground.server import serve
+    from twolayer.playground.userfile import load_user_file
 
     file_data = None
+    prog = args.subparser.prog
     if args.data:
-        targets = [t for item in args.target or () for t in item.split(",") if t]
-        file_data = load_user_file(args.data, targets or None, args.task)
+        task = TASKS.get(args.task, args.task)
+        chosen = {flag[2:].replace("-", "_"): v for flag, v in table.items() if v}
+        file_data = load_user_file(args.data, listed(args.target) or None, task, **chosen)
+        for note in file_data.notes:  # what the reader decided: columns ignored, rows dropped
+            print(f"{prog}: {note}", file=sys.stderr)
     return serve(args.host, args.port, open_browser=not args.no_browser, file_data=file_data,
-                 prog=args.subparser.prog)  # fmt: skip
+                 prog=prog)  # fmt: skip

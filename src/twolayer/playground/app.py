@@ -1,5 +1,5 @@
 """The playground's web app (Starlette): the page, its assets, one WebSocket per page that
-trains and streams frames, and the downloads.
+trains and streams frames, the downloads, and the upload of a page's own file.
 
 Every page opens ``/ws`` and owns one :class:`~twolayer.playground.session.Session` for as long
 as it stays connected.  The page sends commands (``start``, ``play``, ``pause``, ``step``,
@@ -14,6 +14,12 @@ Every request passes :class:`~twolayer.playground.guard.Guard` first (the Host a
 origin and the run's token).  Messages go out as strict JSON (a number that is not finite
 travels as ``null``); a message that is not a JSON object is answered with an error and one log
 line; when a page goes away, the replay of its clicked points stops.
+
+A page uploads a file by sending its bytes as the body of ``POST /sessions/{sid}/upload?name=
+&target=&task=``: the server stops reading past :data:`~twolayer.playground.userfile.MAX_UPLOAD`
+bytes (a larger ``Content-Length`` is refused before anything is read), reads the file with the
+table reader (:func:`~twolayer.playground.userfile.read_upload`) and offers it to that page
+alone as its dataset ``"file"``, until the page goes away.
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from twolayer.activations import ACTIVATIONS
 from twolayer.data.prep import Dataset
-from twolayer.errors import TwoLayerError
+from twolayer.errors import ConfigError, TwoLayerError
 from twolayer.model import INITS
 from twolayer.optim import STEP_OPTIMIZERS
 from twolayer.playground.commands import Page
@@ -62,6 +68,15 @@ from twolayer.playground.settings import (
     NETWORK_FIELDS,
     REGRESSION_SETS,
     Settings,
+)
+from twolayer.playground.userfile import (
+    MAX_UPLOAD,
+    TASKS,
+    UPLOAD_SUFFIXES,
+    read_capped,
+    read_upload,
+    too_large,
+    upload_name,
 )
 from twolayer.schedules import SCHEDULES
 
@@ -103,6 +118,38 @@ def create_app(file_data: Dataset | None = None, access: Access | None = None) -
             body = await asyncio.to_thread(model_bytes, session)
         return Response(body, media_type="application/octet-stream", headers=headers)
 
+    async def upload(request: Request) -> Response:
+        """A file sent by the page (the body, at most MAX_UPLOAD bytes), read for its session
+        and offered as its dataset "file"."""
+        connection = connections.get(request.path_params["sid"])
+        if connection is None:
+            return JSONResponse({"error": "no such session (is its page still open?)"}, 404)
+        query = request.query_params
+        try:
+            name = upload_name(query.get("name", ""))
+            target = _column_number(query.get("target"))
+            task = query.get("task", "auto")
+            if task not in TASKS:
+                raise ConfigError(f"unknown task {task!r}; use {', '.join(TASKS)}")
+        except TwoLayerError as exc:
+            return JSONResponse({"error": str(exc)}, 400)
+        declared = request.headers.get("content-length", "")
+        if connection.uploading.locked():
+            return JSONResponse({"error": "a file is being read already: wait for it"}, 409)
+        async with connection.uploading:
+            body = None if declared.isdigit() and int(declared) > MAX_UPLOAD else (
+                await read_capped(request.stream())
+            )  # fmt: skip
+            if body is None:  # refused before reading all of it
+                LOG.warning("refused an upload of page %s: over %d bytes", connection.sid[:6],
+                            MAX_UPLOAD)  # fmt: skip
+                return JSONResponse({"error": too_large(name)}, 413)
+            read = await asyncio.to_thread(read_upload, body, name, target, task)
+            if read.data is not None:
+                async with connection.busy:  # between two chunks, not while a command runs
+                    connection.page.file_data = read.data
+        return JSONResponse(read.reply(), 200 if read.data is not None else 400)
+
     async def socket(websocket: WebSocket) -> None:
         await websocket.accept()
         if len(connections) >= MAX_PAGES:
@@ -116,6 +163,7 @@ def create_app(file_data: Dataset | None = None, access: Access | None = None) -
     routes = [
         Route("/", index),
         Route("/api/options", options),
+        Route("/sessions/{sid}/upload", upload, methods=["POST"]),
         Route("/sessions/{sid}/{what}", download),
         WebSocketRoute("/ws", socket),
         Mount("/static", StaticFiles(directory=STATIC, follow_symlink=True), name="static"),
@@ -139,6 +187,15 @@ def _finite(value: Any) -> Any:
     return value
 
 
+def _column_number(text: str | None) -> int | None:
+    """The target column chosen on the page: its number, from 1 (None: the last)."""
+    if text is None or text == "":
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigError(f"target {text!r}: a column's number, from 1")
+    return int(text)
+
+
 def _options(defaults: Settings, file_data: Dataset | None) -> dict[str, Any]:
     """What the page's controls offer, and which settings need a reset."""
     return {
@@ -156,6 +213,7 @@ def _options(defaults: Settings, file_data: Dataset | None) -> dict[str, Any]:
         "losses": {task: list(names) for task, names in LOSSES_BY_TASK.items()},
         "defaults": defaults.to_text(),
         "fields": {"data": DATA_FIELDS, "network": NETWORK_FIELDS, "live": LIVE_FIELDS},
+        "upload": {"limit": MAX_UPLOAD, "suffixes": list(UPLOAD_SUFFIXES), "tasks": list(TASKS)},
     }
 
 
@@ -175,6 +233,7 @@ class _Connection:
         self.gone = threading.Event()  # the page went away: work in threads stops early
         self.page = Page(defaults, file_data, self.gone.is_set)
         self.commands: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=64)
+        self.uploading = asyncio.Lock()  # one upload at a time
 
     async def serve(self) -> None:
         """Read the page's messages until it goes away, while the commands run one after
@@ -199,6 +258,7 @@ class _Connection:
                 del self.connections[self.sid]
             if self.session is not None:
                 self.session.history.close()
+            self.page.file_data = None  # a file uploaded by this page lived for it only
 
     @property
     def session(self) -> Session | None:

@@ -1,5 +1,6 @@
-"""The playground's data: small drawn sets in the square [-1, 1]^2 (or on [-1, 1]), the user's
-own file, and the points added or removed by clicking.
+"""The playground's data: small drawn sets in the square [-1, 1]^2 (or on [-1, 1]), the bundled
+sets, and the points added or removed by clicking (the user's own file is
+:mod:`twolayer.playground.userfile`).
 
 Drawn sets are :class:`~twolayer.data.prep.Dataset` objects like every other source, so the
 rest of the playground treats a spiral and ``--data my.csv`` alike.  Each is drawn from its own
@@ -16,9 +17,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from twolayer.data.datasets import load_dataset, load_file
+from twolayer.data.datasets import load_dataset
 from twolayer.data.prep import Dataset, FloatArray
-from twolayer.errors import ConfigError, DataError, TwoLayerError
+from twolayer.errors import ConfigError, TwoLayerError
 
 # ---------------------------------------------------------------------------------------------
 # Drawn sets: x (n, 2) or (n, 1) in [-1, 1]; labels (n,) or targets (n, 1)
@@ -146,34 +147,6 @@ def feature_names(inputs: Sequence[str], features: Sequence[str]) -> tuple[str, 
     if not features:
         return tuple(inputs)
     return tuple(FEATURE_NAMES[f].format(*inputs) for f in features)
-
-
-# ---------------------------------------------------------------------------------------------
-# The user's own file
-
-
-def load_user_file(
-    paths: Sequence[str], target: Sequence[str] | None = None, task: str = "auto"
-) -> Dataset:
-    """``--data FILE [--target COLUMNS]`` read as ``twolayer train`` reads it.
-
-    ``task="auto"`` takes one target column as class labels when it holds text, or whole
-    numbers of at most 20 distinct values; anything else is regression.
-    """
-    if task not in ("auto", "classification", "regression"):
-        raise ConfigError(f"unknown task {task!r}; use auto, classification or regression")
-    if task != "auto":
-        return load_file(paths, target, task=task)  # type: ignore[arg-type]
-    try:
-        labelled = load_file(paths, target, task="classification")
-    except DataError:  # several target columns, or not labels: regression it is
-        return load_file(paths, target, task="regression")
-    assert labelled.y is not None
-    labels = labelled.y
-    whole = labels.dtype.kind in "iuUSb" or bool(np.all(np.asarray(labels) == np.round(labels)))
-    if whole and len(np.unique(labels)) <= 20:
-        return labelled
-    return load_file(paths, target, task="regression")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -358,6 +331,5 @@ __all__ = [
     "edit_limits",
     "feature_names",
     "featurize",
-    "load_user_file",
     "parse_edits",
 ]

@@ -146,7 +146,10 @@ class Session:
             whole = draw(s.dataset, s.samples, s.noise, s.classes, s.seed)
         elif s.dataset == FILE_SET:
             if self.file_data is None:
-                raise ConfigError("no file was given: start with twolayer playground --data FILE")
+                raise ConfigError(
+                    "no file was given: upload one (your file, under Data) or start "
+                    "with twolayer playground --data FILE"
+                )
             whole = self.file_data
         else:
             whole = bundled(s.dataset)

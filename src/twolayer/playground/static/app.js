@@ -10,6 +10,7 @@ import {
 import { loadLessons, showLesson } from "./lessons.js";
 import { colourBar, drawPlane, eventPosition, fromCanvas, showLegend, toCanvas } from "./plane.js";
 import { bindHighlight, drawTrace } from "./trace.js";
+import { bindUpload } from "./upload.js";
 import { drawMatrix, drawNetwork, drawUnits, hideTip, nearest, showTip } from "./views.js";
 
 const VIEW_KEYS = { discrete: "discrete", showTest: "show_test" };
@@ -25,6 +26,7 @@ const state = {
   frame: null, // the last frame
   dirty: false, // something to draw since the last drawing
   socket: null,
+  session: null, // this page's session on the server (downloads and uploads name it)
   connected: false,
   retry: 0, // reconnection attempts since the connection dropped
   playing: false,
@@ -151,6 +153,15 @@ function bindControls() {
   });
 }
 
+/** The server read the page's own file: offer it as the dataset "file" and train on it. */
+function onUpload(reply) {
+  state.options.datasets.file = reply.name;
+  buildControls(state.options);
+  const target = reply.columns[reply.target - 1] ?? "y";
+  state.notice = `${reply.name}: ${reply.rows} rows, ${reply.inputs} inputs to the network, target ${target} (${reply.task})`;
+  send({ cmd: "start", settings: { ...state.settings, dataset: "file" }, edits: "" });
+}
+
 function openWeightEditor(param, event) {
   state.editing = param;
   const editor = $("#weight-editor");
@@ -251,6 +262,7 @@ function setPlaying(playing) {
 function receive(message) {
   switch (message.type) {
     case "hello":
+      state.session = message.session;
       byTestId("download-model").href = `/sessions/${message.session}/model.npz`;
       byTestId("download-history").href = `/sessions/${message.session}/history.csv`;
       break;
@@ -403,6 +415,7 @@ async function main() {
   await fromHash();
   showSettings(state.options, state.settings);
   bindControls();
+  bindUpload(state.options.upload.limit, () => state.session, onUpload, say);
   buildClassroom((hide) => `${location.origin}/${hashOf(hide)}`);
   state.chart = new LossChart($("#loss-chart"));
   connect();

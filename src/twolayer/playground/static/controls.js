@@ -138,7 +138,7 @@ export function buildClassPicker(data, chosen, onChoose) {
 
 const EXTRA_CONTROLS = {
   play: "play, pause and step", reset: "reset", regenerate: "regenerate", click: "clicking the plane",
-  features: "inputs of the network", downloads: "downloads", lessons: "lessons",
+  features: "inputs of the network", downloads: "downloads", lessons: "lessons", upload: "your file (upload)",
 };
 
 function elementsOf(name) {
