@@ -55,7 +55,14 @@ def save(request: pytest.FixtureRequest, tab: Any, name: str, **options: Any) ->
 def test_a_clicked_point_keeps_the_loss_curve(page: Any) -> None:
     page.open("#dataset=circle&speed=10")
     train_to(page, 60)
-    before = int(page.get_by_test_id("loss-chart").get_attribute("data-points"))
+    chart = page.get_by_test_id("loss-chart")
+    before = -1
+    for _ in range(40):  # a frame sent before the pause may still arrive: wait until it has
+        seen = int(chart.get_attribute("data-points"))
+        if seen == before:
+            break
+        before = seen
+        page.wait_for_timeout(250)
     page.get_by_test_id("boundary").click(position={"x": 80, "y": 80})
     wait_for(page, "message", "v => v.startsWith('211 training')")
     page.wait_for_timeout(200)
