@@ -69,6 +69,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
+from twolayer._version import documentation_root
 from twolayer.config import TrainConfig
 from twolayer.data.prep import Task, fit_preprocessing, held_out
 from twolayer.outputs.callbacks import PrintLosses, epoch_line
@@ -94,6 +95,14 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
 
     _task: Task = "regression"
     _default_loss = "half_mse"
+    # The "?" of scikit-learn's HTML diagram links to the estimator's page of the API reference
+    # (docs/api.rst): scikit-learn's own mechanism, pointed at twolayer's site.
+    _doc_link_module = "twolayer"
+    _doc_link_template = "{root}generated/twolayer.{estimator_name}.html"
+
+    def _doc_link_url_param_generator(self) -> dict[str, str]:
+        return {"root": documentation_root(), "estimator_name": type(self).__name__}
+
     # Set by fit (declared for type checking; scikit-learn's convention: absent until fitted).
     model_: Model
     state_: TrainState
@@ -262,12 +271,13 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
         result = train(prep.inputs(x), prep.targets(y), config, state=state,
                        sample_weight=weight, callbacks=callbacks)  # fmt: skip
         rows = [r.to_dict() for r in result.history]
+        self._extend_curves(result.history, go_on)
         self.model_ = Model(
             result.params, config.activation, config.loss, prep, config,
             summary=summarize(rows, stop_reason=result.stop_reason),
+            losses=tuple(self.loss_curve_),
         )  # fmt: skip
         self.state_, self.seed_ = result.state, seed
-        self._extend_curves(result.history, go_on)
         self.n_iter_ = len(result.history)  # this fit's epochs, as scikit-learn counts them
         self.stop_reason_ = result.stop_reason
         n = x.shape[0]
