@@ -61,6 +61,7 @@ import copy
 import dataclasses
 import numbers
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -75,7 +76,7 @@ from twolayer.data.prep import Task, fit_preprocessing, held_out
 from twolayer.outputs.callbacks import PrintLosses, epoch_line
 from twolayer.outputs.history import summarize
 from twolayer.outputs.trained import Model
-from twolayer.state import TrainState
+from twolayer.state import Callback, TrainState
 from twolayer.train import train
 
 try:  # scikit-learn >= 1.6
@@ -151,6 +152,7 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
         verbose: bool = False,
         class_weight: dict[Any, float] | str | None = None,
         random_state: int | np.random.Generator | np.random.RandomState | None = None,
+        callbacks: Sequence[Callback] | None = None,
     ) -> None:
         self.hidden = hidden
         self.activation = activation
@@ -186,6 +188,7 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
         self.standardize = standardize
         self.warm_start = warm_start
         self.verbose = verbose
+        self.callbacks = callbacks  # each fit's too: a LivePlot redraws the curve as it fits
         self.class_weight = class_weight  # the classifier's; the regressor accepts only None
         self.random_state = random_state
 
@@ -267,7 +270,8 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
             config = config.replace(early_stopping=False, validation_fraction=0.0, scores=False)
         done = state.iteration if state is not None else 0
         config = config.replace(iterations=done + (epochs or self.iterations))
-        callbacks = [PrintLosses(line=epoch_line)] if self.verbose else []  # scikit-learn's lines
+        callbacks: list[Callback] = [PrintLosses(line=epoch_line)] if self.verbose else []
+        callbacks.extend(self.callbacks or ())  # verbose: scikit-learn's lines, then the user's
         result = train(prep.inputs(x), prep.targets(y), config, state=state,
                        sample_weight=weight, callbacks=callbacks)  # fmt: skip
         rows = [r.to_dict() for r in result.history]
