@@ -41,6 +41,9 @@ class Picture:
     def _repr_png_(self) -> bytes:
         return self.png
 
+    def __repr__(self) -> str:  # what a notebook shows where it cannot show a picture
+        return f"<loss curves: a {len(self.png):,}-byte PNG picture>"
+
 
 class LivePlot(Callback):
     """Redraw the loss curves in place while training runs (in a Jupyter notebook).
