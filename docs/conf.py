@@ -23,7 +23,7 @@ ROOT = DOCS.parent
 
 project = "twolayer"
 author = "the twolayer authors"
-copyright = "the twolayer authors"  # noqa: A001 - Sphinx's name for it
+copyright = "the twolayer authors"
 release = twolayer.__version__
 version = release
 
