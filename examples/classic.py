@@ -1,4 +1,8 @@
-"""The classic two-layer network in plain NumPy: forward, loss, backward, update.
+"""
+The seed's loop in our own words
+================================
+
+The classic two-layer network in plain NumPy: forward, loss, backward, update.
 
 The same computation as docs/seed/000_a9de79f32e810abc.txt (and `twolayer seed`), written
 out in one loop so every gradient is visible. Run: python examples/classic.py

@@ -1,4 +1,8 @@
-"""Every optimizer on the seed's problem (its draws with seed 0), 500 iterations each.
+"""
+Every optimizer on the seed's problem
+=====================================
+
+Every optimizer on the seed's problem (its draws with seed 0), 500 iterations each.
 
 Run: python examples/optimizers_on_seed.py
 Prints each optimizer's learning rate and its final loss (the loss of record 499, as the seed

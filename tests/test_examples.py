@@ -45,3 +45,15 @@ def test_every_optimizer_runs_on_the_seed_and_lbfgs_says_what_it_needs(hide: str
         assert lines[4].endswith("needs SciPy: pip install 'twolayer[lbfgs]'")
     else:
         assert lines[4].endswith("(converged)")
+
+
+def test_the_plotted_example_draws_both_runs_and_saves_its_figure(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    done = subprocess.run([sys.executable, str(EXAMPLES / "plot_seed_loss.py")], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    seed, momentum = done.stdout.splitlines()
+    assert seed.startswith("gradient descent, lr 1e-6 (the seed): iteration 499 loss 6.947")
+    assert momentum.startswith("momentum 0.9, lr 2e-7: iteration 499 loss ")
+    assert (tmp_path / "seed_loss.png").read_bytes().startswith(b"\x89PNG")

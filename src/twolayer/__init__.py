@@ -24,16 +24,19 @@ from twolayer.train import train
 if TYPE_CHECKING:
     from twolayer.data.table import read_table
     from twolayer.estimators import TwoLayerClassifier, TwoLayerRegressor
+    from twolayer.outputs.live import LivePlot
     from twolayer.outputs.modelfile import save_model
     from twolayer.outputs.modelfile_reader import load_model
     from twolayer.outputs.trained import Model
 
 # Imported on first use: the estimators need scikit-learn, an optional extra, and model files
-# are not needed to train; ``import twolayer`` needs NumPy only.
+# are not needed to train, nor is the notebook's live plot (matplotlib, IPython);
+# ``import twolayer`` needs NumPy only.
 _LAZY = {
     "TwoLayerRegressor": "twolayer.estimators",
     "TwoLayerClassifier": "twolayer.estimators",
     "Model": "twolayer.outputs.trained",
+    "LivePlot": "twolayer.outputs.live",
     "load_model": "twolayer.outputs.modelfile_reader",
     "save_model": "twolayer.outputs.modelfile",
     "read_table": "twolayer.data.table",
@@ -61,6 +64,7 @@ __all__ = [
     "DataError",
     "DivergenceError",
     "Grads",
+    "LivePlot",
     "Model",
     "ModelFileError",
     "Params",

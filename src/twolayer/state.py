@@ -20,6 +20,7 @@ import numpy as np
 from twolayer._version import installed_version
 from twolayer.backend import to_numpy
 from twolayer.config import TrainConfig
+from twolayer.display import loss_curve_svg, summary_html
 from twolayer.model import Params
 from twolayer.optim import OptState
 
@@ -166,6 +167,25 @@ class TrainResult:
         return dataclasses.replace(
             self, params=self.params.map(to_numpy), state=self.state.map_arrays(to_numpy)
         )
+
+    def _repr_html_(self) -> str:
+        """What a notebook shows: the run's size, recipe, final loss and stop reason, and the
+        loss curve (:mod:`twolayer.display`)."""
+        config = self.manifest.get("config", {})
+        last = self.history[-1] if self.history else None
+        curves = [("training loss", [r.loss for r in self.history])]
+        if any(r.val_loss is not None for r in self.history):
+            curves.append(("validation loss", [r.val_loss for r in self.history
+                                               if r.val_loss is not None]))  # fmt: skip
+        return summary_html("TrainResult", [
+            ("D_in × H × D_out", self.params.sizes),
+            ("recipe", f"{config.get('optimizer', '?')}, lr {config.get('lr', '?')}, "
+                       f"loss {config.get('loss', '?')}"),
+            ("iterations", len(self.history)),
+            ("final loss", None if last is None else last.loss),
+            ("final validation loss", None if last is None else last.val_loss),
+            ("stop reason", self.stop_reason),
+        ], loss_curve_svg(curves))  # fmt: skip
 
 
 class Callback:

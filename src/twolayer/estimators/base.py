@@ -61,6 +61,7 @@ import copy
 import dataclasses
 import numbers
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -69,12 +70,13 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
+from twolayer._version import documentation_root
 from twolayer.config import TrainConfig
 from twolayer.data.prep import Task, fit_preprocessing, held_out
 from twolayer.outputs.callbacks import PrintLosses, epoch_line
 from twolayer.outputs.history import summarize
 from twolayer.outputs.trained import Model
-from twolayer.state import TrainState
+from twolayer.state import Callback, TrainState
 from twolayer.train import train
 
 try:  # scikit-learn >= 1.6
@@ -95,6 +97,14 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
 
     _task: Task = "regression"
     _default_loss = "half_mse"
+    # The "?" of scikit-learn's HTML diagram links to the estimator's page of the API reference
+    # (docs/api.rst): scikit-learn's own mechanism, pointed at twolayer's site.
+    _doc_link_module = "twolayer"
+    _doc_link_template = "{root}generated/twolayer.{estimator_name}.html"
+
+    def _doc_link_url_param_generator(self) -> dict[str, str]:
+        return {"root": documentation_root(), "estimator_name": type(self).__name__}
+
     # Set by fit (declared for type checking; scikit-learn's convention: absent until fitted).
     model_: Model
     state_: TrainState
@@ -143,6 +153,7 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
         verbose: bool = False,
         class_weight: dict[Any, float] | str | None = None,
         random_state: int | np.random.Generator | np.random.RandomState | None = None,
+        callbacks: Sequence[Callback] | None = None,
     ) -> None:
         self.hidden = hidden
         self.activation = activation
@@ -178,6 +189,7 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
         self.standardize = standardize
         self.warm_start = warm_start
         self.verbose = verbose
+        self.callbacks = callbacks  # each fit's too: a LivePlot redraws the curve as it fits
         self.class_weight = class_weight  # the classifier's; the regressor accepts only None
         self.random_state = random_state
 
@@ -261,16 +273,18 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
             config = config.replace(early_stopping=False, validation_fraction=0.0, scores=False)
         done = state.iteration if state is not None else 0
         config = config.replace(iterations=done + (epochs or self.iterations))
-        callbacks = [PrintLosses(line=epoch_line)] if self.verbose else []  # scikit-learn's lines
+        callbacks: list[Callback] = [PrintLosses(line=epoch_line)] if self.verbose else []
+        callbacks.extend(self.callbacks or ())  # verbose: scikit-learn's lines, then the user's
         result = train(prep.inputs(x), prep.targets(y), config, state=state,
                        sample_weight=weight, callbacks=callbacks)  # fmt: skip
         rows = [r.to_dict() for r in result.history]
+        self._extend_curves(result.history, go_on)
         self.model_ = Model(
             result.params, config.activation, config.loss, prep, config,
             summary=summarize(rows, stop_reason=result.stop_reason),
+            losses=tuple(self.loss_curve_),
         )  # fmt: skip
         self.state_, self.seed_ = result.state, seed
-        self._extend_curves(result.history, go_on)
         self.n_iter_ = len(result.history)  # this fit's epochs, as scikit-learn counts them
         self.stop_reason_ = result.stop_reason
         n = x.shape[0]

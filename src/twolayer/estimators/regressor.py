@@ -37,7 +37,8 @@ class TwoLayerRegressor(RegressorMixin, _TwoLayer):  # type: ignore[misc]
     loss_, best_loss_, coefs_, intercepts_, n_outputs_, t_ : scikit-learn's MLP attributes.
     validation_loss_curve_ : list of float, or None without early stopping.
     validation_scores_ : list of float, the validation R² of each epoch with early stopping
-        (else None); best_validation_score_ : their maximum (or None).
+        (else None).
+    best_validation_score_ : float, their maximum (or None).
     n_iter_ : int, epochs run by the last ``fit`` or ``partial_fit``.
     stop_reason_ : str, "completed", "early_stopping", "converged" or "max_fun".
 

@@ -11,6 +11,7 @@ field.  The layout is :mod:`twolayer.outputs.modelfile`'s.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -149,7 +150,9 @@ class _Reader:
             self._dict("source"),
         )
         state = self._state(params, shapes, config)
-        return ModelFile(model, state, self._history(state))
+        history = self._history(state)
+        losses = tuple(float(r["loss"]) for r in history if r.get("loss") is not None)
+        return ModelFile(dataclasses.replace(model, losses=losses), state, history)
 
     def _agrees(self, config: TrainConfig, found: dict[str, Any]) -> None:
         """The training configuration describes the network the file holds."""

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from twolayer.backend import is_sparse
 from twolayer.config import TrainConfig
 from twolayer.data.prep import Preprocessing, as_numbers
+from twolayer.display import loss_curve_svg, summary_html
 from twolayer.errors import DataError
 from twolayer.losses import log_sigmoid, softmax
 from twolayer.model import Params, forward, input_gradient, predict
@@ -36,6 +37,8 @@ class Model:
         target_names : output names.
     summary : what the history said (iterations, final losses, stop reason, seconds).
     source : where the training data came from, as the command line described it.
+    losses : the training loss of each iteration, when known (a fit, a model file with its
+        history): the curve a notebook shows (:meth:`_repr_html_`).  Not compared.
     """
 
     params: Params
@@ -47,6 +50,7 @@ class Model:
     target_names: tuple[str, ...] = ()
     summary: dict[str, Any] = field(default_factory=dict)
     source: dict[str, Any] | None = None
+    losses: tuple[float, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def task(self) -> str:
@@ -166,6 +170,24 @@ class Model:
         return np.asarray(
             np.exp(log_sigmoid(out)) if self.preprocessing.multilabel else softmax(out)
         )
+
+    def _repr_html_(self) -> str:
+        """What a notebook shows: the network, the task, how its training ended and its loss
+        curve when known (:mod:`twolayer.display`)."""
+        s = self.summary
+        classes = self.preprocessing.classes
+        return summary_html(f"Model ({self.task})", [
+            ("D_in × H × D_out", self.params.sizes),
+            ("activation, loss", f"{self.activation}, {self.loss}"),
+            ("biases", "yes" if self.params.has_bias else "no"),
+            ("dtype", str(self.dtype)),
+            ("classes", None if classes is None else [str(c) for c in classes[:10]]
+                        + (["..."] if len(classes) > 10 else [])),
+            ("iterations", s.get("iterations")),
+            ("final loss", s.get("final_loss")),
+            ("best validation loss", s.get("best_val_loss")),
+            ("stop reason", s.get("stop_reason")),
+        ], loss_curve_svg([("training loss", self.losses)]))  # fmt: skip
 
 
 __all__ = ["Model"]
