@@ -14,9 +14,10 @@ import pytest
 import twolayer
 from reference import seed_loop as plain_seed_loop
 from twolayer.cli import main
-from twolayer.config import TrainConfig, inplace_unsupported
+from twolayer.config import TrainConfig
 from twolayer.data.classic import SeedProblem, seed_draws
 from twolayer.engines import inplace, layout
+from twolayer.engines.choice import Facts, unmet
 from twolayer.errors import DivergenceError
 from twolayer.model import Params
 from twolayer.outputs.callbacks import PrintLosses
@@ -211,23 +212,24 @@ def test_a_run_in_lanes_holds_blas_to_one_thread_between_epochs() -> None:
         ({"alpha": 0.1}, "has no L2 penalty (alpha)"),
     ],
 )
-def test_other_runs_take_the_portable_engine(
+def test_other_runs_take_the_buffered_engine(
     changes: dict[str, Any], why: str, paths: list[str]
 ) -> None:
     config = TrainConfig(iterations=3, lr=1e-4, hidden=6, init="he", **changes)
-    assert inplace_unsupported(config) == why
+    assert unmet("inplace", Facts(config)) == why
     x, y, _ = seed_draws(0, SeedProblem(20, 5, 6, 2))
     train(x, y, config)
-    assert paths == []
+    assert paths == ["buffered"]
 
 
-def test_minibatches_and_mixed_dtypes_take_the_portable_engine(paths: list[str]) -> None:
+def test_minibatches_and_mixed_dtypes_take_other_engines(paths: list[str]) -> None:
     x, y, params = seed_draws(0, SeedProblem(20, 5, 6, 2))
     train(x, y, TrainConfig(iterations=2, lr=1e-4, hidden=6, batch_size=7), params)
+    assert paths == ["buffered"]
     train(x, y, TrainConfig(iterations=2, lr=1e-4, hidden=6, dtype="float32"), params)
-    assert paths == []
+    assert paths == ["buffered"]  # float64 weights, float32 data: the portable engine
     train(x, y, TrainConfig(iterations=2, lr=1e-4, hidden=6, batch_size=20), params)
-    assert paths == ["inplace"]
+    assert paths == ["buffered", "inplace"]
 
 
 def test_blocks_cover_every_sample_once() -> None:
