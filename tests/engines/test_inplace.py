@@ -17,9 +17,12 @@ from twolayer.cli import main
 from twolayer.config import TrainConfig
 from twolayer.data.classic import SeedProblem, seed_draws
 from twolayer.engines import inplace, layout
+from twolayer.engines import buffered
+from twolayer.engines.buffered import BufferedEngine
 from twolayer.engines.choice import Facts, unmet
 from twolayer.errors import DivergenceError
-from twolayer.model import Params
+from twolayer.model import Params, init_params
+from twolayer.optim import make_optimizer
 from twolayer.outputs.callbacks import PrintLosses
 from twolayer.state import Callback, Record, TrainResult, TrainState
 from twolayer.train import train
@@ -428,3 +431,33 @@ def _arrays(ws: inplace.Workspace) -> list[np.ndarray]:
     for buffers, _, _ in ws.hidden.blocks:
         found.extend(a for a in buffers if a.base is None or a.size)
     return found
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "nesterov", "adam"])
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_buffered_steps_allocate_nothing(optimizer: str, shuffle: bool) -> None:
+    # The estimators' recipe and more: minibatches gathered (or viewed), a short last batch,
+    # biases, softmax cross-entropy, the L2 penalty, sample weights, every statistic tracked.
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((1060, 40))
+    y = np.eye(10)[rng.integers(0, 10, 1060)]
+    config = TrainConfig(hidden=50, bias=True, init="he", loss="cross_entropy", alpha=1e-3,
+                         optimizer=optimizer, lr=1e-3, batch_size=200, shuffle=shuffle)  # fmt: skip
+    params = init_params(rng, 40, 50, 10, init="he", bias=True)
+    state = TrainState(params, make_optimizer(optimizer).init(params))
+    engine = BufferedEngine(config, x, y, state, rng.random(1060))
+    assert len(engine.bounds) == 6 and engine.last is not engine.full
+    engine.epoch(1e-3, lambda loss: None)  # warm-up
+    smallest = min(b.hidden.h.nbytes for b in (engine.full, engine.last))  # (60, 50) and up
+    batch = iter(range(10**9))
+
+    def step() -> None:  # one batch after the other, the short last one among them
+        i = next(batch) % len(engine.bounds)
+        engine.run_batch(i, i, 1e-3, lambda loss: None)
+
+    with engine.running():
+        net, transient = _traced_bytes(step, iterations=60)
+    assert net == 0
+    # NumPy copies a broadcast operand (the biases, a row's maximum, the weights) into a
+    # buffer it allocates at each such call: the engine holds it to UFUNC_BUFFER elements.
+    assert transient < buffered.UFUNC_BUFFER * 8 + 2048 < smallest

@@ -21,7 +21,8 @@ callback; a callback that keeps them must copy.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,13 @@ from twolayer.optim import OptState, adam_into, adam_rate, step_into
 from twolayer.state import TrainState
 
 FloatArray = NDArray[Any]
+
+UFUNC_BUFFER = 2048
+"""Elements of the buffer NumPy's ufuncs copy a broadcast operand into (``np.setbufsize``)
+during a run: the biases added to every row, a row's maximum subtracted from it, a sample's
+weight.  NumPy allocates it at every such call, 8,192 elements by default (64 KiB in float64);
+2,048 keep it small beside the step's arrays and were as fast or faster (a bias added to
+(200, 100) activations: 6.4 us against 8.7 us)."""
 
 
 def flat_params(flat: FloatArray, sizes: tuple[int, int, int], bias: bool) -> Params:
@@ -160,11 +168,11 @@ class BufferedEngine:
             return buf, self.x[part], self.y[part], None if w is None else w[part]
         assert buf.x is not None
         assert buf.y is not None
-        idx = self.order[start:stop]
-        np.take(self.x, idx, axis=0, out=buf.x)
-        np.take(self.y, idx, axis=0, out=buf.y)
+        idx = self.order[start:stop]  # a permutation's indices, all in range: mode="clip"
+        np.take(self.x, idx, axis=0, out=buf.x, mode="clip")  # ("raise" buffers out= anew)
+        np.take(self.y, idx, axis=0, out=buf.y, mode="clip")
         if w is not None and buf.weight is not None:
-            np.take(w, idx, axis=0, out=buf.weight)
+            np.take(w, idx, axis=0, out=buf.weight, mode="clip")
             return buf, buf.x, buf.y, buf.weight
         return buf, buf.x, buf.y, None
 
@@ -255,8 +263,13 @@ class BufferedEngine:
     def rng_state(self) -> dict[str, Any] | None:
         return self._rng_state
 
-    def running(self) -> AbstractContextManager[None]:
-        return self.threads
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        """BLAS's threads for the step's products (:func:`twolayer.engines.lanes.blas_threads`)
+        and the ufuncs' buffer (:data:`UFUNC_BUFFER`) for the whole run."""
+        with self.threads, np.errstate():  # errstate restores the buffer's size on exit
+            np.setbufsize(UFUNC_BUFFER)
+            yield
 
     def result(self, params: Params) -> Params:
         return params
