@@ -16,8 +16,7 @@ from reference import seed_loop as plain_seed_loop
 from twolayer.cli import main
 from twolayer.config import TrainConfig
 from twolayer.data.classic import SeedProblem, seed_draws
-from twolayer.engines import inplace, layout
-from twolayer.engines import buffered
+from twolayer.engines import buffered, inplace, layout
 from twolayer.engines.buffered import BufferedEngine
 from twolayer.engines.choice import Facts, unmet
 from twolayer.errors import DivergenceError
