@@ -4,12 +4,13 @@ Usage, from the repository root (a few minutes on 2 cores; ``--full`` for the wo
 iteration counts, ``--quick`` for a smoke run of seconds)::
 
     python benchmarks/speed.py [--quick | --full] [--workloads seed,wide,tall] [--rounds R]
-        [--no-peers] [--no-checks] [--markdown FILE] [--json FILE] [--no-write]
+        [--no-peers] [--no-checks] [--write] [--markdown FILE] [--json FILE]
         [--keep-blas-env]
 
-It prints the tables and replaces the text between the speed markers of ``docs/benchmarks.md``
-(or ``--markdown FILE``); every timing goes to ``benchmarks/results/speed-YYYY-MM-DD.json`` (or
-``--json FILE``); ``--no-write`` only prints.  ``twolayer bench`` takes the same timing options
+It prints the tables, and only prints them unless told to write: ``--write`` replaces the text
+between the speed markers of ``docs/benchmarks.md`` and keeps every timing in
+``benchmarks/results/speed-YYYY-MM-DD.json``; ``--markdown FILE`` and ``--json FILE`` write
+those to the files named.  ``twolayer bench`` takes the same timing options
 and times twolayer's rows only.  Where OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set the run
 restarts without them (see docs/performance.md).
 """
@@ -54,10 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--markdown",
         type=output_path,
         metavar="FILE",
-        help=f"write the tables into FILE between its speed markers (default {DOCS.name})",
+        help=f"write the tables into FILE between its speed markers (--write: {DOCS.name})",
     )
     parser.add_argument(
-        "--no-write", action="store_true", help="print only: no docs section, no JSON by default"
+        "--write",
+        action="store_true",
+        help=f"write the section of docs/{DOCS.name} and a dated JSON in benchmarks/results "
+        "(without it, and without --markdown or --json, the tables are only printed)",
     )
     return parser
 
@@ -67,8 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     today = time.strftime("%Y-%m-%d")
-    markdown = args.markdown or (None if args.no_write else DOCS)
-    raw = args.json or (None if args.no_write else RESULTS / f"speed-{today}.json")
+    markdown = args.markdown or (DOCS if args.write else None)
+    raw = args.json or (RESULTS / f"speed-{today}.json" if args.write else None)
     try:
         for path, what in ((markdown, "markdown file"), (raw, "JSON file")):
             if path is not None:

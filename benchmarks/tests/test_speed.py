@@ -35,14 +35,14 @@ def test_writes_the_section_and_the_json(
     assert '"workloads"' in raw.read_text() and '"targets"' in raw.read_text()
 
 
-def test_defaults_write_the_docs_and_a_dated_json(tmp_path: Path) -> None:
-    assert speed.main(FAST) == 0
+def test_write_writes_the_docs_and_a_dated_json(tmp_path: Path) -> None:
+    assert speed.main([*FAST, "--write"]) == 0
     assert report.START_MARKER in (tmp_path / "docs.md").read_text()
     assert len(list(tmp_path.glob("speed-*.json"))) == 1
 
 
-def test_no_write_only_prints(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert speed.main([*FAST, "--no-write"]) == 0
+def test_by_default_it_only_prints(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert speed.main(FAST) == 0
     assert "### seed:" in capsys.readouterr().out and list(tmp_path.iterdir()) == []
 
 
