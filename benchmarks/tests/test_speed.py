@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 import harness
@@ -12,7 +13,16 @@ import report
 import speed
 from twolayer.timing import workloads
 
-FAST = ["--quick", "--rounds", "1", "--keep-blas-env", "--no-peers", "--no-checks"]
+FAST = [
+    "--quick",
+    "--rounds",
+    "1",
+    "--keep-blas-env",
+    "--no-peers",
+    "--no-checks",
+    "--practical",
+    "no",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -103,3 +113,21 @@ def test_refuses_a_markdown_file_it_cannot_rewrite_before_running(
     assert len(errors) == 1 and "Traceback" not in err
     assert message.format(path) in errors[0]
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+
+
+def test_the_practical_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("sklearn")
+    import practical
+
+    rng = np.random.default_rng(0)
+    tiny = practical.Data("digits", rng.standard_normal((60, 5)), rng.integers(0, 3, 60), True,
+                          2, "60 x 5 -> 100 -> 3")  # fmt: skip
+    monkeypatch.setattr(practical, "workloads", lambda names=None: [tiny])
+    monkeypatch.setattr(practical, "GOALS", {"digits": 0.0})
+    path = tmp_path / "b.md"
+    args = ["--quick", "--keep-blas-env", "--practical", "only", "--markdown", str(path)]
+    assert speed.main(args) == 0
+    text = path.read_text()
+    assert "### digits: 60 x 5 -> 100 -> 3, 2 epochs" in text and "| twolayer | " in text
+    assert "Time to a validation accuracy of 0.0 on digits" in text
+    assert "<!-- speed:start -->" not in text and "| worst of classify, regress" in text
