@@ -129,6 +129,8 @@ def choose(facts: Facts, named: str | None = None) -> str:
     else the dual engine for ``solver="dual"`` (likewise) or ``"auto"`` where it applies on
     wide data, else the first of :data:`PREFERENCE` that can."""
     solver = facts.config.solver
+    if named is None and facts.dask and (why := unmet("dask", facts)) is not None:
+        raise ConfigError(f"the dask engine {why}")  # no other engine runs Dask arrays
     if named is None and solver == "dual":
         if (why := unmet("dual", facts)) is not None:
             raise ConfigError(f"the dual solver {why}; use solver 'direct' or 'auto'")
