@@ -5,8 +5,10 @@ and prints the median seconds of the ``train`` calls; the trees take turns, roun
 and the medians are compared, so a busy machine slows both alike.  Used to check that a change
 of the code costs no speed:
 
-    python benchmarks/before_after.py OLD_TREE NEW_TREE --rounds 7
+    python benchmarks/before_after.py OLD_TREE NEW_TREE --rounds 7     # prints the table
     python benchmarks/before_after.py OLD_TREE . --markdown docs/benchmarks.md   # its section
+
+It only prints unless ``--markdown FILE`` or ``--json FILE`` names a file to write.
 """
 
 from __future__ import annotations

@@ -15,8 +15,9 @@ of the products' medians is the time an epoch would take with free element-wise 
 loss and update: the workload's FLOPs over it is the ceiling of the epoch's GFLOP/s on this
 machine's BLAS, printed as a share of the matrix-multiply peak measured in the same run.
 
-    python benchmarks/ceiling.py                  # writes its section of docs/benchmarks.md
-    python benchmarks/ceiling.py --rounds 3 --no-markdown
+    python benchmarks/ceiling.py                  # prints its table
+    python benchmarks/ceiling.py --write          # and writes its section of docs/benchmarks.md
+    python benchmarks/ceiling.py --rounds 3 --markdown FILE
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ workloads in every layout, in both dtypes, the layouts taking turns round after 
 prints the median seconds per epoch against row-major.  It also times the copy of w1 into
 column-major order that a run's set-up makes, in bands (``copy_in_order``) and in one stride.
 
-    python benchmarks/layouts.py                  # writes its section of docs/benchmarks.md
-    python benchmarks/layouts.py --rounds 3 --workloads tall --no-markdown
+    python benchmarks/layouts.py                  # prints its tables
+    python benchmarks/layouts.py --write          # and writes its section of docs/benchmarks.md
+    python benchmarks/layouts.py --rounds 3 --workloads tall --markdown FILE
 
 Every final loss is compared with row-major's (they agree to rounding: relative differences
 are printed).

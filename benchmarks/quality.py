@@ -9,11 +9,12 @@ comparison with our default (which does).
 
 Usage::
 
-    python benchmarks/quality.py             # 5 random states; rewrites docs/benchmarks.md
-    python benchmarks/quality.py --seeds 2 --no-write
+    python benchmarks/quality.py             # 5 random states; prints the table
+    python benchmarks/quality.py --write     # and rewrites its section of docs/benchmarks.md
+    python benchmarks/quality.py --seeds 2 --markdown FILE
 
-Only the text between ``<!-- quality:start -->`` and ``<!-- quality:end -->`` in
-docs/benchmarks.md is replaced; the rest of the file is kept.
+With ``--write`` (or ``--markdown FILE``) only the text between ``<!-- quality:start -->`` and
+``<!-- quality:end -->`` is replaced; the rest of the file is kept.
 """
 
 from __future__ import annotations
@@ -160,12 +161,14 @@ def blas_threads() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5, help="random states per model")
-    parser.add_argument("--no-write", action="store_true", help="print the table only")
+    parser.add_argument("--write", action="store_true", help=f"write the section into {DOCS}")
+    parser.add_argument("--markdown", type=Path, metavar="FILE", help="write the section into FILE")
     args = parser.parse_args()
     section = table(measure(args.seeds), args.seeds)
     print(section)
-    if not args.no_write:
-        write_section(DOCS, section, "quality")
+    path = args.markdown or (DOCS if args.write else None)
+    if path is not None:
+        write_section(path, section, "quality")
 
 
 if __name__ == "__main__":

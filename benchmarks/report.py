@@ -245,16 +245,16 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 def section_parser(
     description: str, rounds: int, workloads: str | None = None
 ) -> argparse.ArgumentParser:
-    """The options of a script that writes one section of docs/benchmarks.md: ``--rounds``,
-    ``--workloads`` (when ``workloads``, its default, is given), ``--markdown FILE`` (default
-    docs/benchmarks.md) and ``--no-markdown``; an unknown workload is a usage error
-    (:func:`workload_names`)."""
+    """The options of a script that prints one section of docs/benchmarks.md: ``--rounds``,
+    ``--workloads`` (when ``workloads``, its default, is given), ``--write`` (write the section
+    into docs/benchmarks.md) and ``--markdown FILE`` (into FILE); without either it only
+    prints.  An unknown workload is a usage error (:func:`workload_names`)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--rounds", type=int, default=rounds)
     if workloads is not None:
         parser.add_argument("--workloads", default=workloads)
-    parser.add_argument("--markdown", type=Path, default=DOCS)
-    parser.add_argument("--no-markdown", action="store_true", help="print only")
+    parser.add_argument("--write", action="store_true", help=f"write the section into {DOCS}")
+    parser.add_argument("--markdown", type=Path, metavar="FILE", help="write the section into FILE")
     return parser
 
 
@@ -268,10 +268,12 @@ def workload_names(parser: argparse.ArgumentParser, given: str, known: Any) -> l
 
 
 def publish(text: str, args: argparse.Namespace, section: str) -> None:
-    """Print ``text`` and, unless ``--no-markdown``, write it as ``section`` of ``--markdown``."""
+    """Print ``text`` and, with ``--markdown FILE`` or ``--write``, write it as ``section`` of
+    FILE or of docs/benchmarks.md."""
     print(text)
-    if not args.no_markdown:
-        write_section(args.markdown, text, section)
+    path = args.markdown or (DOCS if args.write else None)
+    if path is not None:
+        write_section(path, text, section)
 
 
 def to_json(result: BenchResult) -> dict[str, Any]:

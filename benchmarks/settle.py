@@ -7,8 +7,9 @@ square product of size 2048 on BLAS's threads and one after the same product and
 ``SETTLE_S`` (the pause the speed benchmark makes before each timed run), and a third epoch
 straight after another epoch.
 
-    python benchmarks/settle.py                   # writes its section of docs/benchmarks.md
-    python benchmarks/settle.py --rounds 3 --no-markdown
+    python benchmarks/settle.py                   # prints its table
+    python benchmarks/settle.py --write           # and writes its section of docs/benchmarks.md
+    python benchmarks/settle.py --rounds 3 --markdown FILE
 """
 
 from __future__ import annotations

@@ -4,12 +4,15 @@ Usage, from the repository root (a few minutes on 2 cores; ``--full`` for the wo
 iteration counts, ``--quick`` for a smoke run of seconds)::
 
     python benchmarks/speed.py [--quick | --full] [--workloads seed,wide,tall] [--rounds R]
-        [--no-peers] [--no-checks] [--markdown FILE] [--json FILE] [--no-write]
+        [--no-peers] [--no-checks] [--write] [--markdown FILE] [--json FILE]
         [--keep-blas-env]
 
-It prints the tables and replaces the text between the speed markers of ``docs/benchmarks.md``
-(or ``--markdown FILE``); every timing goes to ``benchmarks/results/speed-YYYY-MM-DD.json`` (or
-``--json FILE``); ``--no-write`` only prints.  ``twolayer bench`` takes the same timing options
+It prints the tables, then the practical section (:mod:`practical`: the estimators against
+scikit-learn's MLP and PyTorch eager; ``--practical only`` or ``no``), and only prints them
+unless told to write: ``--write`` replaces the text between the speed and practical markers
+of ``docs/benchmarks.md`` and keeps every timing in
+``benchmarks/results/speed-YYYY-MM-DD.json``; ``--markdown FILE`` and ``--json FILE`` write
+those to the files named.  ``twolayer bench`` takes the same timing options
 and times twolayer's rows only.  Where OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set the run
 restarts without them (see docs/performance.md).
 """
@@ -17,10 +20,12 @@ restarts without them (see docs/performance.md).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import harness
 import report
@@ -46,6 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-peers", action="store_true", help="only the seed's loop and twolayer's rows"
     )
     parser.add_argument(
+        "--practical",
+        choices=("with", "only", "no"),
+        default="with",
+        help="the practical section (the estimators against scikit-learn's MLP and PyTorch "
+        "eager, benchmarks/practical.py): after the speed tables (with), alone (only) or not",
+    )
+    parser.add_argument(
         "--no-checks",
         action="store_true",
         help="skip the allocation, printing and whole-process checks",
@@ -54,10 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--markdown",
         type=output_path,
         metavar="FILE",
-        help=f"write the tables into FILE between its speed markers (default {DOCS.name})",
+        help=f"write the tables into FILE between its speed markers (--write: {DOCS.name})",
     )
     parser.add_argument(
-        "--no-write", action="store_true", help="print only: no docs section, no JSON by default"
+        "--write",
+        action="store_true",
+        help=f"write the section of docs/{DOCS.name} and a dated JSON in benchmarks/results "
+        "(without it, and without --markdown or --json, the tables are only printed)",
     )
     return parser
 
@@ -67,8 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     today = time.strftime("%Y-%m-%d")
-    markdown = args.markdown or (None if args.no_write else DOCS)
-    raw = args.json or (None if args.no_write else RESULTS / f"speed-{today}.json")
+    markdown = args.markdown or (DOCS if args.write else None)
+    raw = args.json or (RESULTS / f"speed-{today}.json" if args.write else None)
     try:
         for path, what in ((markdown, "markdown file"), (raw, "JSON file")):
             if path is not None:
@@ -85,6 +100,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         if code is not None:
             return code
     pairs, rounds = plan(args)
+    result = None if args.practical == "only" else speed_section(args, pairs, rounds)
+    text = "" if result is None else report.markdown(result)
+    extra = None if args.practical == "no" else practical_section(rounds, args.quick)
+    try:
+        if markdown is not None:
+            if text:
+                report.write_section(markdown, text)
+            if extra is not None:
+                report.write_section(markdown, extra, "practical")
+        if raw is not None and result is not None:
+            write_json(raw, report.to_json(result))
+    except TwoLayerError as exc:  # the disk filled up or the file changed during the run
+        parser.exit(2, f"{parser.prog}: error: {exc}\n")
+    return 0
+
+
+def speed_section(args: argparse.Namespace, pairs: Any, rounds: int) -> harness.BenchResult:
+    """The speed benchmark's result (its tables printed), from :func:`harness.run_bench`."""
     implementations = None
     if args.no_peers:
         from twolayer.timing import SOLVERS
@@ -101,16 +134,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         log=lambda line: print(line, file=sys.stderr, flush=True),
         settle=0.0 if args.quick else harness.SETTLE_S,
     )
-    text = report.markdown(result)
+    print(report.markdown(result), end="")
+    return result
+
+
+def practical_section(rounds: int, quick: bool) -> str:
+    """The practical section (printed): :mod:`practical`'s workloads, at least 3 rounds (1
+    round of digits alone with ``--quick``)."""
+    import practical
+
+    print("practical: the estimators against scikit-learn and PyTorch ...", file=sys.stderr)
+    found = practical.measure(1 if quick else max(rounds, 3), ["digits"] if quick else None)
+    load = f"load average {os.getloadavg()[0]:.2f} at the end"
+    text = practical.markdown(found, load)
     print(text, end="")
-    try:
-        if markdown is not None:
-            report.write_section(markdown, text)
-        if raw is not None:
-            write_json(raw, report.to_json(result))
-    except TwoLayerError as exc:  # the disk filled up or the file changed during the run
-        parser.exit(2, f"{parser.prog}: error: {exc}\n")
-    return 0
+    return text
 
 
 if __name__ == "__main__":

@@ -92,7 +92,7 @@ def test_lbfgs_minimises_the_penalised_objective() -> None:
 
 def test_engines_without_a_penalty_refuse_or_step_aside() -> None:
     with pytest.raises(ConfigError, match="the dual solver has no L2 penalty"):
-        TrainConfig(solver="dual", alpha=0.1)
+        train(*data(), TrainConfig(solver="dual", alpha=0.1, hidden=4))
     with pytest.raises(ConfigError, match="alpha must be a finite number >= 0"):
         TrainConfig(alpha=-1.0)
 

@@ -105,7 +105,7 @@ def test_bad_weights_are_refused_in_words() -> None:
 def test_dask_refuses_weights() -> None:
     da = pytest.importorskip("dask.array")
     x, y = data("sse")
-    with pytest.raises(ConfigError, match="sample weights are not supported on Dask arrays"):
+    with pytest.raises(ConfigError, match="the dask engine takes no sample weights on Dask arrays"):
         train(da.from_array(x, chunks=6), da.from_array(y, chunks=6), TrainConfig(iterations=1),
               sample_weight=np.ones(12))  # fmt: skip
 

@@ -43,6 +43,6 @@ def test_the_loss_of_every_layout_agrees_with_row_major() -> None:
 
 def test_an_unknown_workload_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        layouts.main(["--workloads", "huge", "--no-markdown"])
+        layouts.main(["--workloads", "huge"])
     assert exit_info.value.code == 2
     assert "unknown workload: huge" in capsys.readouterr().err

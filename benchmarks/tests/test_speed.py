@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 import harness
@@ -12,7 +13,16 @@ import report
 import speed
 from twolayer.timing import workloads
 
-FAST = ["--quick", "--rounds", "1", "--keep-blas-env", "--no-peers", "--no-checks"]
+FAST = [
+    "--quick",
+    "--rounds",
+    "1",
+    "--keep-blas-env",
+    "--no-peers",
+    "--no-checks",
+    "--practical",
+    "no",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -35,14 +45,14 @@ def test_writes_the_section_and_the_json(
     assert '"workloads"' in raw.read_text() and '"targets"' in raw.read_text()
 
 
-def test_defaults_write_the_docs_and_a_dated_json(tmp_path: Path) -> None:
-    assert speed.main(FAST) == 0
+def test_write_writes_the_docs_and_a_dated_json(tmp_path: Path) -> None:
+    assert speed.main([*FAST, "--write"]) == 0
     assert report.START_MARKER in (tmp_path / "docs.md").read_text()
     assert len(list(tmp_path.glob("speed-*.json"))) == 1
 
 
-def test_no_write_only_prints(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert speed.main([*FAST, "--no-write"]) == 0
+def test_by_default_it_only_prints(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert speed.main(FAST) == 0
     assert "### seed:" in capsys.readouterr().out and list(tmp_path.iterdir()) == []
 
 
@@ -103,3 +113,21 @@ def test_refuses_a_markdown_file_it_cannot_rewrite_before_running(
     assert len(errors) == 1 and "Traceback" not in err
     assert message.format(path) in errors[0]
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+
+
+def test_the_practical_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("sklearn")
+    import practical
+
+    rng = np.random.default_rng(0)
+    tiny = practical.Data("digits", rng.standard_normal((60, 5)), rng.integers(0, 3, 60), True,
+                          2, "60 x 5 -> 100 -> 3")  # fmt: skip
+    monkeypatch.setattr(practical, "workloads", lambda names=None: [tiny])
+    monkeypatch.setattr(practical, "GOALS", {"digits": 0.0})
+    path = tmp_path / "b.md"
+    args = ["--quick", "--keep-blas-env", "--practical", "only", "--markdown", str(path)]
+    assert speed.main(args) == 0
+    text = path.read_text()
+    assert "### digits: 60 x 5 -> 100 -> 3, 2 epochs" in text and "| twolayer | " in text
+    assert "Time to a validation accuracy of 0.0 on digits" in text
+    assert "<!-- speed:start -->" not in text and "| worst of classify, regress" in text

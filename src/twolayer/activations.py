@@ -76,6 +76,11 @@ def relu_backward_into(grad: NDArray[Any], keep: NDArray[Any]) -> None:
     np.multiply(grad, keep, out=grad)
 
 
+def relu_backward_twin(grad: NDArray[Any], a: NDArray[Any], keep: NDArray[Any]) -> None:
+    """:func:`relu_backward_into` in the registry's form (:data:`TWINS`)."""
+    relu_backward_into(grad, keep)
+
+
 def leaky_relu(h: Array) -> Array:
     """``h`` where positive, ``0.01 * h`` elsewhere. (N, H) -> (N, H)."""
     return namespace(h).where(h > 0, h, LEAKY_SLOPE * h)
@@ -86,6 +91,22 @@ def leaky_relu_backward(h: Array, a: Array, grad_a: Array) -> Array:
     return namespace(h).where(h > 0, grad_a, LEAKY_SLOPE * grad_a)
 
 
+def leaky_relu_into(
+    h: NDArray[Any], a: NDArray[Any], keep: NDArray[Any], mask: NDArray[np.bool_]
+) -> None:
+    """:func:`leaky_relu`'s twin: ``keep`` the slope (1 where ``h > 0``, 0.01 elsewhere) and
+    ``a = h * keep`` (``h * 1`` is ``h`` and ``h * 0.01`` is ``0.01 * h``: the same numbers)."""
+    np.greater(h, 0, out=mask)
+    np.copyto(keep, LEAKY_SLOPE)
+    np.copyto(keep, 1.0, where=mask)
+    np.multiply(h, keep, out=a)
+
+
+def leaky_relu_backward_into(grad: NDArray[Any], a: NDArray[Any], keep: NDArray[Any]) -> None:
+    """:func:`leaky_relu_backward`'s twin: ``grad_a`` times the slope ``keep``, in place."""
+    np.multiply(grad, keep, out=grad)
+
+
 def tanh(h: Array) -> Array:
     """Hyperbolic tangent. (N, H) -> (N, H)."""
     return namespace(h).tanh(h)
@@ -94,6 +115,20 @@ def tanh(h: Array) -> Array:
 def tanh_backward(h: Array, a: Array, grad_a: Array) -> Array:
     """``d tanh(h)/dh = 1 - tanh(h)^2 = 1 - a^2``."""
     return grad_a * (1.0 - a * a)
+
+
+def tanh_into(
+    h: NDArray[Any], a: NDArray[Any], keep: NDArray[Any], mask: NDArray[np.bool_]
+) -> None:
+    """:func:`tanh`'s twin, with ``keep = 1.0 - a * a`` made ready for the backward pass."""
+    np.tanh(h, out=a)
+    np.multiply(a, a, out=keep)
+    np.subtract(1.0, keep, out=keep)
+
+
+def tanh_backward_into(grad: NDArray[Any], a: NDArray[Any], keep: NDArray[Any]) -> None:
+    """:func:`tanh_backward`'s twin: ``grad_a * (1.0 - a * a)``, in place."""
+    np.multiply(grad, keep, out=grad)
 
 
 def logistic(h: Array) -> Array:
@@ -109,6 +144,23 @@ def logistic_backward(h: Array, a: Array, grad_a: Array) -> Array:
     return grad_a * a * (1.0 - a)
 
 
+def logistic_into(
+    h: NDArray[Any], a: NDArray[Any], keep: NDArray[Any], mask: NDArray[np.bool_]
+) -> None:
+    """:func:`logistic`'s twin, with ``keep = 1.0 - a`` made ready for the backward pass."""
+    np.multiply(h, 0.5, out=a)
+    np.tanh(a, out=a)
+    np.add(a, 1.0, out=a)  # 1.0 + tanh(h/2)
+    np.multiply(a, 0.5, out=a)
+    np.subtract(1.0, a, out=keep)
+
+
+def logistic_backward_into(grad: NDArray[Any], a: NDArray[Any], keep: NDArray[Any]) -> None:
+    """:func:`logistic_backward`'s twin: ``grad_a * a * (1.0 - a)``, left to right, in place."""
+    np.multiply(grad, a, out=grad)
+    np.multiply(grad, keep, out=grad)
+
+
 def identity(h: Array) -> Array:
     """No activation: the network becomes linear. (N, H) -> (N, H)."""
     return h
@@ -117,6 +169,17 @@ def identity(h: Array) -> Array:
 def identity_backward(h: Array, a: Array, grad_a: Array) -> Array:
     """The derivative of the identity is 1."""
     return grad_a
+
+
+def identity_into(
+    h: NDArray[Any], a: NDArray[Any], keep: NDArray[Any], mask: NDArray[np.bool_]
+) -> None:
+    """:func:`identity`'s twin: ``a`` holds ``h``."""
+    np.copyto(a, h)
+
+
+def identity_backward_into(grad: NDArray[Any], a: NDArray[Any], keep: NDArray[Any]) -> None:
+    """:func:`identity_backward`'s twin: ``grad_a`` is ``grad_h``; nothing to do."""
 
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -134,3 +197,25 @@ def get_activation(name: str) -> Activation:
         return ACTIVATIONS[name]
     except KeyError:
         raise choice_error("activation", name, ACTIVATIONS) from None
+
+
+class ActivationTwin(NamedTuple):
+    """The buffered twins of an activation's pair, for NumPy arrays allocated once.
+
+    ``forward(h, a, keep, mask)`` writes ``a`` (n, H) and whatever its backward needs into
+    ``keep`` (n, H) of h's dtype (``mask`` (n, H) is boolean scratch); ``backward(grad, a,
+    keep)`` turns ``grad_a`` (n, H) into ``grad_h`` in place.  Each makes the readable
+    function's operations in its order, so the numbers are the same (tested).
+    """
+
+    forward: Callable[[NDArray[Any], NDArray[Any], NDArray[Any], NDArray[np.bool_]], None]
+    backward: Callable[[NDArray[Any], NDArray[Any], NDArray[Any]], None]
+
+
+TWINS: dict[str, ActivationTwin] = {
+    "relu": ActivationTwin(relu_into, relu_backward_twin),
+    "leaky_relu": ActivationTwin(leaky_relu_into, leaky_relu_backward_into),
+    "tanh": ActivationTwin(tanh_into, tanh_backward_into),
+    "logistic": ActivationTwin(logistic_into, logistic_backward_into),
+    "identity": ActivationTwin(identity_into, identity_backward_into),
+}

@@ -16,7 +16,7 @@ import numpy as np
 
 from twolayer.activations import ACTIVATIONS
 from twolayer.errors import ConfigError, choice_error
-from twolayer.losses import LOSSES, SQUARED
+from twolayer.losses import LOSSES
 from twolayer.model import INITS
 from twolayer.optim import OPTIMIZERS
 from twolayer.schedules import SCHEDULES
@@ -32,9 +32,6 @@ initialisation, the validation split, the minibatch shuffling, and the test spli
 ADDED_FIELDS = ("alpha", "solver", "shuffle", "tol_mode", "n_iter_no_change", "max_fun", "scores")
 """Fields added after the first model files were written: :meth:`TrainConfig.from_dict` lets a
 file lack them, since such a run was trained as their defaults say."""
-
-BUFFERED_OPTIMIZERS = ("gd", "momentum", "nesterov")
-"""The optimizers that have an in-place twin (:func:`twolayer.optim.step_into`)."""
 
 
 @dataclass(frozen=True)
@@ -195,8 +192,6 @@ def _check_choices(c: TrainConfig) -> None:
             raise choice_error(kind, value, valid)
     if c.optimizer == "lbfgs" and c.batch_size is not None:
         raise ConfigError("lbfgs works on the full batch; leave batch_size unset")
-    if c.solver == "dual" and (reason := dual_unsupported(c)) is not None:
-        raise ConfigError(f"the dual solver {reason}; use solver 'direct' or 'auto'")
 
 
 def _check_ranges(c: TrainConfig) -> None:
@@ -252,39 +247,6 @@ def _check_ranges(c: TrainConfig) -> None:
             raise ConfigError(f"{name} must be {what}, got {value}")
     if c.early_stopping and c.iterations == 0:
         raise ConfigError("early_stopping needs iterations > 0")
-
-
-def inplace_unsupported(config: TrainConfig) -> str | None:
-    """Why the buffered twins of the math (``model.forward_into``, ``optim.step_into``, ...) cannot
-    run ``config``, as a phrase; None when they can.
-
-    They cover the seed's network and its near relatives: ReLU, no biases, a squared-error loss
-    and gd, momentum or Nesterov, with or without validation and early stopping.  What the data
-    must be (NumPy arrays of one floating dtype, full batch) is checked by
-    ``twolayer.engines.select``.
-    """
-    checks = [
-        (config.optimizer in BUFFERED_OPTIMIZERS,
-         f"supports the optimizers {', '.join(BUFFERED_OPTIMIZERS)}"),
-        (config.activation == "relu", "needs the ReLU activation"),
-        (config.loss in SQUARED, f"supports the losses {', '.join(SQUARED)}"),
-        (not config.bias, "needs a network without biases"),
-        (config.alpha == 0, "has no L2 penalty (alpha)"),
-    ]  # fmt: skip
-    return next((why for ok, why in checks if not ok), None)
-
-
-def dual_unsupported(config: TrainConfig) -> str | None:
-    """Why the dual solver cannot run ``config``, as a phrase; None when it can."""
-    if config.batch_size is not None:
-        return "needs full-batch training (no batch_size)"
-    if config.optimizer == "adam":
-        return "is exact only for gd, momentum and nesterov, not adam"
-    if config.validation_fraction != 0:  # its weights are formed only when asked for
-        return "cannot hold out validation data"
-    if config.early_stopping:
-        return "cannot keep early stopping's best weights"
-    return inplace_unsupported(config)
 
 
 def generator(seed: int, stream: str) -> np.random.Generator:

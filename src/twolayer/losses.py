@@ -139,6 +139,95 @@ def squared_error_into(
     return float(total)
 
 
+class LossBuffers(NamedTuple):
+    """The arrays :func:`loss_into` writes, for a batch of n samples, allocated once."""
+
+    grad: NDArray[Any]
+    """(n, D_out): the gradient with respect to ``y_pred`` (``diff`` of the squared losses)."""
+    scratch: NDArray[Any]
+    """(n, D_out): the terms of the loss."""
+    spare: NDArray[Any]
+    """(n, D_out): log-probabilities or softplus of the classification losses."""
+    row: NDArray[Any]
+    """(n, 1): a row's maximum, then its log-sum-exp (``cross_entropy``)."""
+    total: NDArray[Any]
+    """0-d: the loss."""
+
+
+def loss_into(
+    name: str, y_pred: NDArray[Any], y: NDArray[Any], weight: NDArray[Any] | None,
+    weight_total: NDArray[Any] | None, buf: LossBuffers,
+) -> Any:  # fmt: skip
+    """Every loss's twin for NumPy buffers: ``fn(y_pred, y, weight)`` of :data:`LOSSES`, with
+    the same operations in the same order, written into ``buf``.
+
+    ``weight`` is the batch's sample weights as a column (n, 1), or None; ``weight_total`` the
+    0-d sum of them (``xp.sum(weight)``).  Returns the loss as a NumPy scalar of the data's
+    dtype and leaves its gradient (n, D_out) in ``buf.grad``.
+    """
+    if name in SQUARED:
+        if weight is None:
+            scale = squared_scale(name, y.shape[0], y.shape[1])
+            squared_error_into(y_pred, y, scale.grad_factor, buf.grad, buf.scratch, buf.total)
+            if scale.divisor != 1:
+                np.divide(buf.total, scale.divisor, out=buf.total)
+            return buf.total[()]
+        assert weight_total is not None
+        scale = squared_scale(name, float(weight_total), y.shape[1])
+        np.subtract(y_pred, y, out=buf.grad)  # diff = y_pred - y
+        np.square(buf.grad, out=buf.scratch)
+        np.multiply(weight, buf.scratch, out=buf.scratch)  # w * square(diff)
+        np.add.reduce(buf.scratch, axis=None, out=buf.total)
+        np.divide(buf.total, scale.divisor, out=buf.total)
+        np.multiply(weight, buf.grad, out=buf.grad)
+        np.multiply(buf.grad, scale.grad_factor, out=buf.grad)  # (w * diff) * grad_factor
+        return buf.total[()]
+    if name == "cross_entropy":
+        log_p = buf.spare
+        np.maximum.reduce(y_pred, axis=1, keepdims=True, out=buf.row)
+        np.subtract(y_pred, buf.row, out=log_p)  # shifted: every row's max is 0
+        np.exp(log_p, out=buf.grad)
+        np.add.reduce(buf.grad, axis=1, keepdims=True, out=buf.row)
+        np.log(buf.row, out=buf.row)
+        np.subtract(log_p, buf.row, out=log_p)  # log_softmax(y_pred)
+        np.multiply(y, log_p, out=buf.scratch)
+        np.negative(buf.scratch, out=buf.scratch)  # -(y * log_p)
+        np.exp(log_p, out=buf.grad)
+        np.subtract(buf.grad, y, out=buf.grad)  # softmax(y_pred) - y
+    elif name == "binary_cross_entropy":
+        np.logaddexp(0.0, y_pred, out=buf.spare)  # softplus, stably
+        np.multiply(y, y_pred, out=buf.scratch)
+        np.subtract(buf.spare, buf.scratch, out=buf.scratch)  # softplus - y z
+        np.multiply(y_pred, 0.5, out=buf.grad)  # logistic(z), as activations.logistic
+        np.tanh(buf.grad, out=buf.grad)
+        np.add(buf.grad, 1.0, out=buf.grad)
+        np.multiply(buf.grad, 0.5, out=buf.grad)
+        np.subtract(buf.grad, y, out=buf.grad)
+    else:
+        raise choice_error("loss", name, LOSSES)
+    return _weighted_mean_into(buf, weight, weight_total)
+
+
+def _weighted_mean_into(
+    buf: LossBuffers, weight: NDArray[Any] | None, weight_total: NDArray[Any] | None
+) -> Any:
+    """:func:`_weighted_mean`'s twin on the terms in ``buf.scratch`` and the gradient in
+    ``buf.grad``: the loss (a NumPy scalar), with ``buf.grad`` divided alike."""
+    if weight is None:
+        n = buf.grad.shape[0]
+        np.add.reduce(buf.scratch, axis=None, out=buf.total)
+        np.divide(buf.total, n, out=buf.total)
+        np.multiply(buf.grad, 1.0 / n, out=buf.grad)
+        return buf.total[()]
+    assert weight_total is not None
+    np.multiply(weight, buf.scratch, out=buf.scratch)
+    np.add.reduce(buf.scratch, axis=None, out=buf.total)
+    np.divide(buf.total, weight_total, out=buf.total)
+    np.multiply(weight, buf.grad, out=buf.grad)
+    np.divide(buf.grad, weight_total, out=buf.grad)
+    return buf.total[()]
+
+
 def log_softmax(z: Array) -> Array:
     """Row-wise ``log(softmax(z))`` for scores of shape (N, C).
 

@@ -30,10 +30,12 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from twolayer.activations import get_activation, relu_backward_into, relu_into
+from twolayer.activations import TWINS, ActivationTwin, get_activation
 from twolayer.backend import Array, namespace
 from twolayer.errors import ConfigError, DataError, choice_error
 from twolayer.memory import check_fits
+
+RELU_TWIN = TWINS["relu"]
 
 InitName = Literal["normal", "he", "glorot"]
 INITS: tuple[str, ...] = ("normal", "he", "glorot")
@@ -247,17 +249,27 @@ class Buffers(NamedTuple):
     """(n, H)."""
 
 
-def forward_into(w1: NDArray[Any], w2: NDArray[Any], x: NDArray[Any] | None, buf: Buffers) -> None:
-    """:func:`forward`'s twin for NumPy buffers (ReLU, no biases): the same lines, each written
-    into ``buf`` instead of a new array, so a training loop allocates nothing per step.
+def forward_into(
+    w1: NDArray[Any], w2: NDArray[Any], x: NDArray[Any] | None, buf: Buffers,
+    b1: NDArray[Any] | None = None, b2: NDArray[Any] | None = None,
+    activation: ActivationTwin = RELU_TWIN,
+) -> None:  # fmt: skip
+    """:func:`forward`'s twin for NumPy buffers: the same lines, each written into ``buf``
+    instead of a new array, so a training loop allocates nothing per step.
 
     ``x`` (n, D_in) is None when the caller has already put ``x @ w1`` into ``buf.h`` (it may
-    take that product for all samples at once and this pass block by block).
+    take that product for all samples at once and this pass block by block).  ``b1`` (H,) and
+    ``b2`` (D_out,) are the biases, if any; ``activation`` the twins of the hidden activation
+    (:data:`twolayer.activations.TWINS`, ReLU by default).
     """
     if x is not None:
         np.matmul(x, w1, out=buf.h)  # h = x @ w1, (n, D_in) @ (D_in, H) -> (n, H)
-    relu_into(buf.h, buf.a, buf.keep, buf.mask)  # a = relu(h)
+    if b1 is not None:
+        np.add(buf.h, b1, out=buf.h)  # h + b1, broadcast over samples
+    activation.forward(buf.h, buf.a, buf.keep, buf.mask)  # a = activation(h)
     np.matmul(buf.a, w2, out=buf.y_pred)  # y_pred = a @ w2, (n, H) @ (H, D_out) -> (n, D_out)
+    if b2 is not None:
+        np.add(buf.y_pred, b2, out=buf.y_pred)
 
 
 def backward_into(
@@ -266,15 +278,21 @@ def backward_into(
     buf: Buffers,
     grad_w2: NDArray[Any],
     grad_w1: NDArray[Any] | None = None,
+    grad_b: tuple[NDArray[Any], NDArray[Any]] | None = None,
+    activation: ActivationTwin = RELU_TWIN,
 ) -> None:
     """:func:`backward`'s twin for NumPy buffers, with ``grad_y_pred`` in ``buf.diff``: fills
-    ``grad_w2`` (H, D_out), ``buf.grad_h`` (n, H) and, given ``x`` and ``grad_w1``, ``grad_w1``
-    (D_in, H) (without them the caller takes ``x.T @ grad_h`` itself)."""
+    ``grad_w2`` (H, D_out), ``buf.grad_h`` (n, H), given ``x`` and ``grad_w1``, ``grad_w1``
+    (D_in, H) (without them the caller takes ``x.T @ grad_h`` itself), and given ``grad_b``,
+    the biases' gradients (H,) and (D_out,)."""
     np.matmul(buf.a.T, buf.diff, out=grad_w2)  # grad_w2 = a.T @ grad_y_pred
     np.matmul(buf.diff, w2.T, out=buf.grad_h)  # grad_a = grad_y_pred @ w2.T, (n, H)
-    relu_backward_into(buf.grad_h, buf.keep)  # grad_h = relu_backward(h, a, grad_a)
+    activation.backward(buf.grad_h, buf.a, buf.keep)  # grad_h = act.backward(h, a, grad_a)
     if x is not None and grad_w1 is not None:
         np.matmul(x.T, buf.grad_h, out=grad_w1)  # grad_w1 = x.T @ grad_h
+    if grad_b is not None:
+        np.add.reduce(buf.grad_h, axis=0, out=grad_b[0])  # sum(grad_h, axis=0), (H,)
+        np.add.reduce(buf.diff, axis=0, out=grad_b[1])  # sum(grad_y_pred, axis=0), (D_out,)
 
 
 def predict(params: Params, x: Array, activation: str = "relu") -> Array:

@@ -14,6 +14,11 @@ biases are never penalised.  ``docs/backprop.md`` derives the gradient ``factor 
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
 from twolayer.backend import Array, namespace
 from twolayer.errors import DataError
 from twolayer.losses import get_loss
@@ -58,6 +63,26 @@ def add_penalty(
         return loss, grads
     value, extra = l2_penalty(params, alpha)
     return loss + factor * value, grads.map(lambda g, e: g + factor * e, extra)
+
+
+def add_penalty_into(
+    loss: Any, weights: NDArray[Any], grads: NDArray[Any], scratch: NDArray[Any], split: int,
+    alpha: float, factor: float,
+) -> Any:  # fmt: skip
+    """:func:`add_penalty`'s twin for flat NumPy buffers: ``weights`` holds w1's entries, then
+    w2's (``split`` = D_in H of them), and ``grads`` their gradients, in place; ``scratch`` is
+    like them.  Returns the loss (a NumPy scalar of the data's dtype) with the penalty added,
+    from the same operations as :func:`l2_penalty` (each weight array's sum of squares, then
+    their sum) so the numbers are the same."""
+    if alpha == 0:
+        return loss
+    np.multiply(weights, weights, out=scratch)
+    squares = np.add.reduce(scratch[:split]) + np.add.reduce(scratch[split:])
+    value = 0.5 * alpha * squares
+    np.multiply(weights, alpha, out=scratch)  # alpha w
+    np.multiply(scratch, factor, out=scratch)
+    np.add(grads, scratch, out=grads)  # g + factor (alpha w); the biases' g + 0 stay g
+    return loss + factor * value
 
 
 def loss_and_grads(

@@ -131,13 +131,41 @@ def momentum(mu: float = 0.9, *, nesterov: bool = False) -> Optimizer:
     return Optimizer(name, lambda p: {"velocity": _zeros_like(p)}, update)
 
 
+def adam_rate(lr: float, t: int, beta1: float, beta2: float) -> float:
+    """Adam's step size at update ``t`` (from 1), with the bias correction folded in:
+    ``lr sqrt(1 - beta2^t) / (1 - beta1^t)``."""
+    return lr * math.sqrt(1 - beta2**t) / (1 - beta1**t)
+
+
+def adam_into(
+    w: NDArray[Any], g: NDArray[Any], m: NDArray[Any], v: NDArray[Any], lr_t: float,
+    beta1: float, beta2: float, epsilon: float, scratch: NDArray[Any], spare: NDArray[Any],
+) -> None:  # fmt: skip
+    """Adam's in-place twin for NumPy arrays of one shape (one parameter, or all of them in one
+    flat buffer): the operations of :func:`adam`'s update in its order, so ``w``, ``m`` and
+    ``v`` are updated bit for bit as the pure rule updates them (tested).  ``lr_t`` is
+    :func:`adam_rate`'s; ``scratch`` and ``spare`` are like ``w``."""
+    np.multiply(m, beta1, out=m)
+    np.multiply(g, 1 - beta1, out=scratch)
+    np.add(m, scratch, out=m)  # m = b1 m + (1 - b1) g
+    np.multiply(g, g, out=scratch)
+    np.multiply(scratch, 1 - beta2, out=scratch)
+    np.multiply(v, beta2, out=v)
+    np.add(v, scratch, out=v)  # v = b2 v + (1 - b2) g^2
+    np.multiply(m, lr_t, out=scratch)
+    np.sqrt(v, out=spare)
+    np.add(spare, epsilon, out=spare)
+    np.divide(scratch, spare, out=scratch)  # lr_t m / (sqrt(v) + eps)
+    np.subtract(w, scratch, out=w)
+
+
 def adam(beta1: float = 0.9, beta2: float = 0.999, epsilon: float = 1e-8) -> Optimizer:
     """Adam with scikit-learn's and the paper's defaults and bias correction."""
 
     def update(p: Params, g: Grads, s: OptState, lr: float, t: int) -> tuple[Params, OptState]:
         m = s["m"].map(lambda mw, gw: beta1 * mw + (1 - beta1) * gw, g)
         v = s["v"].map(lambda vw, gw: beta2 * vw + (1 - beta2) * (gw * gw), g)
-        lr_t = lr * math.sqrt(1 - beta2**t) / (1 - beta1**t)
+        lr_t = adam_rate(lr, t, beta1, beta2)
         new = p.map(lambda w, mw, vw: w - lr_t * mw / (namespace(vw).sqrt(vw) + epsilon), m, v)
         return new, {"m": m, "v": v}
 

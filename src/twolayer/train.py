@@ -48,6 +48,7 @@ def train(
     callbacks: Sequence[Callback] = (),
     state: TrainState | None = None,
     sample_weight: Array | None = None,
+    engine: str | None = None,
 ) -> TrainResult:
     """Train a two-layer network on ``x`` (N, D_in) and ``y`` (N, D_out).
 
@@ -64,6 +65,8 @@ def train(
         continue it exactly (optimizer, schedule, early-stopping and shuffling state included).
     sample_weight : (N,) non-negative weights: each sample counts that many times in the loss
         (:mod:`twolayer.losses`), the penalty's factor, the validation loss and the scores.
+    engine : the engine to run (a name of :data:`twolayer.engines.ENGINES`, say
+        ``"portable"``, the reference); None lets :mod:`twolayer.engines.choice` choose.
 
     Raises
     ------
@@ -92,18 +95,18 @@ def train(
         )
     # NumPy's overflow/invalid warnings are silenced: the divergence guard reports them instead.
     with np.errstate(over="ignore", invalid="ignore"):
-        engine = select(config, x, y, state, validating=held is not None, weight=w)
+        runner = select(config, x, y, state, validating=held is not None, weight=w, engine=engine)
         book = _Book(config, state, (x, y, w), held, list(callbacks))
         steps = _minimize if config.optimizer == "lbfgs" else _loop
-        with engine.running():
-            reason = steps(engine, book)
+        with runner.running():
+            reason = steps(runner, book)
     if not book.history:  # nothing ran: the engine's copy of the start (NumPy, for Dask)
-        state.params, state.opt_state = engine.params(), engine.opt_state()
+        state.params, state.opt_state = runner.params(), runner.opt_state()
     state.form()  # the last epoch's weights, if no callback has read them yet
     if reason == "early_stopping" and state.early.best_params is not None:
         state.params = state.early.best_params
     result = TrainResult(
-        engine.result(state.params), book.history, state, reason, run_manifest(config)
+        runner.result(state.params), book.history, state, reason, run_manifest(config)
     )
     for cb in book.callbacks:
         cb.on_train_end(result)

@@ -8,18 +8,23 @@ from typing import Any
 
 import pytest
 
-import twolayer.engines
 from twolayer.state import TrainResult
 from twolayer.train import train
 
 # ``twolayer.train`` is the function the package exports; the module is looked up by name.
 LOOP = importlib.import_module("twolayer.train")
-NAMES = {"InplaceEngine": "inplace", "DualEngine": "dual", "DaskEngine": "dask"}
+NAMES = {
+    "InplaceEngine": "inplace",
+    "DualEngine": "dual",
+    "DaskEngine": "dask",
+    "BufferedEngine": "buffered",
+}
 
 
 @pytest.fixture
 def paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The engines runs took, by name ("inplace", "dual", "dask"); the portable one is left out."""
+    """The engines runs took, by name ("inplace", "buffered", "dual", "dask"); the portable one
+    is left out."""
     taken: list[str] = []
     real_select = LOOP.select
 
@@ -38,8 +43,6 @@ def portable(monkeypatch: pytest.MonkeyPatch) -> Callable[..., TrainResult]:
     """``train`` forced onto the portable engine, the reference of the others."""
 
     def run_portable(*args: Any, **kwargs: Any) -> TrainResult:
-        with monkeypatch.context() as m:
-            m.setattr(twolayer.engines, "buffered", lambda *a, **k: False)
-            return train(*args, **kwargs)
+        return train(*args, engine="portable", **kwargs)
 
     return run_portable

@@ -156,7 +156,7 @@ def test_auto_takes_the_dual_solver_only_when_it_is_cheaper(paths: list[str]) ->
     train(tall, tall[:, :2], auto, tall_params)
     train(wide, wide[:, :2], auto.replace(solver="direct"), wide_params)
     train(wide, wide[:, :2], auto.replace(optimizer="adam"), wide_params)
-    assert paths == ["dual", "inplace", "inplace"]  # adam: the portable engine
+    assert paths == ["dual", "inplace", "inplace", "buffered"]  # adam: the buffered engine
 
 
 @pytest.mark.parametrize(
@@ -170,14 +170,15 @@ def test_auto_takes_the_dual_solver_only_when_it_is_cheaper(paths: list[str]) ->
     ],
 )
 def test_unsupported_configurations_are_refused(changes: dict[str, Any], message: str) -> None:
+    x, y, _ = seed_draws(0, SeedProblem(8, 20, 4, 2))
     with pytest.raises(ConfigError, match=f"the dual solver {message}"):
-        TrainConfig(solver="dual", **changes)
+        train(x, y, TrainConfig(iterations=12, hidden=4, solver="dual", **changes))
 
 
 def test_unsupported_data_is_refused() -> None:
     x, y, params = seed_draws(0, SeedProblem(8, 20, 4, 2))
     config = TrainConfig(iterations=2, hidden=4, solver="dual")
-    with pytest.raises(ConfigError, match="the dual solver needs NumPy arrays"):
+    with pytest.raises(ConfigError, match="the dual solver cannot hold out validation data"):
         train(x, y, config, params, validation=(x, y))
     with pytest.raises(ConfigError, match="the dual solver needs NumPy arrays"):
         train(x, y, config.replace(dtype="float32"), params)  # float64 weights, float32 data

@@ -2,24 +2,43 @@
 
 Each row names a configuration, an engine and how close its run must be to the portable
 engine's run of the same configuration: bit for bit (``0``) for the in-place engine at the
-seed's sizes, 1e-9 relative for the dual engine, 1e-15 for Dask.  Below it, the buffered twins
-of the math (``*_into``) are held bit for bit equal to the functions beside them.
+seed's sizes, 1e-9 relative for the dual engine, 1e-15 for Dask.  The buffered engine is held
+bit for bit to it for combinations of every option (:data:`OPTIONS`): each pair of activation
+and loss with the other options drawn, and, marked slow, the whole product.  Below, the
+buffered twins of the math (``*_into``) are held bit for bit equal to the functions beside
+them.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
 
-from twolayer.activations import relu, relu_backward, relu_backward_into, relu_into
+from twolayer.activations import (
+    ACTIVATIONS,
+    TWINS,
+    relu,
+    relu_backward,
+    relu_backward_into,
+    relu_into,
+)
 from twolayer.config import TrainConfig
 from twolayer.data.classic import SeedProblem, seed_draws
-from twolayer.losses import get_loss, squared_error_into, squared_scale
-from twolayer.model import Buffers, backward, backward_into, forward, forward_into
-from twolayer.optim import gd_step, momentum_step, step_into
+from twolayer.losses import (
+    LOSSES,
+    LossBuffers,
+    get_loss,
+    loss_into,
+    squared_error_into,
+    squared_scale,
+)
+from twolayer.model import Buffers, Params, backward, backward_into, forward, forward_into
+from twolayer.objective import add_penalty, add_penalty_into
+from twolayer.optim import adam, adam_into, adam_rate, gd_step, momentum_step, step_into
 from twolayer.state import TrainResult
 from twolayer.train import train
 
@@ -105,6 +124,79 @@ def test_every_engine_follows_the_portable_engine(
     assert ours.state.step == reference.state.step
 
 
+OPTIONS: dict[str, list[Any]] = {
+    "activation": list(ACTIVATIONS),
+    "loss": list(LOSSES),
+    "optimizer": ["gd", "momentum", "nesterov", "adam"],
+    "bias": [False, True],
+    "alpha": [0.0, 0.3],
+    "batch_size": [None, 10, 53],  # full batch, a short last batch, one batch the data's size
+    "shuffle": [True, False],
+    "dtype": ["float64", "float32"],
+    "weighted": [False, True],  # sample weights, some of them 0 (and a batch of weight 0)
+    "track": ["loss", "full"],
+}
+
+
+def drawn_combinations() -> list[dict[str, Any]]:
+    """Every pair of activation and loss, twice, with the other options drawn (seeded)."""
+    rng = np.random.default_rng(21)
+    rows = []
+    for activation, loss, _ in itertools.product(OPTIONS["activation"], OPTIONS["loss"], "ab"):
+        row = {k: v[rng.integers(len(v))] for k, v in OPTIONS.items()}
+        rows.append({**row, "activation": activation, "loss": loss})
+    return rows
+
+
+def all_combinations() -> list[dict[str, Any]]:
+    return [
+        dict(zip(OPTIONS, values, strict=True)) for values in itertools.product(*OPTIONS.values())
+    ]
+
+
+def buffered_and_portable(options: dict[str, Any]) -> tuple[TrainResult, TrainResult]:
+    """Runs of one combination of options on the buffered and the portable engine."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((53, 7))
+    classes = np.eye(3)[rng.integers(0, 3, 53)]
+    y = classes if "cross_entropy" in options["loss"] else rng.standard_normal((53, 3))
+    weights = rng.random(53)
+    weights[:12] = 0  # with batches of 10 unshuffled, the first has weight 0
+    kwargs = {"sample_weight": weights} if options["weighted"] else {}
+    changes = {k: v for k, v in options.items() if k != "weighted"}
+    lr = 1e-3 if options["loss"] == "sse" else 1e-2
+    config = TrainConfig(iterations=4, lr=lr, hidden=6, init="he", **changes)
+    return (train(x, y, config, engine="buffered", **kwargs),
+            train(x, y, config, engine="portable", **kwargs))  # fmt: skip
+
+
+def assert_bit_for_bit(ours: TrainResult, reference: TrainResult) -> None:
+    for a, b in zip(reference.history, ours.history, strict=True):
+        assert (b.loss, b.grad_norms, b.dead_fraction) == (a.loss, a.grad_norms, a.dead_fraction)
+    assert all(np.array_equal(q, p) for p, q in zip(reference.params, ours.params, strict=True))
+    assert ours.state.opt_state.keys() == reference.state.opt_state.keys()
+    for name, buffers in reference.state.opt_state.items():
+        for p, q in zip(buffers, ours.state.opt_state[name], strict=True):
+            assert np.array_equal(q, p), name
+    assert (ours.state.step, ours.state.rng_state) == (
+        reference.state.step,
+        reference.state.rng_state,
+    )
+
+
+@pytest.mark.parametrize(
+    "options", drawn_combinations(), ids=lambda o: "-".join(map(str, o.values()))
+)
+def test_the_buffered_engine_is_the_portable_engine_bit_for_bit(options: dict[str, Any]) -> None:
+    assert_bit_for_bit(*buffered_and_portable(options))
+
+
+@pytest.mark.slow
+def test_every_combination_of_options_bit_for_bit() -> None:
+    for options in all_combinations():  # 12,800 pairs of short runs: minutes
+        assert_bit_for_bit(*buffered_and_portable(options))
+
+
 @pytest.fixture
 def batch() -> tuple[Any, ...]:
     x, y, params = seed_draws(1, SeedProblem(9, 7, 5, 3))
@@ -164,6 +256,57 @@ def test_step_into_is_the_pure_rule(rule: str) -> None:
     assert np.array_equal(w_in, new_w) and np.array_equal(v_in, new_v)
 
 
+@pytest.mark.parametrize("name", list(TWINS))
+def test_activation_twins_are_the_activations(name: str) -> None:
+    h = np.array([[-1.5, 0.0, 2.0, 40.0], [3.0, -0.0, -2.0, -40.0]])
+    grad_a = np.arange(8.0).reshape(2, 4) - 2.5
+    a, keep, mask = np.empty_like(h), np.empty_like(h), np.empty(h.shape, bool)
+    pair, twin = ACTIVATIONS[name], TWINS[name]
+    twin.forward(h, a, keep, mask)
+    assert np.array_equal(a, pair.forward(h))
+    expected = pair.backward(h, pair.forward(h), grad_a.copy())
+    twin.backward(grad_a, a, keep)
+    assert np.array_equal(grad_a, expected)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("name", list(LOSSES))
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_loss_into_is_the_loss(name: str, weighted: bool, dtype: str) -> None:
+    rng = np.random.default_rng(3)
+    y_pred = rng.standard_normal((11, 4)).astype(dtype)
+    y = np.eye(4)[rng.integers(0, 4, 11)] if "cross" in name else rng.standard_normal((11, 4))
+    y = y.astype(dtype)
+    weight = rng.random(11).astype(dtype) if weighted else None
+    loss, grad = get_loss(name).fn(y_pred, y, weight)
+    buf = LossBuffers(*(np.empty((11, 4), dtype) for _ in range(3)), np.empty((11, 1), dtype),
+                      np.empty((), dtype))  # fmt: skip
+    total = None if weight is None else np.add.reduce(weight, out=np.empty((), dtype))
+    value = loss_into(name, y_pred, y, None if weight is None else weight[:, None], total, buf)
+    assert value.dtype == loss.dtype and np.array_equal(value, loss)
+    assert np.array_equal(buf.grad, grad)
+
+
+def test_adam_into_and_the_penalty_twin_are_the_pure_rules() -> None:
+    rng = np.random.default_rng(0)
+    params = Params(*(rng.standard_normal(shape) for shape in ((4, 3), (3, 2), (3,), (2,))))
+    grads = params.map(lambda p: rng.standard_normal(p.shape))
+    flat = lambda p: np.concatenate([a.ravel() for a in p])  # noqa: E731
+    w, g = flat(params), flat(grads)
+    value, penalised = add_penalty(params, np.float64(1.25), grads, 0.3, 0.1)
+    ours = add_penalty_into(np.float64(1.25), w[:18], g[:18], np.empty(18), 12, 0.3, 0.1)
+    assert ours == value and np.array_equal(g, flat(penalised))
+    optimizer = adam(0.8, 0.9, 1e-7)
+    state = optimizer.init(params)
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    for t in (1, 2, 3):
+        params, state = optimizer.update(params, penalised, state, 0.01, t)
+        rate = adam_rate(0.01, t, 0.8, 0.9)
+        adam_into(w, g, m, v, rate, 0.8, 0.9, 1e-7, np.empty_like(w), np.empty_like(w))
+    assert np.array_equal(w, flat(params))
+    assert np.array_equal(m, flat(state["m"])) and np.array_equal(v, flat(state["v"]))
+
+
 def test_the_tolerances_are_tight_enough_to_fail() -> None:
     # A run with one more iteration differs from the reference beyond every tolerance above.
     x, y, params = seed_draws(3, SMALL)
@@ -175,4 +318,7 @@ def test_the_tolerances_are_tight_enough_to_fail() -> None:
 def test_engines_take_their_configurations(paths: list[str]) -> None:
     x, y, params = seed_draws(0, SMALL)
     train(x, y, TrainConfig(iterations=1, hidden=12, optimizer="adam"), params)
-    assert paths == []  # adam: portable
+    train(x, y, TrainConfig(iterations=1, hidden=12), params)
+    train(x, y, TrainConfig(iterations=1, hidden=12, optimizer="lbfgs"), params)
+    train(x, y, TrainConfig(iterations=1, hidden=12), params, engine="portable")
+    assert paths == ["buffered", "inplace"]  # lbfgs and the named one: portable

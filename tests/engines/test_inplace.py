@@ -14,11 +14,14 @@ import pytest
 import twolayer
 from reference import seed_loop as plain_seed_loop
 from twolayer.cli import main
-from twolayer.config import TrainConfig, inplace_unsupported
+from twolayer.config import TrainConfig
 from twolayer.data.classic import SeedProblem, seed_draws
-from twolayer.engines import inplace, layout
+from twolayer.engines import buffered, inplace, layout
+from twolayer.engines.buffered import BufferedEngine
+from twolayer.engines.choice import Facts, unmet
 from twolayer.errors import DivergenceError
-from twolayer.model import Params
+from twolayer.model import Params, init_params
+from twolayer.optim import make_optimizer
 from twolayer.outputs.callbacks import PrintLosses
 from twolayer.state import Callback, Record, TrainResult, TrainState
 from twolayer.train import train
@@ -211,23 +214,24 @@ def test_a_run_in_lanes_holds_blas_to_one_thread_between_epochs() -> None:
         ({"alpha": 0.1}, "has no L2 penalty (alpha)"),
     ],
 )
-def test_other_runs_take_the_portable_engine(
+def test_other_runs_take_the_buffered_engine(
     changes: dict[str, Any], why: str, paths: list[str]
 ) -> None:
     config = TrainConfig(iterations=3, lr=1e-4, hidden=6, init="he", **changes)
-    assert inplace_unsupported(config) == why
+    assert unmet("inplace", Facts(config)) == why
     x, y, _ = seed_draws(0, SeedProblem(20, 5, 6, 2))
     train(x, y, config)
-    assert paths == []
+    assert paths == ["buffered"]
 
 
-def test_minibatches_and_mixed_dtypes_take_the_portable_engine(paths: list[str]) -> None:
+def test_minibatches_and_mixed_dtypes_take_other_engines(paths: list[str]) -> None:
     x, y, params = seed_draws(0, SeedProblem(20, 5, 6, 2))
     train(x, y, TrainConfig(iterations=2, lr=1e-4, hidden=6, batch_size=7), params)
+    assert paths == ["buffered"]
     train(x, y, TrainConfig(iterations=2, lr=1e-4, hidden=6, dtype="float32"), params)
-    assert paths == []
+    assert paths == ["buffered"]  # float64 weights, float32 data: the portable engine
     train(x, y, TrainConfig(iterations=2, lr=1e-4, hidden=6, batch_size=20), params)
-    assert paths == ["inplace"]
+    assert paths == ["buffered", "inplace"]
 
 
 def test_blocks_cover_every_sample_once() -> None:
@@ -426,3 +430,33 @@ def _arrays(ws: inplace.Workspace) -> list[np.ndarray]:
     for buffers, _, _ in ws.hidden.blocks:
         found.extend(a for a in buffers if a.base is None or a.size)
     return found
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "nesterov", "adam"])
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_buffered_steps_allocate_nothing(optimizer: str, shuffle: bool) -> None:
+    # The estimators' recipe and more: minibatches gathered (or viewed), a short last batch,
+    # biases, softmax cross-entropy, the L2 penalty, sample weights, every statistic tracked.
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((1060, 40))
+    y = np.eye(10)[rng.integers(0, 10, 1060)]
+    config = TrainConfig(hidden=50, bias=True, init="he", loss="cross_entropy", alpha=1e-3,
+                         optimizer=optimizer, lr=1e-3, batch_size=200, shuffle=shuffle)  # fmt: skip
+    params = init_params(rng, 40, 50, 10, init="he", bias=True)
+    state = TrainState(params, make_optimizer(optimizer).init(params))
+    engine = BufferedEngine(config, x, y, state, rng.random(1060))
+    assert len(engine.bounds) == 6 and engine.last is not engine.full
+    engine.epoch(1e-3, lambda loss: None)  # warm-up
+    smallest = min(b.hidden.h.nbytes for b in (engine.full, engine.last))  # (60, 50) and up
+    batch = iter(range(10**9))
+
+    def step() -> None:  # one batch after the other, the short last one among them
+        i = next(batch) % len(engine.bounds)
+        engine.run_batch(i, i, 1e-3, lambda loss: None)
+
+    with engine.running():
+        net, transient = _traced_bytes(step, iterations=60)
+    assert net == 0
+    # NumPy copies a broadcast operand (the biases, a row's maximum, the weights) into a
+    # buffer it allocates at each such call: the engine holds it to UFUNC_BUFFER elements.
+    assert transient < buffered.UFUNC_BUFFER * 8 + 2048 < smallest

@@ -12,7 +12,10 @@ engine                     runs
                            -> ``losses`` -> ``model.backward`` -> ``optim`` update rule
 ``inplace.InplaceEngine``  the seed's network on NumPy at full batch: the same lines through
                            their buffered twins (``model.forward_into``, ``optim.step_into``),
-                           bit for bit the seed's run; the default
+                           bit for bit the seed's run, in cache-sized blocks and lanes
+``buffered.BufferedEngine``  every other option on NumPy (minibatches, biases, Adam, every
+                           loss and activation, the penalty, sample weights): the twins,
+                           on flat buffers allocated once
 ``dual.DualEngine``        the same steps in the kernel form ``w1 = w1_0 + x.T @ P``, cheaper
                            when N < D_in (``solver="dual"`` or ``"auto"``)
 ``dask.DaskEngine``        the portable engine with the full batch's loss and gradients summed
@@ -22,77 +25,57 @@ engine                     runs
 L-BFGS (:mod:`twolayer.engines.lbfgs`) lets SciPy own the iterations; it minimises an engine's
 ``objective`` (the portable and Dask engines have one) and reports every iterate through a
 callable of the loop.
+
+Which engine runs is decided in one table, :mod:`twolayer.engines.choice`; a caller may name
+one (``train(..., engine="portable")``).
 """
 
 from __future__ import annotations
 
-import numpy as np
-
-from twolayer.backend import Array, is_dask_array
-from twolayer.config import TrainConfig, dual_unsupported, inplace_unsupported
+from twolayer.backend import Array
+from twolayer.config import TrainConfig
 from twolayer.engines.base import Engine, Epoch, Guard
+from twolayer.engines.buffered import BufferedEngine
+from twolayer.engines.choice import ENGINES, choose, facts_of, unmet
 from twolayer.engines.dual import DualEngine
 from twolayer.engines.inplace import InplaceEngine
 from twolayer.engines.portable import PortableEngine
-from twolayer.errors import ConfigError
 from twolayer.state import TrainState
-
-
-def buffered(config: TrainConfig, x: Array, y: Array, state: TrainState) -> bool:
-    """Whether the buffered twins can run: what :func:`twolayer.config.inplace_unsupported`
-    allows, on NumPy arrays of one floating dtype, at full batch."""
-    params = state.params
-    if inplace_unsupported(config) is not None or params.has_bias:
-        return False
-    velocity = state.opt_state.get("velocity")
-    arrays = [x, y, params.w1, params.w2, *(velocity if velocity is not None else ())]
-    if not all(type(a) is np.ndarray for a in arrays):
-        return False
-    if len({a.dtype for a in arrays}) != 1 or x.dtype.kind != "f":
-        return False
-    return config.batch_size is None or config.batch_size >= x.shape[0]
 
 
 def select(
     config: TrainConfig, x: Array, y: Array, state: TrainState, *, validating: bool,
-    weight: Array | None = None,
+    weight: Array | None = None, engine: str | None = None,
 ) -> Engine:  # fmt: skip
     """The engine that runs ``config`` on ``(x, y)`` (with sample weights ``weight`` (N,) or
-    None) from ``state``.
-
-    Dask arrays take the Dask engine.  ``solver="dual"`` insists on the dual engine; ``"auto"``
-    takes it when it applies (no validation data, no early stopping: its weights are formed
-    only when asked for) and N < D_in (then its epoch is cheaper); otherwise the in-place
-    engine runs what it covers, validation and early stopping included, and the portable engine
-    the rest (sample weights included).
-    """
-    if is_dask_array(x):
-        if weight is not None:
-            raise ConfigError("sample weights are not supported on Dask arrays")
+    None) from ``state``: ``engine`` when named, else the choice of the table in
+    :mod:`twolayer.engines.choice` (a ConfigError says why a named engine, or
+    ``solver="dual"``, cannot run it)."""
+    facts = facts_of(config, x, y, state.params, state.opt_state, weight=weight,
+                     validating=validating)  # fmt: skip
+    name = choose(facts, engine)
+    if name == "dask":
         from twolayer.engines.dask import DaskEngine  # on first use: start-up stays light
 
         return DaskEngine(config, x, y, state)
-    fits = weight is None and buffered(config, x, y, state)
-    if config.solver == "dual" and (validating or not fits):
-        raise ConfigError(
-            "the dual solver needs NumPy arrays of one floating dtype, no biases, no "
-            "validation data and no sample weights; use solver 'direct' or 'auto'"
-        )
-    if fits:
-        dual = config.solver == "dual" or (config.solver == "auto" and x.shape[0] < x.shape[1])
-        if dual and not validating and dual_unsupported(config) is None:
-            return DualEngine(config, x, y, state)
+    if name == "dual":
+        return DualEngine(config, x, y, state)
+    if name == "inplace":
         return InplaceEngine(config, x, y, state)
+    if name == "buffered":
+        return BufferedEngine(config, x, y, state, weight)
     return PortableEngine(config, x, y, state, weight)
 
 
 __all__ = [
+    "ENGINES",
+    "BufferedEngine",
     "DualEngine",
     "Engine",
     "Epoch",
     "Guard",
     "InplaceEngine",
     "PortableEngine",
-    "buffered",
     "select",
+    "unmet",
 ]

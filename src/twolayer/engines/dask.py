@@ -43,7 +43,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from twolayer.backend import import_optional, require, to_numpy
-from twolayer.config import TrainConfig, inplace_unsupported
+from twolayer.config import TrainConfig
+from twolayer.engines.choice import Facts, unmet
 from twolayer.engines.inplace import Workspace
 from twolayer.engines.portable import Batch, Evaluation, PortableEngine, loss_and_grads
 from twolayer.errors import ConfigError, DataError
@@ -99,11 +100,10 @@ def chunk_loss_and_grads(
 def _fast_pass_applies(params: Params, x: NDArray[Any], config: TrainConfig) -> bool:
     """Whether the buffered twins (:class:`twolayer.engines.inplace.Workspace`: written into
     buffers, in cache-sized blocks of samples) cover this chunk's forward and backward pass:
-    the network and loss they cover (the optimizer runs on the client) in one dtype."""
-    network = config.replace(optimizer="gd", validation_fraction=0.0, early_stopping=False)
+    the network the in-place engine covers (the table's "network" rows; the optimizer runs on
+    the client) in one dtype."""
     return (
-        inplace_unsupported(network) is None
-        and not params.has_bias
+        unmet("inplace", Facts(config, bias=params.has_bias), kinds=("network",)) is None
         and params.w1.dtype == params.w2.dtype == x.dtype
     )
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TypeVar
 
 MAX_LANES = 8
@@ -71,6 +71,22 @@ def one_blas_thread() -> Iterator[None]:
         yield
 
 
+SMALL_PRODUCT = 4_000_000
+"""Multiply-adds below which one product of a step runs faster on one BLAS thread than on
+several (measured with ``benchmarks/speed.py``'s practical workloads: the (200, 100) @ (100,
+100) products of a minibatch step lose to the threads' wake-ups)."""
+
+
+def blas_threads(rows: int, sizes: tuple[int, int, int]) -> AbstractContextManager[None]:
+    """The BLAS threads of a run whose steps multiply ``rows`` samples by a network of
+    ``sizes`` (D_in, H, D_out): one thread when its largest product, ``rows D_in H``
+    multiply-adds, is small (:data:`SMALL_PRODUCT`), else BLAS's own choice."""
+    d_in, hidden, d_out = sizes
+    if rows * max(d_in, d_out) * hidden < SMALL_PRODUCT:
+        return one_blas_thread()
+    return nullcontext()
+
+
 def _blas_controller() -> Any:
     """threadpoolctl's controller of the BLAS libraries loaded, made once; None without it."""
     global _controller
@@ -84,4 +100,11 @@ def _blas_controller() -> Any:
     return _controller or None
 
 
-__all__ = ["MAX_LANES", "lane_count", "one_blas_thread", "run_lanes"]
+__all__ = [
+    "MAX_LANES",
+    "SMALL_PRODUCT",
+    "blas_threads",
+    "lane_count",
+    "one_blas_thread",
+    "run_lanes",
+]

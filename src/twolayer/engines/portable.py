@@ -62,6 +62,17 @@ def norm(g: Array) -> float:
     return float(xp.sqrt(xp.sum(g * g)))
 
 
+def combine(losses: list[tuple[float, float]], reduction: str) -> float:
+    """An epoch's loss from its batches' ``(loss, size)``: their sum, or their size-weighted
+    mean, as the loss reduces (``"sum"`` or ``"mean"``)."""
+    if len(losses) == 1:
+        return losses[0][0]
+    if reduction == "sum":
+        return float(sum(value for value, _ in losses))
+    total = sum(count for _, count in losses)
+    return float(sum(value * count for value, count in losses) / total)
+
+
 Evaluation = tuple[float, Grads, Array | None]
 """A batch's loss, gradients and (H,) mask of hidden units active for some sample (or None)."""
 
@@ -146,23 +157,13 @@ class PortableEngine:
             )
         assert grads is not None
         norms = {k: norm(g) for k, g in grads.named().items()} if self.track else None
-        return Epoch(self._combine(losses), len(losses), norms, alive)
+        return Epoch(combine(losses, self.reduction), len(losses), norms, alive)
 
     @staticmethod
     def _size(batch: Batch) -> float:
         """How much a batch counts: its number of samples, or the sum of its weights."""
         x, _, w = batch
         return int(x.shape[0]) if w is None else float(namespace(w).sum(w))
-
-    def _combine(self, losses: list[tuple[float, float]]) -> float:
-        """The epoch's loss from its batches' (loss, size): their sum, or their size-weighted
-        mean, as the loss reduces."""
-        if len(losses) == 1:
-            return losses[0][0]
-        if self.reduction == "sum":
-            return float(sum(value for value, _ in losses))
-        total = sum(count for _, count in losses)
-        return float(sum(value * count for value, count in losses) / total)
 
     def objective(self, params: Params) -> tuple[float, Grads]:
         loss, grads, _ = self.evaluate(params, (self.x, self.y, self.weight))
