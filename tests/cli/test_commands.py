@@ -190,9 +190,10 @@ def test_progress_bar_on_a_terminal_never_reaches_piped_stdout(in_tmp: Path) -> 
     write_csv(in_tmp / "d.csv", n=400)
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
-    # 10,000 single-sample steps (~100 us of Python each at the least): past the bar's
-    # half-second delay on any machine.
-    args = ["train", "--data", "d.csv", *FAST, "--batch-size", "1", "--iterations", "25"]
+    # 48,000 single-sample steps (~20 us each at the least, on the buffered engine): past the
+    # bar's half-second delay on any machine.
+    args = ["train", "--data", "d.csv", *FAST, "--batch-size", "1", "--iterations", "120",
+            "--no-early-stopping"]  # fmt: skip
     child = subprocess.Popen([sys.executable, "-m", "twolayer", *args], stdout=subprocess.PIPE,
                              stderr=slave, stdin=subprocess.DEVNULL)  # fmt: skip
     os.close(slave)
@@ -212,9 +213,9 @@ def test_progress_bar_on_a_terminal_never_reaches_piped_stdout(in_tmp: Path) -> 
     child.stdout.close()
     assert child.wait() == 0
     lines = printed_lines(out)
-    assert [line.split()[0] for line in lines[:25]] == [str(i) for i in range(25)]
-    assert lines[25].startswith("train: mse=") and "it/s" not in out
-    assert b"/25 [" in terminal and b"loss=" in terminal  # tqdm's bar, on the terminal only
+    assert [line.split()[0] for line in lines[:120]] == [str(i) for i in range(120)]
+    assert lines[120].startswith("train: mse=") and "it/s" not in out
+    assert b"/120 [" in terminal and b"loss=" in terminal  # tqdm's bar, on the terminal only
 
 
 # --- bad input: one error line, exit 2, nothing written ---------------------------------------
