@@ -1,7 +1,7 @@
 """An oracle independent of our own code for the hand-written gradients: PyTorch's autograd.
 
 Central differences (tests/test_gradcheck.py) agree only to about 1e-7; here every activation x
-loss x biases x sample weights x L2 combination of :func:`twolayer.objective.loss_and_grads` is
+loss x biases x sample weights x penalty (L2 and L1) combination of :func:`twolayer.objective.loss_and_grads` is
 compared with the gradient autograd takes of the same objective, written again in PyTorch from
 its definition (docs/backprop.md and the losses' docstrings), to 1e-12 in float64.
 """
@@ -82,7 +82,7 @@ def test_the_hand_written_gradients_are_autograds(
     assert np.abs(x @ arrays["w1"] + arrays.get("b1", 0)).min() > 1e-9
     params = Params(**arrays)
     value, grads, _ = loss_and_grads(params, x, y, activation=activation, loss=loss, alpha=alpha,
-                                     weight=w)  # fmt: skip
+                                     weight=w, l1=alpha / 3)  # fmt: skip
 
     t = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in arrays.items()}
     tx, ty = torch.tensor(x), torch.tensor(y)
@@ -94,6 +94,8 @@ def test_the_hand_written_gradients_are_autograds(
         n = N if tw is None else tw.sum()
         factor = 1.0 if loss == "sse" else 1.0 / n
         objective = objective + factor * alpha / 2 * ((t["w1"] ** 2).sum() + (t["w2"] ** 2).sum())
+        l1 = alpha / 3  # and an L1 penalty beside it (no weight is exactly 0, where |w| bends)
+        objective = objective + factor * l1 * (t["w1"].abs().sum() + t["w2"].abs().sum())
     objective.backward()
 
     np.testing.assert_allclose(float(value), objective.item(), rtol=1e-12, atol=0)

@@ -137,3 +137,34 @@ def test_the_l1_penalty_and_its_gradient_match_central_differences() -> None:
         assert relative_error(getattr(grads, name), numeric) < TOLERANCE
     zero = params.__class__(np.zeros((2, 3)), np.zeros((3, 1)))
     assert not np.any(l1_penalty(zero, 1.0)[1].w1)  # the subgradient 0 at w = 0
+
+
+def test_the_l1_penalty_trains_everywhere_alpha_does() -> None:
+    x, y = data()
+    config = TrainConfig(iterations=300, lr=1e-2, hidden=8, loss="half_mse", optimizer="adam",
+                         init="he", bias=True)  # fmt: skip
+    plain, sparse = train(x, y, config), train(x, y, config.replace(l1=0.5))
+    sizes = lambda r: float(np.abs(r.params.w1).sum() + np.abs(r.params.w2).sum())  # noqa: E731
+    assert sizes(sparse) < 0.7 * sizes(plain)
+    small = lambda r: float(np.mean(np.abs(r.params.w1) < 1e-2))  # noqa: E731
+    assert small(sparse) > 2 * small(plain)  # the same pull on every weight: small ones end near 0
+    last = sparse.history[-1]
+    start = train(x, y, config.replace(l1=0.5, iterations=len(sparse.history) - 1))
+    value, _, _ = loss_and_grads(start.params, x, y, activation="relu", loss="half_mse", l1=0.5)
+    assert last.loss == pytest.approx(float(value), rel=1e-12)
+    with pytest.raises(ConfigError, match="has no L1 penalty"):
+        train(x, y, TrainConfig(solver="dual", l1=0.1, hidden=4))
+    with pytest.raises(ConfigError, match="l1 must be a finite number >= 0"):
+        TrainConfig(l1=-1.0)
+
+
+def test_the_command_line_takes_l1(capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["train", "--iterations", "3", "--n", "20", "--d-in", "5", "--hidden", "4",
+            "--lr", "1e-4", "--json", "--quiet"]  # fmt: skip
+    code, out, _ = run_cli([*base, "--l1", "1e3"], capsys)
+    assert code == 0
+    penalised = float(out.splitlines()[0].split()[1])
+    code, out, _ = run_cli(base, capsys)
+    assert penalised > float(out.splitlines()[0].split()[1])
+    code, _, err = run_cli([*base, "--l1", "-2"], capsys)
+    assert code == 2 and "error: --l1 must be a finite number >= 0" in err

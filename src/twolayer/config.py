@@ -29,7 +29,9 @@ initialisation, the validation split, the minibatch shuffling, and the test spli
 ``twolayer train --test-fraction`` (a key far from the others).  The first three are
 ``SeedSequence(seed).spawn(3)``'s children, in order."""
 
-ADDED_FIELDS = ("alpha", "solver", "shuffle", "tol_mode", "n_iter_no_change", "max_fun", "scores")
+ADDED_FIELDS = (
+    "alpha", "solver", "shuffle", "tol_mode", "n_iter_no_change", "max_fun", "scores", "l1",
+)  # fmt: skip
 """Fields added after the first model files were written: :meth:`TrainConfig.from_dict` lets a
 file lack them, since such a run was trained as their defaults say."""
 
@@ -75,6 +77,7 @@ class TrainConfig:
     max_fun: int = 15000  # lbfgs: the most loss evaluations (scikit-learn's max_fun)
     divergence_factor: float = 1e8  # stop when the loss exceeds this multiple of the first loss
     alpha: float = 0.0  # L2 penalty on w1 and w2, scaled like the loss (twolayer.objective)
+    l1: float = 0.0  # L1 penalty on w1 and w2, scaled like the loss (twolayer.objective)
     track: Literal["full", "loss"] = "full"  # history detail: full stats, or only losses and lr
     scores: bool = False  # record R² (squared losses) or accuracy per epoch, and on validation
     solver: str = "direct"  # direct | dual | auto: how full-batch steps run (performance.md)
@@ -225,6 +228,7 @@ def _check_ranges(c: TrainConfig) -> None:
         ("max_fun", c.max_fun, c.max_fun > 0),
         ("divergence_factor", c.divergence_factor, c.divergence_factor > 1),
         ("alpha", c.alpha, math.isfinite(c.alpha) and c.alpha >= 0),
+        ("l1", c.l1, math.isfinite(c.l1) and c.l1 >= 0),
         ("seed", c.seed, c.seed >= 0),
     ]
     allowed = {
@@ -237,6 +241,7 @@ def _check_ranges(c: TrainConfig) -> None:
         "tol": "in [0, 1) (a finite number >= 0 with tol_mode 'absolute')",
         "divergence_factor": "> 1",
         "alpha": "a finite number >= 0",
+        "l1": "a finite number >= 0",
         "seed": "an integer >= 0",
     }
     for name, value, ok in rules:

@@ -130,6 +130,7 @@ OPTIONS: dict[str, list[Any]] = {
     "optimizer": ["gd", "momentum", "nesterov", "adam"],
     "bias": [False, True],
     "alpha": [0.0, 0.3],
+    "l1": [0.0, 0.05],
     "batch_size": [None, 10, 53],  # full batch, a short last batch, one batch the data's size
     "shuffle": [True, False],
     "dtype": ["float64", "float32"],
@@ -193,7 +194,7 @@ def test_the_buffered_engine_is_the_portable_engine_bit_for_bit(options: dict[st
 
 @pytest.mark.slow
 def test_every_combination_of_options_bit_for_bit() -> None:
-    for options in all_combinations():  # 12,800 pairs of short runs: minutes
+    for options in all_combinations():  # 25,600 pairs of short runs: minutes
         assert_bit_for_bit(*buffered_and_portable(options))
 
 

@@ -421,3 +421,16 @@ def test_a_lesson_link_sets_the_run_and_asks_its_question(
     page.reload()  # the run's settings are in the hash now: the lesson does not undo them
     wait_for(page, "train-loss", "v => v !== '–'")
     assert Settings.from_text(state(page, "s.settings")) == want
+
+
+def test_an_l1_penalty_beside_l2_adds_to_the_training_loss_mid_run(page: Any) -> None:
+    page.open("#dataset=circle&speed=20&l1=0")
+    l1 = page.get_by_test_id("l1")
+    assert float(l1.input_value()) == 0
+    train_to(page, 150)
+    plain = number(page, "train-loss")
+    l1.fill("2")
+    l1.press("Enter")
+    page.get_by_test_id("step").click()  # on from the same weights
+    wait_for(page, "train-loss", f"v => Number(v) > 5 * {plain}")  # l1 (|w1| + |w2|) / n joins it
+    assert "l1=2" in page.evaluate("() => location.hash")

@@ -246,6 +246,7 @@ OPTIONS: list[tuple[str, str, Any, str]] = [
     ),
     ("--max-fun", "max_fun", positive_int, "lbfgs: most loss evaluations (default 15000)"),
     ("--alpha", "alpha", finite_float, "L2 penalty on w1 and w2, scaled like the loss (default 0)"),
+    ("--l1", "l1", finite_float, "L1 penalty on w1 and w2, scaled like the loss (default 0)"),
     (
         "--divergence-factor",
         "divergence_factor",

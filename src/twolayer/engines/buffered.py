@@ -188,14 +188,14 @@ class BufferedEngine:
         loss = loss_into(self.config.loss, hidden.y_pred, y, column, total, buf.loss)
         biases = None if g.b1 is None or g.b2 is None else (g.b1, g.b2)
         backward_into(p.w2, x, hidden, g.w2, g.w1, biases, self.act)
-        if self.config.alpha == 0:
+        if self.config.alpha == 0 and self.config.l1 == 0:
             return loss
         n = x.shape[0] if total is None else float(total)
         factor = penalty_factor(self.config.loss, n)
         end = self.weights_end
         return add_penalty_into(loss, self.params_.data[:end], self.grads.data[:end],
                                 self.scratch.data[:end], self.sizes[0] * self.sizes[1],
-                                self.config.alpha, factor)  # fmt: skip
+                                self.config.alpha, factor, self.config.l1)  # fmt: skip
 
     def update(self, lr: float) -> None:
         """One optimizer step at rate ``lr`` on the whole flat buffer (update :attr:`step`)."""

@@ -68,6 +68,7 @@ SEED_NETWORK: list[Row] = [
      f"supports the losses {', '.join(SQUARED)}"),
     ("network", lambda f: not (f.bias or f.config.bias), "needs a network without biases"),
     ("network", lambda f: f.config.alpha == 0, "has no L2 penalty (alpha)"),
+    ("network", lambda f: f.config.l1 == 0, "has no L1 penalty (l1)"),
 ]  # fmt: skip
 """The network of the seed's family, which the full-batch engines' twins cover."""
 

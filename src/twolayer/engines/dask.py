@@ -219,10 +219,11 @@ class DaskEngine(PortableEngine):
         super().__init__(config, x, y, state.map_arrays(to_numpy))
 
     def evaluate(self, params: Params, batch: Batch) -> Evaluation:
-        # The chunks sum the data's loss; the L2 penalty is added once, for all N samples.
-        loss, grads, alive = self.data.loss_and_grads(params, self.config.replace(alpha=0.0))
+        # The chunks sum the data's loss; the penalties are added once, for all N samples.
+        unpenalised = self.config.replace(alpha=0.0, l1=0.0)
+        loss, grads, alive = self.data.loss_and_grads(params, unpenalised)
         factor = penalty_factor(self.config.loss, self.data.n_samples)
-        loss, grads = add_penalty(params, loss, grads, self.config.alpha, factor)
+        loss, grads = add_penalty(params, loss, grads, self.config.alpha, factor, self.config.l1)
         return float(loss), grads, alive
 
     def batches(self) -> Iterator[Batch]:

@@ -30,12 +30,12 @@ Batch = tuple[Array, Array, Array | None]
 def loss_and_grads(
     params: Params, x: Array, y: Array, config: TrainConfig, weight: Array | None = None
 ) -> tuple[Array, Grads, Cache]:
-    """Forward, loss (with the configured L2 penalty) and backward for one batch x (n, D_in),
-    y (n, D_out), weights (n,) or None: ``(objective, grads, cache)``
+    """Forward, loss (with the configured L2 and L1 penalties) and backward for one batch
+    x (n, D_in), y (n, D_out), weights (n,) or None: ``(objective, grads, cache)``
     (:func:`twolayer.objective.loss_and_grads`)."""
     return objective.loss_and_grads(
         params, x, y, activation=config.activation, loss=config.loss, alpha=config.alpha,
-        weight=weight,
+        weight=weight, l1=config.l1,
     )  # fmt: skip
 
 

@@ -148,7 +148,7 @@ def frame(session: Session, records: list[Record]) -> dict[str, Any]:
     x, y = data.arrays(data.train)
     with np.errstate(all="ignore"):
         loss, grads, cache = loss_and_grads(params, x, y, activation=c.activation,
-                                            loss=c.loss, alpha=c.alpha)  # fmt: skip
+                                            loss=c.loss, alpha=c.alpha, l1=c.l1)  # fmt: skip
         test_loss = None
         if data.test is not None:
             x_test, y_test = data.arrays(data.test)

@@ -72,6 +72,7 @@ class Settings:
     optimizer: str = "adam"  # gd | momentum | nesterov | adam
     batch_size: int = 0  # 0: full batch (the seed's); else minibatches, reshuffled per epoch
     alpha: float = 0.0  # L2 penalty on w1 and w2
+    l1: float = 0.0  # L1 penalty on w1 and w2
     schedule: str = "constant"  # constant | invscaling | step | cosine | plateau
     step_size: int = 500  # step schedule: iterations between two decays
     gamma: float = 0.5  # step schedule: the factor of each decay
@@ -141,7 +142,7 @@ class Settings:
             optimizer=self.optimizer, schedule=self.schedule, step_size=self.step_size,
             gamma=self.gamma, plateau_patience=self.patience, plateau_factor=self.factor,
             lr_min=self.floor * self.lr, batch_size=self.batch_size or None, alpha=self.alpha,
-            scores=True, seed=self.seed,
+            l1=self.l1, scores=True, seed=self.seed,
         )  # fmt: skip
 
 
@@ -151,7 +152,7 @@ NETWORK_FIELDS = ("hidden", "activation", "loss", "bias", "init", "features")
 """Fields whose change rebuilds the network from new starting weights, on the same data."""
 SCHEDULE_FIELDS = ("step_size", "gamma", "patience", "factor", "floor")
 """The schedules' own settings: a change restarts the schedule from the current iteration."""
-LIVE_FIELDS = ("lr", "optimizer", "batch_size", "alpha", "schedule", *SCHEDULE_FIELDS,
+LIVE_FIELDS = ("lr", "optimizer", "batch_size", "alpha", "l1", "schedule", *SCHEDULE_FIELDS,
                "iterations", "speed")  # fmt: skip
 """Fields that change mid-run, without a reset."""
 
@@ -209,6 +210,7 @@ def _check(s: Settings) -> None:
         ("lr", s.lr, math.isfinite(s.lr) and s.lr > 0, "a finite number > 0"),
         ("batch_size", s.batch_size, s.batch_size >= 0, "0 (full batch) or more"),
         ("alpha", s.alpha, math.isfinite(s.alpha) and s.alpha >= 0, "a finite number >= 0"),
+        ("l1", s.l1, math.isfinite(s.l1) and s.l1 >= 0, "a finite number >= 0"),
         ("iterations", s.iterations, 1 <= s.iterations <= 10**7, "between 1 and 10000000"),
         ("speed", s.speed, 1 <= s.speed <= 1000, "between 1 and 1000"),
         ("step_size", s.step_size, 1 <= s.step_size <= 10**6, "between 1 and 1000000"),
