@@ -16,6 +16,24 @@ import pytest
 
 from twolayer.cli import main
 
+RAW_TABLE = """\
+name,age,colour,member,score,label
+ann,34,red,yes,1.5,good
+bob,,blue,no,2.5,bad
+cy,45,red,yes,,good
+dee,23,green,no,0.5,bad
+eve,51,blue,yes,3.1,good
+fay,38,red,no,2.2,bad
+gus,29,green,yes,1.1,good
+hal,62,blue,no,2.9,bad
+ivy,41,red,yes,1.9,good
+jon,36,green,no,2.4,bad
+kim,57,blue,yes,0.9,good
+lou,44,red,no,2.7,bad
+"""
+"""Twelve rows of a raw table: a name (an identifier), a missing age and a missing score, text
+colours, yes/no, and class labels (the playground's tests of a user's file)."""
+
 
 def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     """Run ``twolayer ARGS`` in process; return its exit code, stdout and stderr."""

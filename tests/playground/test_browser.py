@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from browser_page import iteration_reaches, number, open_page, state, wait_for
+from helpers import RAW_TABLE as RAW
 from helpers import Served, playground_server, run_cli
 
 
@@ -160,24 +161,6 @@ def test_your_own_csv_trains(browser: Any, tmp_path: Path) -> None:
         iteration_reaches(tab, 60)
         assert number(tab, "train-loss") < first
         context.close()
-
-
-RAW = """\
-name,age,colour,member,score,label
-ann,34,red,yes,1.5,good
-bob,,blue,no,2.5,bad
-cy,45,red,yes,,good
-dee,23,green,no,0.5,bad
-eve,51,blue,yes,3.1,good
-fay,38,red,no,2.2,bad
-gus,29,green,yes,1.1,good
-hal,62,blue,no,2.9,bad
-ivy,41,red,yes,1.9,good
-jon,36,green,no,2.4,bad
-kim,57,blue,yes,0.9,good
-lou,44,red,no,2.7,bad
-"""
-"""A raw table: an identifier, text colours, yes/no, a missing age and score, class labels."""
 
 
 def test_an_uploaded_raw_table_trains(page: Any) -> None:

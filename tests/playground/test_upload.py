@@ -13,6 +13,7 @@ pytest.importorskip("httpx2")
 
 from starlette.testclient import TestClient, WebSocketTestSession
 
+from helpers import RAW_TABLE as RAW
 from twolayer.playground.app import create_app
 from twolayer.playground.guard import Access
 from twolayer.playground.userfile import MAX_UPLOAD
@@ -20,23 +21,6 @@ from twolayer.playground.userfile import MAX_UPLOAD
 ORIGIN = "http://127.0.0.1:8000"
 WS = "ws://127.0.0.1:8000/ws"
 ACCESS = Access("a-test-token", cookie="twolayer-playground-8000")
-RAW = """\
-name,age,colour,member,score,label
-ann,34,red,yes,1.5,good
-bob,,blue,no,2.5,bad
-cy,45,red,yes,,good
-dee,23,green,no,0.5,bad
-eve,51,blue,yes,3.1,good
-fay,38,red,no,2.2,bad
-gus,29,green,yes,1.1,good
-hal,62,blue,no,2.9,bad
-ivy,41,red,yes,1.9,good
-jon,36,green,no,2.4,bad
-kim,57,blue,yes,0.9,good
-lou,44,red,no,2.7,bad
-"""
-"""Twelve rows of a raw table: a name (an identifier), a missing age and a missing score, text
-colours, yes/no, and class labels."""
 
 
 def signed_in(app: Any) -> TestClient:

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers import RAW_TABLE as RAW
 from helpers import run_cli
 from twolayer import memory
 from twolayer.data.table import CLASSES_AT_MOST
@@ -27,21 +28,6 @@ from twolayer.playground.userfile import (
     upload_name,
 )
 
-RAW = """\
-name,age,colour,member,score,label
-ann,34,red,yes,1.5,good
-bob,,blue,no,2.5,bad
-cy,45,red,yes,,good
-dee,23,green,no,0.5,bad
-eve,51,blue,yes,3.1,good
-fay,38,red,no,2.2,bad
-gus,29,green,yes,1.1,good
-hal,62,blue,no,2.9,bad
-ivy,41,red,yes,1.9,good
-jon,36,green,no,2.4,bad
-kim,57,blue,yes,0.9,good
-lou,44,red,no,2.7,bad
-"""
 AGES = [34, 45, 23, 51, 38, 29, 62, 41, 36, 57, 44]  # every age present
 
 

@@ -31,15 +31,10 @@ def run(args: argparse.Namespace) -> int:
 
     from twolayer.outputs.explain import draw_importance, importance
     from twolayer.outputs.modelfile_reader import load_model
-    from twolayer.outputs.plot import check_image_path, require_matplotlib
-    from twolayer.writing import atomic_write, check_distinct, check_writable
+    from twolayer.outputs.plot import check_figure_path, save_figure
 
     if args.plot:
-        check_image_path(args.plot)
-        require_matplotlib()
-        check_writable(args.plot, "--plot")
-        inputs = [("--model", args.model), *(("--data", p) for p in args.data)]
-        check_distinct(inputs, [("--plot", args.plot)])
+        check_figure_path(args.plot, [("--model", args.model), *(("--data", p) for p in args.data)])
     model = load_model(args.model)
     data, _ = model_data(model, args.data)
     notes: list[str] = list(data.notes)
@@ -54,8 +49,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"... {len(ranked) - len(shown)} more (--top {len(ranked)} shows all)")
     if args.plot:
         fig = draw_importance(shown, title=f"{data.name}: {data.n_samples} rows")
-        fmt = args.plot.rsplit(".", 1)[-1].lower()
-        atomic_write(args.plot, lambda f: fig.savefig(f, format=fmt))
+        save_figure(fig, args.plot)
         print(f"wrote {args.plot}")
     if args.json:
         print(json.dumps({"samples": data.n_samples, "importance": [

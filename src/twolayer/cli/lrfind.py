@@ -36,14 +36,11 @@ def run(args: argparse.Namespace) -> int:
 
     from twolayer.cli.options import config_from_args
     from twolayer.lr_range import draw_range_test, lr_range_test
-    from twolayer.outputs.plot import check_image_path, require_matplotlib
+    from twolayer.outputs.plot import check_figure_path, save_figure
     from twolayer.run import Session, initial_params, load
-    from twolayer.writing import atomic_write, check_writable
 
     if args.plot:
-        check_image_path(args.plot)
-        require_matplotlib()
-        check_writable(args.plot, "--plot")
+        check_figure_path(args.plot, [("--data", p) for p in args.data or ()])
     source = source_from_args(args)
     session = Session(source, functools.partial(config_from_args, args, recipe=True))
     data = load(session)
@@ -65,8 +62,7 @@ def run(args: argparse.Namespace) -> int:
               f"at {found.lowest:.2g})")  # fmt: skip
     if args.plot:
         fig = draw_range_test(found, title=f"{data.config.optimizer}, loss {data.config.loss}")
-        fmt = args.plot.rsplit(".", 1)[-1].lower()
-        atomic_write(args.plot, lambda f: fig.savefig(f, format=fmt))
+        save_figure(fig, args.plot)
         print(f"wrote {args.plot}")
     if args.json:
         print(json.dumps({"suggested": found.suggested, "lowest": found.lowest,

@@ -138,22 +138,13 @@ def _export_torch(model: Model, path: Path, rows: NDArray[Any], header: dict[str
     from twolayer.activations import LEAKY_SLOPE
     from twolayer.export import torchscript
 
-    if model.preprocessing.encoding is not None:
-        raise ConfigError("a model trained on a table reads text cells: export it with --format "
-                          "numpy, which carries its encoding")  # fmt: skip
+    _numbers_only(model)
     prep = model.preprocessing
     ours = model.predict(rows) if prep.classes is None else model.predict_proba(rows)
     with tempfile.TemporaryDirectory() as folder:
         file = Path(folder) / "model.pt"
         torchscript.save(model, str(file), LEAKY_SLOPE)
-        np.save(Path(folder) / "rows.npy", np.asarray(rows, dtype=np.float64))
-        done = subprocess.run([sys.executable, "-I", "-c", torchscript.RUNNER, str(file),
-                               str(Path(folder) / "rows.npy")], capture_output=True, text=True,
-                              check=False)  # fmt: skip
-        if done.returncode != 0:
-            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-            raise ModelFileError(f"the exported file failed to run: {last}")
-        theirs = json.loads(done.stdout)
+        theirs = _run_fresh(torchscript.RUNNER, file, rows)
         difference = _relative(np.asarray(ours), np.asarray(theirs["answers"]))
         known = prep.classes
         labels = [] if known is None or prep.multilabel else [str(c) for c in known.tolist()]
@@ -173,22 +164,13 @@ def _export_onnx(model: Model, path: Path, rows: NDArray[Any], header: dict[str,
     import_optional("onnx", "ONNX", "onnx")
     from twolayer.export import onnx_graph
 
-    if model.preprocessing.encoding is not None:
-        raise ConfigError("a model trained on a table reads text cells: export it with --format "
-                          "numpy, which carries its encoding")  # fmt: skip
+    _numbers_only(model)
     prep = model.preprocessing
     metadata = {k: str(v) for k, v in header.items()}
     with tempfile.TemporaryDirectory() as folder:
         file = Path(folder) / "model.onnx"
         file.write_bytes(onnx_graph.build(model, metadata).SerializeToString())
-        np.save(Path(folder) / "rows.npy", np.asarray(rows, dtype=np.float64))
-        done = subprocess.run([sys.executable, "-I", "-c", onnx_graph.RUNNER, str(file),
-                               str(Path(folder) / "rows.npy")], capture_output=True, text=True,
-                              check=False)  # fmt: skip
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise ModelFileError(f"the exported file failed to run: {last}")
-    theirs = json.loads(done.stdout)["outputs"]
+        theirs = _run_fresh(onnx_graph.RUNNER, file, rows)["outputs"]
     labels = model.predict(rows)
     if prep.classes is None:
         difference = _relative(np.asarray(labels), np.asarray(theirs["label"]))
@@ -203,6 +185,25 @@ def _export_onnx(model: Model, path: Path, rows: NDArray[Any], header: dict[str,
     final = onnx_graph.build(model, {k: str(v) for k, v in header.items()}).SerializeToString()
     atomic_write(path, lambda f: f.write(final))
     return Exported(path, "onnx", difference, len(rows))
+
+
+def _numbers_only(model: Model) -> None:
+    if model.preprocessing.encoding is not None:
+        raise ConfigError("a model trained on a table reads text cells: export it with --format "
+                          "numpy, which carries its encoding")  # fmt: skip
+
+
+def _run_fresh(runner: str, file: Path, rows: NDArray[Any]) -> Any:
+    """Run ``runner`` (a script taking the exported file and a ``.npy`` of rows, printing JSON)
+    in a fresh Python process on ``rows``; what it printed."""
+    np.save(file.parent / "rows.npy", np.asarray(rows, dtype=np.float64))
+    done = subprocess.run([sys.executable, "-I", "-c", runner, str(file),
+                           str(file.parent / "rows.npy")], capture_output=True, text=True,
+                          check=False)  # fmt: skip
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ModelFileError(f"the exported file failed to run: {last}")
+    return json.loads(done.stdout)
 
 
 def _relative(a: NDArray[Any], b: NDArray[Any]) -> float:

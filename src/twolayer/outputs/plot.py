@@ -129,16 +129,41 @@ def plot_writer(
 ) -> Callable[[IO[bytes]], object]:
     """What :func:`plot_history` writes: the figure drawn now, saved by the function returned."""
     check_image_path(path)
-    fig = draw_history(rows, title=title, loss=loss, samples=samples)
+    return figure_writer(draw_history(rows, title=title, loss=loss, samples=samples), path)
+
+
+def figure_writer(fig: Figure, path: str | Path) -> Callable[[IO[bytes]], object]:
+    """What writes ``fig`` into an open file, in the format the extension of ``path`` names."""
     fmt = Path(path).suffix.lower()[1:]
     return lambda f: fig.savefig(f, format=fmt)
 
 
+def check_figure_path(path: str | Path, inputs: Sequence[tuple[str, str | Path]] = ()) -> None:
+    """Before any work: ``path`` (a ``--plot`` option) is an image name, matplotlib is there, the
+    file can be written and it is none of the ``inputs`` (option, path)."""
+    from twolayer.writing import check_distinct, check_writable
+
+    check_image_path(path)
+    require_matplotlib()
+    check_writable(path, "--plot")
+    check_distinct(list(inputs), [("--plot", path)])
+
+
+def save_figure(fig: Figure, path: str | Path) -> None:
+    """Write ``fig`` to ``path`` atomically, in the format its extension names."""
+    from twolayer.writing import atomic_write
+
+    atomic_write(path, figure_writer(fig, path))
+
+
 __all__ = [
     "IMAGE_SUFFIXES",
+    "check_figure_path",
     "check_image_path",
     "draw_history",
+    "figure_writer",
     "plot_history",
     "plot_writer",
     "require_matplotlib",
+    "save_figure",
 ]
