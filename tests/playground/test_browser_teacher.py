@@ -434,3 +434,14 @@ def test_an_l1_penalty_beside_l2_adds_to_the_training_loss_mid_run(page: Any) ->
     page.get_by_test_id("step").click()  # on from the same weights
     wait_for(page, "train-loss", f"v => Number(v) > 5 * {plain}")  # l1 (|w1| + |w2|) / n joins it
     assert "l1=2" in page.evaluate("() => location.hash")
+
+
+def test_the_doctor_button_shows_what_the_training_doctor_sees(page: Any) -> None:
+    page.open("#dataset=circle&speed=20&optimizer=gd&lr=0.0000001")
+    page.get_by_test_id("doctor").click()
+    findings = page.get_by_test_id("doctor-findings")
+    wait_for(page, "doctor-findings", "v => v.includes('nothing trained yet')")
+    train_to(page, 60)
+    page.get_by_test_id("doctor").click()
+    wait_for(page, "doctor-findings", "v => v.includes('update-to-weight ratio')")
+    assert "raise --lr" in findings.text_content() and findings.is_visible()

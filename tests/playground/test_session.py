@@ -198,3 +198,30 @@ def test_a_weight_set_by_hand_is_where_training_goes_on() -> None:
                                         ("w2", [0, 0], 1e9, "between")]:  # fmt: skip
         with pytest.raises(ConfigError, match=message):
             session.set_weight(name, index, value)
+
+
+def test_the_doctor_reads_the_run_so_far() -> None:
+    session = Session(SMALL.replace(optimizer="gd", lr=1e-7))
+    assert session.diagnosis() == ["nothing trained yet: press play, then ask again"]
+    session.advance(60)
+    found = session.diagnosis()
+    assert any(line.startswith("update-to-weight ratio of w1") and "raise --lr" in line
+               for line in found), found  # fmt: skip
+    healthy = Session(SMALL)
+    healthy.advance(60)
+    assert all("update-to-weight" not in line for line in healthy.diagnosis())
+    assert len(healthy.history.reviewed()) == 60
+
+
+def test_the_history_keeps_its_first_record_and_a_bounded_window_for_the_doctor() -> None:
+    from twolayer.playground.records import RECENT, History
+    from twolayer.state import Record
+
+    history = History()
+    total = 100 * (3 * RECENT // 100 + 1)
+    for start in range(0, total, 100):
+        history.extend([Record(t, 1.0, 0.1, 0.0) for t in range(start, start + 100)])
+    reviewed = history.reviewed()
+    assert reviewed[0].iteration == 0 and len(reviewed) == RECENT + 1
+    assert [r.iteration for r in reviewed[1:]] == list(range(total - RECENT, total))
+    history.close()

@@ -12,6 +12,7 @@ The app (:mod:`twolayer.playground.app`) reads the commands from the WebSocket a
 ``edit``      add or remove clicked points
 ``weight``    set one weight: ``name`` (w1, w2, b1, b2), ``index`` ([i, j] or [k]), ``value``
 ``follow``    follow the point nearest to ``point`` through the network (null: stop)
+``diagnose``  the training doctor's findings on the run so far (``doctor`` message)
 """
 
 from __future__ import annotations
@@ -91,6 +92,8 @@ class Page:
                 raise ConfigError("a weight's value must be a number")
             session.set_weight(str(message.get("name")), index, float(value))
             return [self.frame([])]
+        if cmd == "diagnose":
+            return [{"type": "doctor", "findings": session.diagnosis()}]
         if cmd == "follow":
             self.following = self._nearest(session, message.get("point"))
             return [self.frame([])]

@@ -5,11 +5,13 @@ would take gigabytes.  :class:`History` writes each chunk's records at once as t
 CSV file the page downloads (``twolayer train --history``'s columns, with ``test_`` in place of
 ``val_``), to an anonymous temporary file that the system deletes when it is closed (on reset)
 or the process ends.  In memory it keeps a few numbers: the row count, the first and last
-records and the best test loss, which are what the model file's summary needs.
+records and the best test loss, which are what the model file's summary needs, and the last
+:data:`RECENT` records, which the training doctor reads.
 """
 
 from __future__ import annotations
 
+import collections
 import math
 import tempfile
 import threading
@@ -23,6 +25,8 @@ from twolayer.state import Record
 RENAMED = {"val_loss": "test_loss", "val_score": "test_score"}
 """The history's validation columns hold the playground's test points."""
 BLOCK = 1 << 16  # bytes read at a time when the CSV is downloaded
+RECENT = 200
+"""How many of the latest records stay in memory, as a few numbers each, for the doctor."""
 
 
 def row(record: Record) -> dict[str, Any]:
@@ -49,6 +53,8 @@ class History:
         self.first: Record | None = None
         self.last: Record | None = None
         self.best_test_loss: float | None = None
+        # the doctor's window, as plain numbers (a Record with its dicts is ten times larger)
+        self.recent: collections.deque[tuple[Any, ...]] = collections.deque(maxlen=RECENT)
 
     def __len__(self) -> int:
         return self.count
@@ -65,6 +71,8 @@ class History:
         self.count += len(records)
         self.first = self.first or records[0]
         self.last = records[-1]
+        self.recent.extend((r.iteration, r.loss, r.lr, r.val_loss, r.grad_norms.get("w1"),
+                            r.grad_norms.get("w2")) for r in records)  # fmt: skip
         tests = [r.val_loss for r in records if r.val_loss is not None]
         finite = [v for v in tests if math.isfinite(v)]
         if finite:
@@ -112,6 +120,17 @@ class History:
             "seconds": self.last.elapsed,
             **extra,
         }
+
+    def reviewed(self) -> list[Record]:
+        """The records the doctor reads: the first, then the latest :data:`RECENT` (their
+        losses, rates and weight gradients' norms)."""
+        recent = []
+        for iteration, loss, lr, val_loss, g1, g2 in self.recent:
+            norms = {} if g1 is None or g2 is None else {"w1": g1, "w2": g2}
+            recent.append(Record(iteration, loss, lr, 0.0, val_loss, norms))
+        if self.first is not None and (not recent or recent[0].iteration != self.first.iteration):
+            return [self.first, *recent]
+        return recent
 
     def close(self) -> None:
         """Forget the rows: the file goes now, or when the last download reading it ends."""

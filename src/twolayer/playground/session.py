@@ -28,6 +28,7 @@ from twolayer.data.prep import Dataset, Preprocessing, fit_preprocessing
 from twolayer.errors import ConfigError, DivergenceError
 from twolayer.losses import get_loss
 from twolayer.optim import make_optimizer
+from twolayer.outputs.doctor import diagnose
 from twolayer.playground.datasets import (
     DRAWN,
     MAX_EDITS,
@@ -194,6 +195,15 @@ class Session:
     @property
     def finished(self) -> bool:
         return self.state.iteration >= self.config.iterations
+
+    def diagnosis(self) -> list[str]:
+        """What the training doctor (:mod:`twolayer.outputs.doctor`) sees in the run so far:
+        its first and latest records, the weights now, the training points."""
+        x, _ = self.data.arrays(self.data.train)
+        found = diagnose(self.history.reviewed(), self.state.params, self.config, x)
+        if not len(self.history):
+            return ["nothing trained yet: press play, then ask again"]
+        return [f.line() for f in found] or ["nothing to flag: the run looks healthy"]
 
     def advance(self, n: int, seconds: float = CHUNK_SECONDS) -> list[Record]:
         """Train up to ``n`` iterations (fewer when ``seconds`` run out, the horizon is reached

@@ -10,6 +10,7 @@ import {
 import { loadLessons, showLesson } from "./lessons.js";
 import { colourBar, drawPlane, eventPosition, fromCanvas, showLegend, toCanvas } from "./plane.js";
 import { bindHighlight, drawTrace } from "./trace.js";
+import { bindDoctor, showDoctor } from "./doctor.js";
 import { bindUpload } from "./upload.js";
 import { drawMatrix, drawNetwork, drawUnits, hideTip, nearest, showTip } from "./views.js";
 
@@ -294,6 +295,9 @@ function receive(message) {
         ? "new data: the points were drawn (or loaded) again and the network starts afresh"
         : "that setting changes the network itself: it was rebuilt from new starting weights (reset)";
       break;
+    case "doctor":
+      showDoctor(message.findings);
+      break;
     case "error":
       say(message.message, true);
       showSettings(state.options, state.settings);
@@ -416,6 +420,7 @@ async function main() {
   showSettings(state.options, state.settings);
   bindControls();
   bindUpload(state.options.upload.limit, () => state.session, onUpload, say);
+  bindDoctor(send);
   buildClassroom((hide) => `${location.origin}/${hashOf(hide)}`);
   state.chart = new LossChart($("#loss-chart"));
   connect();
