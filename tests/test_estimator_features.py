@@ -76,8 +76,10 @@ def test_class_weight_refusals_are_precise() -> None:
         TwoLayerClassifier(class_weight="balanced").partial_fit(x, y, classes=[0, 1, 2])
     with pytest.raises(ValueError, match="class_weight must be None, 'balanced' or a dict"):
         TwoLayerClassifier(class_weight="heavy").fit(x, y)
-    with pytest.raises(ValueError, match="class_weight applies to TwoLayerClassifier only"):
-        TwoLayerRegressor(class_weight="balanced").fit(*regression())
+    with pytest.raises(TypeError, match="unexpected keyword argument 'class_weight'"):
+        TwoLayerRegressor(class_weight="balanced")  # type: ignore[call-arg]
+    assert "class_weight" not in TwoLayerRegressor().get_params()  # the classifier's alone
+    assert TwoLayerClassifier(class_weight="balanced").get_params()["class_weight"] == "balanced"
     with pytest.raises(ValueError, match="class_weight does not apply to multilabel"):
         TwoLayerClassifier(class_weight="balanced").fit(x, np.eye(2, dtype=int)[y % 2])
     with pytest.raises(ValueError, match="sample_weight must be finite and >= 0"):

@@ -151,7 +151,6 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
         standardize: bool = True,
         warm_start: bool = False,
         verbose: bool = False,
-        class_weight: dict[Any, float] | str | None = None,
         random_state: int | np.random.Generator | np.random.RandomState | None = None,
         callbacks: Sequence[Callback] | None = None,
     ) -> None:
@@ -190,7 +189,6 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
         self.warm_start = warm_start
         self.verbose = verbose
         self.callbacks = callbacks  # each fit's too: a LivePlot redraws the curve as it fits
-        self.class_weight = class_weight  # the classifier's; the regressor accepts only None
         self.random_state = random_state
 
     def _config(self, x: Any, seed: int) -> TrainConfig:

@@ -3,6 +3,7 @@ their reasons: :mod:`twolayer.estimators.base`)."""
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,11 @@ class TwoLayerClassifier(ClassifierMixin, _TwoLayer):  # type: ignore[misc]
     loss_curve_, validation_loss_curve_, n_iter_, stop_reason_ : as for TwoLayerRegressor.
     validation_scores_, best_validation_score_ : validation accuracy per epoch, and the best.
     """
+
+    def __init__(self, *args: Any, class_weight: dict[Any, float] | str | None = None,
+                 **params: Any) -> None:  # fmt: skip
+        super().__init__(*args, **params)
+        self.class_weight = class_weight
 
     _task: Task = "classification"
     _default_loss = "cross_entropy"
@@ -150,3 +156,16 @@ class TwoLayerClassifier(ClassifierMixin, _TwoLayer):  # type: ignore[misc]
         if self.model_.preprocessing.multilabel:
             return np.asarray(log_sigmoid(scores))
         return np.asarray(log_softmax(scores))
+
+
+def _signature_with_class_weight() -> inspect.Signature:
+    """The shared parameters' signature with ``class_weight`` added: scikit-learn reads an
+    estimator's parameters off its ``__init__`` signature, and ``class_weight`` is the
+    classifier's alone (the regressor's signature has none)."""
+    shared = inspect.signature(_TwoLayer.__init__)
+    params = list(shared.parameters.values())
+    weight = inspect.Parameter("class_weight", inspect.Parameter.KEYWORD_ONLY, default=None)
+    return shared.replace(parameters=[*params, weight])
+
+
+TwoLayerClassifier.__init__.__signature__ = _signature_with_class_weight()  # type: ignore[attr-defined]

@@ -72,8 +72,6 @@ class TwoLayerRegressor(RegressorMixin, _TwoLayer):  # type: ignore[misc]
         return self
 
     def _validate(self, X: Any, y: Any, *, reset: bool) -> tuple[Any, NDArray[Any]]:
-        if self.class_weight is not None:
-            raise ValueError("class_weight applies to TwoLayerClassifier only; use sample_weight")
         x, y = validate_data(self, X, y, multi_output=True, y_numeric=True, reset=reset, **INPUTS)
         return x, y
 
