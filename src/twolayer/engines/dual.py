@@ -160,6 +160,7 @@ class DualEngine(InplaceEngine):
 
     def start(self, state: TrainState, **options: Any) -> None:
         """Form the dual variables of the run from ``state``."""
+        options.pop("keep_grads", None)  # the dual solver keeps its own buffers
         self.dual = DualSolver(self.x, self.y, state.params, **options)
 
     def epoch(self, lr: float, guard: Guard) -> Epoch:
