@@ -37,6 +37,21 @@ def train_to(tab: Any, n: int) -> None:
     tab.get_by_test_id("play").wait_for(state="visible")
 
 
+def steady(tab: Any, test_id: str, attribute: str | None = None) -> str:
+    """The text (or ``attribute``) of ``test_id`` once it stops changing: a frame sent just
+    before a pause may still arrive after the page shows it paused."""
+    element = tab.get_by_test_id(test_id)
+    read = (lambda: element.get_attribute(attribute)) if attribute else element.text_content
+    seen = None
+    for _ in range(40):
+        now = read()
+        if now == seen:
+            break
+        seen = now
+        tab.wait_for_timeout(250)
+    return str(seen)
+
+
 def state(tab: Any, expression: str) -> Any:
     """``expression`` of the page's state (``window.twolayerPlayground``, named ``s``)."""
     return tab.evaluate(f"() => {{ const s = window.twolayerPlayground; return {expression}; }}")

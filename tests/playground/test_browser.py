@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from browser_page import iteration_reaches, number, open_page, state, wait_for
+from browser_page import iteration_reaches, number, open_page, state, steady, wait_for
 from helpers import RAW_TABLE as RAW
 from helpers import Served, playground_server, run_cli
 
@@ -30,7 +30,7 @@ def test_play_trains_the_loss_falls_and_pause_stops(page: Any) -> None:
     assert number(page, "train-loss") < first
     page.get_by_test_id("pause").click()
     page.get_by_test_id("play").wait_for(state="visible")
-    paused = number(page, "iteration")
+    paused = float(steady(page, "iteration"))
     page.wait_for_timeout(400)
     assert number(page, "iteration") == paused
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from browser_page import iteration_reaches, number, open_page, state, train_to, wait_for
+from browser_page import iteration_reaches, number, open_page, state, steady, train_to, wait_for
 from helpers import Served, playground_server, run_cli
 
 
@@ -55,14 +55,7 @@ def save(request: pytest.FixtureRequest, tab: Any, name: str, **options: Any) ->
 def test_a_clicked_point_keeps_the_loss_curve(page: Any) -> None:
     page.open("#dataset=circle&speed=10")
     train_to(page, 60)
-    chart = page.get_by_test_id("loss-chart")
-    before = -1
-    for _ in range(40):  # a frame sent before the pause may still arrive: wait until it has
-        seen = int(chart.get_attribute("data-points"))
-        if seen == before:
-            break
-        before = seen
-        page.wait_for_timeout(250)
+    before = int(steady(page, "loss-chart", "data-points"))
     page.get_by_test_id("boundary").click(position={"x": 80, "y": 80})
     wait_for(page, "message", "v => v.startsWith('211 training')")
     page.wait_for_timeout(200)
