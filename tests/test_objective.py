@@ -97,16 +97,17 @@ def test_engines_without_a_penalty_refuse_or_step_aside() -> None:
         TrainConfig(alpha=-1.0)
 
 
-def test_the_command_line_takes_alpha(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("flag", ["--alpha", "--l1"])
+def test_the_command_line_takes_each_penalty(capsys: pytest.CaptureFixture[str], flag: str) -> None:
     base = ["train", "--iterations", "3", "--n", "20", "--d-in", "5", "--hidden", "4",
             "--lr", "1e-4", "--json", "--quiet"]  # fmt: skip
-    code, out, _ = run_cli([*base, "--alpha", "1e3"], capsys)
+    code, out, _ = run_cli([*base, flag, "1e3"], capsys)
     assert code == 0
     penalised = float(out.splitlines()[0].split()[1])
     code, out, _ = run_cli(base, capsys)
     assert penalised > float(out.splitlines()[0].split()[1])  # the penalty adds to the loss
-    code, _, err = run_cli([*base, "--alpha", "-2"], capsys)
-    assert code == 2 and "error: --alpha must be a finite number >= 0" in err
+    code, _, err = run_cli([*base, flag, "-2"], capsys)
+    assert code == 2 and f"error: {flag} must be a finite number >= 0" in err
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 100 epochs
@@ -156,15 +157,3 @@ def test_the_l1_penalty_trains_everywhere_alpha_does() -> None:
         train(x, y, TrainConfig(solver="dual", l1=0.1, hidden=4))
     with pytest.raises(ConfigError, match="l1 must be a finite number >= 0"):
         TrainConfig(l1=-1.0)
-
-
-def test_the_command_line_takes_l1(capsys: pytest.CaptureFixture[str]) -> None:
-    base = ["train", "--iterations", "3", "--n", "20", "--d-in", "5", "--hidden", "4",
-            "--lr", "1e-4", "--json", "--quiet"]  # fmt: skip
-    code, out, _ = run_cli([*base, "--l1", "1e3"], capsys)
-    assert code == 0
-    penalised = float(out.splitlines()[0].split()[1])
-    code, out, _ = run_cli(base, capsys)
-    assert penalised > float(out.splitlines()[0].split()[1])
-    code, _, err = run_cli([*base, "--l1", "-2"], capsys)
-    assert code == 2 and "error: --l1 must be a finite number >= 0" in err
