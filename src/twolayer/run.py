@@ -28,7 +28,7 @@ from twolayer.backend import get_backend, is_dask_array, to_numpy
 from twolayer.config import TrainConfig
 from twolayer.data.chunks import open_data
 from twolayer.data.csv import dataset_csv, rows_csv
-from twolayer.data.datasets import check_source, load_source, table_file
+from twolayer.data.datasets import table_file
 from twolayer.data.prep import (
     Dataset,
     Preprocessing,
@@ -36,6 +36,7 @@ from twolayer.data.prep import (
     held_out,
     validation_split,
 )
+from twolayer.data.sources import check_source, load_source
 from twolayer.engines.dask import cluster
 from twolayer.errors import ConfigError, DataError, ModelFileError
 from twolayer.memory import check_network
@@ -81,7 +82,7 @@ class Session:
     Attributes
     ----------
     source : the data, as a description a model file keeps (``kind``: file, dataset, random
-        or chunks; ``test_fraction``, ``standardize``; see ``twolayer.data.datasets.load_source``)
+        or chunks; ``test_fraction``, ``standardize``; see ``twolayer.data.sources.load_source``)
     configure : the training configuration for the data's task (``"regression"``,
         ``"classification"`` or ``"multilabel"``), its number of training rows and, for
         classification, the rows of its smallest class; not called when resuming

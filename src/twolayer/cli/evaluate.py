@@ -35,7 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def recorded_split(model: Any, path: str, which: str) -> Any:
     """The rows a model's training run used for ``which`` (train or test), from the data its
     file records; a DataError when the data changed since."""
-    from twolayer.data.datasets import load_source
+    from twolayer.data.sources import load_source
     from twolayer.errors import ConfigError, DataError
 
     source, config = model.source, model.config

@@ -13,7 +13,8 @@ Sources (``docs/data.md`` shows each from the command line):
   :mod:`twolayer.data.csv` reads the cells.
 * :mod:`twolayer.data.datasets`: ``.npy`` pairs and ``.npz`` archives (never unpickled), the
   datasets that ship inside scikit-learn (``digits``, ``diabetes``, ``linnerud``), ``random``
-  (the seed's draws), and the source descriptions that model files keep.
+  (the seed's draws); :mod:`twolayer.data.sources`: the source descriptions that model files
+  keep, checked and loaded again.
 * :mod:`twolayer.data.classic`: the seed's experiment, its exact random draws and printed lines
   (``docs/seed/000_a9de79f32e810abc.txt``).
 * :mod:`twolayer.data.chunks`: directories of ``.npy`` chunk files and Zarr stores, opened
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
         load_inputs,
         load_npy_pair,
         load_npz,
-        load_source,
         random_dataset,
     )
     from twolayer.data.encoding import TableEncoding
@@ -60,6 +60,7 @@ if TYPE_CHECKING:
         split_indices,
         validation_split,
     )
+    from twolayer.data.sources import load_source
     from twolayer.data.table import load_table, read_table
 
 # Imported on first use, as the package root does: ``twolayer.data.classic`` (the seed's draws,
@@ -84,7 +85,7 @@ _LAZY = {
     "load_inputs": "datasets",
     "load_npy_pair": "datasets",
     "load_npz": "datasets",
-    "load_source": "datasets",
+    "load_source": "sources",
     "random_dataset": "datasets",
     "TEST_STREAM": "prep",
     "VALIDATION_STREAM": "prep",
