@@ -89,7 +89,7 @@ def test_scores_are_recorded_each_epoch_when_asked() -> None:
     assert all(r.score is not None and r.val_score is not None for r in result.history)
     # the last record scores the parameters at the start of its epoch: the result of 4 epochs
     before = train(x, y, config.replace(iterations=4))
-    from twolayer.data.prep import validation_split
+    from twolayer.data.splits import validation_split
 
     fit, val = validation_split(60, 0.25, 0)
     pred = forward(before.params, x, "relu")[0]

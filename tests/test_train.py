@@ -12,7 +12,7 @@ from reference import seed_loop
 from twolayer.cli import main
 from twolayer.config import TrainConfig
 from twolayer.data.classic import SeedProblem, seed_draws
-from twolayer.data.prep import validation_split
+from twolayer.data.splits import validation_split
 from twolayer.errors import ConfigError, DataError, DivergenceError
 from twolayer.model import forward
 from twolayer.state import Callback, Record, TrainState

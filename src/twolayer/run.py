@@ -13,34 +13,29 @@ start or join a Dask cluster, train there.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from twolayer.backend import get_backend, is_dask_array, to_numpy
+from twolayer.backend import is_dask_array
 from twolayer.config import TrainConfig
 from twolayer.data.chunks import open_data
 from twolayer.data.csv import dataset_csv, rows_csv
 from twolayer.data.datasets import table_file
-from twolayer.data.prep import (
-    Dataset,
-    Preprocessing,
-    fit_preprocessing,
-    held_out,
-    validation_split,
-)
+from twolayer.data.prep import Dataset, Preprocessing, fit_preprocessing
 from twolayer.data.sources import check_source, load_source
-from twolayer.engines.dask import cluster
+from twolayer.data.splits import held_out, validation_split
 from twolayer.errors import ConfigError, DataError, ModelFileError
 from twolayer.memory import check_network
 from twolayer.model import Params
+from twolayer.on_backend import train_on_backend
+from twolayer.on_backend import train_on_cluster as train_on_cluster  # twolayer.run's, too
 from twolayer.outputs.callbacks import (
     Checkpoint,
     HistoryLog,
@@ -56,8 +51,7 @@ from twolayer.outputs.modelfile import ModelFile
 from twolayer.outputs.plot import check_image_path, plot_writer, require_matplotlib
 from twolayer.outputs.report import describe_run, loss_columns, print_report, set_metrics
 from twolayer.outputs.trained import Model
-from twolayer.state import Callback, TrainResult, TrainState
-from twolayer.train import train
+from twolayer.state import Callback, TrainResult
 from twolayer.writing import Writer, check_distinct, check_writable, write_all
 
 INTERRUPT_CHECKPOINT = "twolayer-checkpoint.npz"  # where Ctrl-C saves a run that has no --out
@@ -260,37 +254,6 @@ def initial_params(seed_params: Params | None, config: TrainConfig) -> Params | 
     return params.map(lambda p: p.astype(config.dtype))
 
 
-def train_on_backend(
-    session: Session,
-    x: Any,
-    y: Any,
-    config: TrainConfig,
-    params: Params | None,
-    *,
-    callbacks: list[Callback],
-    state: TrainState | None,
-    sample_weight: Any = None,
-) -> TrainResult:
-    """:func:`twolayer.train.train` on the session's backend and device: NumPy arrays moved
-    there first (for dask, into the cluster of ``scheduler`` or a local one started for the
-    run), the result brought back as NumPy arrays."""
-    on = get_backend(session.backend, session.device)
-    if on.name == "numpy":
-        return train(x, y, config, params, callbacks=callbacks, state=state,
-                     sample_weight=sample_weight)  # fmt: skip
-    with contextlib.ExitStack() as stack:
-        if on.name == "dask":
-            stack.enter_context(cluster(session.scheduler))
-        if not is_dask_array(x):
-            x, y = on.data(x), on.data(y)
-        result = train(
-            x, y, config, on.params(params), callbacks=callbacks,
-            state=None if state is None else state.map_arrays(on.asarray),
-            sample_weight=sample_weight,
-        )  # fmt: skip
-    return result.to_numpy()
-
-
 def run(session: Session) -> int:
     """Run the session; return the exit code (0, or 130 when Ctrl-C stopped it)."""
     if session.saved is not None:  # the source a model file describes, checked field by field
@@ -337,7 +300,7 @@ def run(session: Session) -> int:
             done = saved.state.iteration if saved and saved.state else 0
             callbacks.append(stack.enter_context(ProgressBar(config.iterations, initial=done)))
         result = train_on_backend(
-            session, data.x, data.y, config,
+            (session.backend, session.device, session.scheduler), data.x, data.y, config,
             None if saved else initial_params(data.seed_params, config),
             callbacks=callbacks, state=saved.state if saved else None,
             sample_weight=None if data.train_set is None else data.train_set.weight,
@@ -433,22 +396,3 @@ def report(
         lines = [f.line() for f in findings] or ["nothing to flag: the run looks healthy"]
         for line in lines:
             print(f"{session.prog}: doctor: {line}", file=sys.stderr)
-
-
-def train_on_cluster(
-    data: str | Path | tuple[Any, Any],
-    config: TrainConfig | None = None,
-    params: Params | None = None,
-    *,
-    scheduler: str | None = None,
-    callbacks: Sequence[Callback] = (),
-    **local: Any,
-) -> TrainResult:
-    """Train on data too large for one machine: open ``data`` (a path for
-    :func:`twolayer.data.chunks.open_data`, or Dask arrays ``(x, y)``), start or join a cluster
-    (:func:`twolayer.engines.dask.cluster`, which takes ``local``'s options) and run
-    :func:`twolayer.train.train` there.  The result's weights are NumPy arrays."""
-    x, y = data if isinstance(data, tuple) else open_data(data)
-    with cluster(scheduler, **local):
-        result = train(x, y, config, params, callbacks=callbacks)
-    return dataclasses.replace(result, params=result.params.map(to_numpy))

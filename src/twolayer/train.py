@@ -27,7 +27,7 @@ import numpy as np
 from twolayer import metrics
 from twolayer.backend import Array, is_dask_array, is_sparse, namespace, require, to_numpy
 from twolayer.config import TrainConfig, generator
-from twolayer.data.prep import validation_split
+from twolayer.data.splits import validation_split
 from twolayer.engines import Engine, Epoch, lbfgs, select
 from twolayer.engines.portable import Batch, PortableEngine, evaluate_loss, norm, take
 from twolayer.errors import DataError, DivergenceError

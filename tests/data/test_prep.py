@@ -6,17 +6,14 @@ import numpy as np
 import pytest
 
 from twolayer.data.prep import (
-    TEST_STREAM,
-    VALIDATION_STREAM,
     Dataset,
     Preprocessing,
     Scaler,
     fit_preprocessing,
     label_indices,
     one_hot,
-    split_indices,
-    validation_split,
 )
+from twolayer.data.splits import TEST_STREAM, VALIDATION_STREAM, split_indices, validation_split
 from twolayer.errors import ConfigError, DataError
 
 # --- splitting and scaling ---------------------------------------------------------------------

@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from twolayer.cli.options import add_command, file_path, positive_int
+from twolayer.cli.options import add_command
+from twolayer.cli.types import file_path, positive_int
 
 if TYPE_CHECKING:
     from twolayer.timing.workloads import Workload

@@ -7,8 +7,9 @@ import argparse
 import dataclasses
 from typing import Any
 
-from twolayer.cli.options import add_command, column_list
+from twolayer.cli.options import add_command
 from twolayer.cli.predict import add_model_arguments, listed, model_data, print_notes
+from twolayer.cli.types import column_list
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

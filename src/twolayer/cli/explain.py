@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from twolayer.cli.options import add_command, file_path, positive_int
+from twolayer.cli.options import add_command
 from twolayer.cli.predict import add_model_arguments, model_data, print_notes
+from twolayer.cli.types import file_path, positive_int
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

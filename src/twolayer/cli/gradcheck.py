@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from twolayer.cli.options import (
-    add_command,
-    check_problem_size,
-    non_negative_int,
-    positive_float,
-    positive_int,
-)
+from twolayer.cli.options import add_command, check_problem_size
+from twolayer.cli.types import non_negative_int, positive_float, positive_int
 
 MAX_GFLOP = 20.0
 """The most work ``twolayer gradcheck`` takes on (a few seconds to a minute): central

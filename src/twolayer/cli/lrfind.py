@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 import functools
 
-from twolayer.cli.options import add_command, file_path, positive_float, positive_int
+from twolayer.cli.options import add_command
 from twolayer.cli.train import add_training_arguments, source_from_args
+from twolayer.cli.types import file_path, positive_float, positive_int
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

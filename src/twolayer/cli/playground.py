@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from twolayer.cli.options import add_command, column_list, port_number
+from twolayer.cli.options import add_command
+from twolayer.cli.types import column_list, port_number
 
 TABLE_OPTIONS = {
     "--features": "CSV input columns (default: all but the targets and --ignore)",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from twolayer.cli.options import add_command, file_path
+from twolayer.cli.options import add_command
+from twolayer.cli.types import file_path
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

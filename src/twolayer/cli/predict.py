@@ -6,7 +6,8 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from twolayer.cli.options import add_command, column_list, data_path, file_path
+from twolayer.cli.options import add_command
+from twolayer.cli.types import column_list, data_path, file_path
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -22,8 +22,8 @@ from twolayer.cli.options import (
     add_solver_argument,
     check_problem_size,
     config_from_args,
-    nonempty,
 )
+from twolayer.cli.types import nonempty
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -46,21 +46,23 @@ if TYPE_CHECKING:
     )
     from twolayer.data.encoding import TableEncoding
     from twolayer.data.prep import (
-        TEST_STREAM,
-        VALIDATION_STREAM,
         Dataset,
         FloatArray,
         Preprocessing,
         Scaler,
-        SplitStream,
         Task,
         fit_preprocessing,
         label_indices,
         one_hot,
+    )
+    from twolayer.data.sources import load_source
+    from twolayer.data.splits import (
+        TEST_STREAM,
+        VALIDATION_STREAM,
+        SplitStream,
         split_indices,
         validation_split,
     )
-    from twolayer.data.sources import load_source
     from twolayer.data.table import load_table, read_table
 
 # Imported on first use, as the package root does: ``twolayer.data.classic`` (the seed's draws,
@@ -87,19 +89,19 @@ _LAZY = {
     "load_npz": "datasets",
     "load_source": "sources",
     "random_dataset": "datasets",
-    "TEST_STREAM": "prep",
-    "VALIDATION_STREAM": "prep",
+    "TEST_STREAM": "splits",
+    "VALIDATION_STREAM": "splits",
     "Dataset": "prep",
     "FloatArray": "prep",
     "Preprocessing": "prep",
     "Scaler": "prep",
-    "SplitStream": "prep",
+    "SplitStream": "splits",
     "Task": "prep",
     "fit_preprocessing": "prep",
     "label_indices": "prep",
     "one_hot": "prep",
-    "split_indices": "prep",
-    "validation_split": "prep",
+    "split_indices": "splits",
+    "validation_split": "splits",
 }
 
 

@@ -221,24 +221,17 @@ def _targets(
 
 
 def read_table(
-    path: str | Path,
-    target: Columns | None = None,
-    *,
-    features: Columns | None = None,
-    ignore: Columns = (),
-    categorical: Columns = (),
-    na_values: Sequence[str] = (),
-    task: Task | None = None,
+    path: str | Path, target: Columns | None = None, **options: Any
 ) -> tuple[Dataset, TableEncoding]:
-    """A CSV file's rows (:func:`load_table`) and an encoding fitted on all of them.
+    """A CSV file's rows (:func:`load_table`, which takes the ``options``: ``features``,
+    ``ignore``, ``categorical``, ``na_values``, ``task``) and an encoding fitted on all of them.
 
     ``encoding.transform(data.x)`` gives the network's inputs (N, D_in), named by
     ``encoding.feature_names``.  To keep held-out rows out of the encoding's statistics, fit
     it on the training rows instead: ``TableEncoding.fit(data.x[train], data.columns,
     data.missing)``.
     """
-    data = load_table(path, target, features=features, ignore=ignore, categorical=categorical,
-                      na_values=na_values, task=task)  # fmt: skip
+    data = load_table(path, target, **options)
     assert data.columns is not None
     return data, TableEncoding.fit(data.x, data.columns, data.missing)
 

@@ -72,7 +72,8 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from twolayer._version import documentation_root
 from twolayer.config import TrainConfig
-from twolayer.data.prep import Task, fit_preprocessing, held_out
+from twolayer.data.prep import Task, fit_preprocessing
+from twolayer.data.splits import held_out
 from twolayer.outputs.callbacks import PrintLosses, epoch_line
 from twolayer.outputs.history import summarize
 from twolayer.outputs.trained import Model
