@@ -47,13 +47,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout
 
-from twolayer.activations import relu, relu_backward
 from twolayer.backend import get_backend, to_numpy
 from twolayer.config import TrainConfig
 from twolayer.data.classic import SeedProblem, seed_draws
-from twolayer.losses import sse
-from twolayer.model import Params, backward, forward
-from twolayer.optim import gd_step
+from twolayer.nn.activations import relu, relu_backward
+from twolayer.nn.losses import sse
+from twolayer.nn.model import Params, backward, forward
+from twolayer.nn.optim import gd_step
 from twolayer.train import train
 
 SEED_TOL = {"float64": 1e-9, "float32": 1e-3}  # relative, on the losses (see seed_losses_ok)

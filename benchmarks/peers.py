@@ -70,7 +70,7 @@ def sklearn_mlp(problem: Problem, dtype: str) -> Runner | str:
         return "skipped: scikit-learn is not installed"
     MLPRegressor = importlib.import_module("sklearn.neural_network").MLPRegressor
 
-    from twolayer.losses import lr_equivalent_to_sse
+    from twolayer.nn.losses import lr_equivalent_to_sse
 
     w = problem.workload
     x, y = problem.x.astype(dtype), problem.y.astype(dtype)

@@ -17,11 +17,11 @@ from typing import Any
 
 from harness import BenchResult
 from twolayer.errors import DataError
-from twolayer.files import read_bytes
+from twolayer.io.files import read_bytes
+from twolayer.io.writing import atomic_write
 from twolayer.timing import Row, WorkloadResult
 from twolayer.timing.table import Column, gflops, table
 from twolayer.timing.table import to_json as workload_json
-from twolayer.writing import atomic_write
 
 SECTION = "speed"
 """The markers of the speed section: ``<!-- speed:start -->`` and ``<!-- speed:end -->``."""

@@ -37,7 +37,7 @@ from twolayer.cli.bench import (
     write_json,
 )
 from twolayer.errors import TwoLayerError
-from twolayer.writing import check_distinct, check_writable
+from twolayer.io.writing import check_distinct, check_writable
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"

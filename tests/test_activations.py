@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from twolayer.activations import ACTIVATIONS
-from twolayer.gradcheck import numerical_gradient, relative_error
-from twolayer.losses import LOSSES, squared_scale
+from twolayer.nn.activations import ACTIVATIONS
+from twolayer.nn.gradcheck import numerical_gradient, relative_error
+from twolayer.nn.losses import LOSSES, squared_scale
 
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))

@@ -1,7 +1,7 @@
 """An oracle independent of our own code for the hand-written gradients: PyTorch's autograd.
 
 Central differences (tests/test_gradcheck.py) agree only to about 1e-7; here every activation x
-loss x biases x sample weights x penalty (L2 and L1) combination of :func:`twolayer.objective.loss_and_grads` is
+loss x biases x sample weights x penalty (L2 and L1) combination of :func:`twolayer.nn.objective.loss_and_grads` is
 compared with the gradient autograd takes of the same objective, written again in PyTorch from
 its definition (docs/backprop.md and the losses' docstrings), to 1e-12 in float64.
 """
@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from twolayer.activations import ACTIVATIONS, LEAKY_SLOPE
-from twolayer.losses import LOSSES
-from twolayer.model import Params
-from twolayer.objective import loss_and_grads
+from twolayer.nn.activations import ACTIVATIONS, LEAKY_SLOPE
+from twolayer.nn.losses import LOSSES
+from twolayer.nn.model import Params
+from twolayer.nn.objective import loss_and_grads
 
 torch = pytest.importorskip("torch")
 

@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from twolayer.activations import ACTIVATIONS
 from twolayer.backend import (
     BACKENDS,
     Backend,
@@ -33,9 +32,10 @@ from twolayer.cli import main
 from twolayer.config import TrainConfig
 from twolayer.data.classic import SeedProblem, seed_draws
 from twolayer.errors import ConfigError
-from twolayer.losses import LOSSES
-from twolayer.model import Params, backward, forward, init_params, predict
-from twolayer.optim import STEP_OPTIMIZERS, make_optimizer
+from twolayer.nn.activations import ACTIVATIONS
+from twolayer.nn.losses import LOSSES
+from twolayer.nn.model import Params, backward, forward, init_params, predict
+from twolayer.nn.optim import STEP_OPTIMIZERS, make_optimizer
 from twolayer.train import train
 
 ROOT = Path(__file__).resolve().parents[1]

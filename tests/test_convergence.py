@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from twolayer import metrics
 from twolayer.config import TrainConfig
 from twolayer.errors import ConfigError
-from twolayer.model import forward
+from twolayer.nn import metrics
+from twolayer.nn.model import forward
 from twolayer.state import EarlyStopping
 from twolayer.train import train
 

@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 
 from helpers import assert_one_error, run_cli
-from twolayer import activations
 from twolayer.config import TrainConfig
 from twolayer.data.columns import Column
 from twolayer.data.prep import fit_preprocessing
 from twolayer.errors import ConfigError, ModelFileError
 from twolayer.export import check_rows, export_model
 from twolayer.export.numpy_code import ACTIVATION_CODE
+from twolayer.nn import activations
 from twolayer.outputs.modelfile import save_model
 from twolayer.outputs.trained import Model
 from twolayer.train import train

@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from twolayer import memory
 from twolayer.data.datasets import load_npz
 from twolayer.errors import DataError, ModelFileError, TwoLayerError
-from twolayer.files import NUMERIC_KINDS, open_npz, read_bytes, read_npz
-from twolayer.writing import atomic_write
+from twolayer.io import memory
+from twolayer.io.files import NUMERIC_KINDS, open_npz, read_bytes, read_npz
+from twolayer.io.writing import atomic_write
 
 
 def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Path) -> None:
@@ -151,7 +151,7 @@ def test_a_temporary_file_of_a_killed_process_goes_at_the_next_save(tmp_path: Pa
     import subprocess
     import sys
 
-    from twolayer.writing import atomic_write
+    from twolayer.io.writing import atomic_write
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)  # fmt: skip
@@ -169,7 +169,7 @@ def test_an_array_declaring_a_huge_header_is_refused_before_it_is_read(tmp_path:
     import tracemalloc
     import zipfile
 
-    from twolayer.files import MAX_HEADER_BYTES, read_npy, read_npz
+    from twolayer.io.files import MAX_HEADER_BYTES, read_npy, read_npz
 
     declared = 512 * 2**20
     member = b"\x93NUMPY\x02\x00" + declared.to_bytes(4, "little") + b"{'descr': '<f8'" * 1000

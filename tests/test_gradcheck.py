@@ -9,11 +9,11 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from twolayer import activations
-from twolayer.activations import ACTIVATIONS, Activation
-from twolayer.gradcheck import TOLERANCE, check_gradients, random_problem, relative_error
-from twolayer.losses import LOSSES, get_loss
-from twolayer.model import forward
+from twolayer.nn import activations
+from twolayer.nn.activations import ACTIVATIONS, Activation
+from twolayer.nn.gradcheck import TOLERANCE, check_gradients, random_problem, relative_error
+from twolayer.nn.losses import LOSSES, get_loss
+from twolayer.nn.model import forward
 
 TABLE = list(itertools.product(sorted(ACTIVATIONS), sorted(LOSSES), [False, True], [False, True]))
 

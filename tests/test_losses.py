@@ -8,7 +8,7 @@ import pytest
 from twolayer.config import TrainConfig
 from twolayer.data.classic import SeedProblem, seed_draws
 from twolayer.errors import ConfigError
-from twolayer.losses import (
+from twolayer.nn.losses import (
     cross_entropy,
     get_loss,
     half_mse,

@@ -8,13 +8,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from twolayer import memory
 from twolayer.config import TrainConfig
 from twolayer.data.classic import SeedProblem
 from twolayer.data.datasets import random_dataset
 from twolayer.errors import ConfigError
-from twolayer.gradcheck import random_problem
-from twolayer.model import init_params
+from twolayer.io import memory
+from twolayer.nn.gradcheck import random_problem
+from twolayer.nn.model import init_params
 from twolayer.train import train
 
 HUGE = 10**9

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from twolayer.errors import DataError
-from twolayer.metrics import (
+from twolayer.nn.metrics import (
     accuracy,
     classification_metrics,
     format_metrics,

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from twolayer.errors import ConfigError
-from twolayer.losses import sse
-from twolayer.model import Params, backward, forward, init_params, predict
+from twolayer.nn.losses import sse
+from twolayer.nn.model import Params, backward, forward, init_params, predict
 
 
 def tiny() -> tuple[Params, np.ndarray, np.ndarray]:

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from helpers import run_cli
-from twolayer.activations import ACTIVATIONS
 from twolayer.config import TrainConfig
 from twolayer.errors import ConfigError
-from twolayer.gradcheck import TOLERANCE, check_gradients, random_problem
-from twolayer.losses import LOSSES, get_loss
-from twolayer.model import forward
-from twolayer.objective import l2_penalty, loss_and_grads, penalty_factor
+from twolayer.nn.activations import ACTIVATIONS
+from twolayer.nn.gradcheck import TOLERANCE, check_gradients, random_problem
+from twolayer.nn.losses import LOSSES, get_loss
+from twolayer.nn.model import forward
+from twolayer.nn.objective import l2_penalty, loss_and_grads, penalty_factor
 from twolayer.train import train
 
 
@@ -124,8 +124,8 @@ def test_estimators_pass_alpha_on() -> None:
 
 
 def test_the_l1_penalty_and_its_gradient_match_central_differences() -> None:
-    from twolayer.gradcheck import numerical_gradient, relative_error
-    from twolayer.objective import l1_penalty
+    from twolayer.nn.gradcheck import numerical_gradient, relative_error
+    from twolayer.nn.objective import l1_penalty
 
     params, _, _ = random_problem(2, 5, 4, 6, 3, loss="mse", bias=True)
     value, grads = l1_penalty(params, 0.4)

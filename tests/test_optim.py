@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from twolayer.errors import ConfigError
-from twolayer.model import Params
-from twolayer.optim import make_optimizer
+from twolayer.nn.model import Params
+from twolayer.nn.optim import make_optimizer
 
 RNG = np.random.default_rng(0)
 W0 = Params(

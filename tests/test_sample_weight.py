@@ -8,7 +8,7 @@ import pytest
 
 from twolayer.config import TrainConfig
 from twolayer.errors import ConfigError, DataError
-from twolayer.objective import loss_and_grads
+from twolayer.nn.objective import loss_and_grads
 from twolayer.train import train
 
 COUNTS = np.array([1, 3, 0, 2, 1, 4, 2, 1, 0, 2, 1, 3])

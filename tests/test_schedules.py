@@ -7,7 +7,7 @@ import math
 import pytest
 
 from twolayer.errors import ConfigError
-from twolayer.schedules import ReduceOnPlateau, make_schedule
+from twolayer.nn.schedules import ReduceOnPlateau, make_schedule
 
 
 def test_constant() -> None:

@@ -99,8 +99,8 @@ from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import MinMaxScaler, scale
 
 from twolayer.estimators import TwoLayerClassifier, TwoLayerRegressor
-from twolayer.model import Params
-from twolayer.objective import loss_and_grads
+from twolayer.nn.model import Params
+from twolayer.nn.objective import loss_and_grads
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -243,7 +243,7 @@ def test_fit() -> None:
 def test_gradient() -> None:
     # sklearn: test_gradient
     # The analytic gradient of the objective the estimator trains on (scikit-learn's
-    # _loss_grad_lbfgs; ours twolayer.objective, with the estimator's loss and alpha) equals
+    # _loss_grad_lbfgs; ours twolayer.nn.objective, with the estimator's loss and alpha) equals
     # central differences, for every activation.
     for n_labels in [2, 3]:
         n_samples = 5

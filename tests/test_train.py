@@ -14,7 +14,7 @@ from twolayer.config import TrainConfig
 from twolayer.data.classic import SeedProblem, seed_draws
 from twolayer.data.splits import validation_split
 from twolayer.errors import ConfigError, DataError, DivergenceError
-from twolayer.model import forward
+from twolayer.nn.model import forward
 from twolayer.state import Callback, Record, TrainState
 from twolayer.train import train
 

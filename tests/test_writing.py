@@ -13,7 +13,7 @@ import pytest
 
 from helpers import snapshot
 from twolayer.errors import ConfigError, DataError
-from twolayer.writing import check_distinct, check_writable, same_file, write_all
+from twolayer.io.writing import check_distinct, check_writable, same_file, write_all
 
 
 def test_one_failed_output_leaves_every_target_as_it_was(tmp_path: Path) -> None:
@@ -40,7 +40,7 @@ def test_one_failed_output_leaves_every_target_as_it_was(tmp_path: Path) -> None
 def test_a_write_is_complete_or_absent_after_an_interrupt(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from twolayer.writing import write_all
+    from twolayer.io.writing import write_all
 
     (tmp_path / "a.csv").write_text("old a")
 

@@ -4,20 +4,20 @@ The seed's network (``docs/seed/000_a9de79f32e810abc.txt``)::
 
     h = x @ w1;  a = max(0, h);  y_pred = a @ w2;  loss = sum((y_pred - y)^2)
 
-with every gradient written out by hand in :mod:`twolayer.model`.
+with every gradient written out by hand in :mod:`twolayer.nn.model`.
 """
 
 from typing import TYPE_CHECKING, Any
 
-from twolayer.activations import ACTIVATIONS, get_activation
 from twolayer.config import TrainConfig
 from twolayer.data.classic import SeedProblem, seed_draws
 from twolayer.errors import ConfigError, DataError, DivergenceError, ModelFileError, TwoLayerError
-from twolayer.gradcheck import check_gradients
-from twolayer.losses import LOSSES, get_loss
-from twolayer.model import Cache, Grads, Params, backward, forward, init_params, predict
-from twolayer.optim import make_optimizer
-from twolayer.schedules import make_schedule
+from twolayer.nn.activations import ACTIVATIONS, get_activation
+from twolayer.nn.gradcheck import check_gradients
+from twolayer.nn.losses import LOSSES, get_loss
+from twolayer.nn.model import Cache, Grads, Params, backward, forward, init_params, predict
+from twolayer.nn.optim import make_optimizer
+from twolayer.nn.schedules import make_schedule
 from twolayer.state import Callback, Record, TrainResult, TrainState
 from twolayer.train import train
 

@@ -42,7 +42,7 @@ the array API, so type checking treats them all alike. NumPy-only code uses ``ND
 
 
 class _ArrayMap(Protocol):
-    """What :meth:`Backend.params` needs of parameters (``twolayer.model.Params`` has it)."""
+    """What :meth:`Backend.params` needs of parameters (``twolayer.nn.model.Params`` has it)."""
 
     def map(self, fn: Callable[..., Any]) -> Any: ...
 
@@ -206,7 +206,7 @@ class Backend:
         return da.from_array(a, chunks=(rows, *(-1,) * (a.ndim - 1)))
 
     def params(self, params: ParamsT | None) -> ParamsT | None:
-        """Parameters (``twolayer.model.Params``) moved here (``None`` stays ``None``)."""
+        """Parameters (``twolayer.nn.model.Params``) moved here (``None`` stays ``None``)."""
         return None if params is None else params.map(self.asarray)
 
 

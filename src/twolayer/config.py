@@ -14,12 +14,12 @@ from typing import Any, Literal
 
 import numpy as np
 
-from twolayer.activations import ACTIVATIONS
 from twolayer.errors import ConfigError, choice_error
-from twolayer.losses import LOSSES
-from twolayer.model import INITS
-from twolayer.optim import OPTIMIZERS
-from twolayer.schedules import SCHEDULES
+from twolayer.nn.activations import ACTIVATIONS
+from twolayer.nn.losses import LOSSES
+from twolayer.nn.model import INITS
+from twolayer.nn.optim import OPTIMIZERS
+from twolayer.nn.schedules import SCHEDULES
 
 DTYPES = ("float64", "float32")
 SOLVERS = ("direct", "dual", "auto")
@@ -45,7 +45,7 @@ class TrainConfig:
     )
     lr: float = 1e-6  # base learning rate
     hidden: int = 100  # H, the number of hidden units
-    activation: str = "relu"  # hidden activation, see twolayer.activations
+    activation: str = "relu"  # hidden activation, see twolayer.nn.activations
     loss: str = "sse"  # sse | mse | half_mse | cross_entropy | binary_cross_entropy (losses.py)
     bias: bool = False  # add biases b1, b2 (the seed has none)
     init: str = "normal"  # normal (the seed's) | he | glorot
@@ -76,8 +76,8 @@ class TrainConfig:
     n_iter_no_change: int | None = None  # stop ("converged") after this many epochs of no progress
     max_fun: int = 15000  # lbfgs: the most loss evaluations (scikit-learn's max_fun)
     divergence_factor: float = 1e8  # stop when the loss exceeds this multiple of the first loss
-    alpha: float = 0.0  # L2 penalty on w1 and w2, scaled like the loss (twolayer.objective)
-    l1: float = 0.0  # L1 penalty on w1 and w2, scaled like the loss (twolayer.objective)
+    alpha: float = 0.0  # L2 penalty on w1 and w2, scaled like the loss (twolayer.nn.objective)
+    l1: float = 0.0  # L1 penalty on w1 and w2, scaled like the loss (twolayer.nn.objective)
     track: Literal["full", "loss"] = "full"  # history detail: full stats, or only losses and lr
     scores: bool = False  # record R² (squared losses) or accuracy per epoch, and on validation
     solver: str = "direct"  # direct | dual | auto: how full-batch steps run (performance.md)

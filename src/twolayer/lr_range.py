@@ -23,7 +23,7 @@ import numpy as np
 
 from twolayer.config import TrainConfig
 from twolayer.errors import ConfigError, DivergenceError
-from twolayer.model import Params
+from twolayer.nn.model import Params
 from twolayer.state import Callback, Record, TrainState
 from twolayer.train import train
 

@@ -14,7 +14,7 @@ from twolayer.backend import get_backend, is_dask_array, to_numpy
 from twolayer.config import TrainConfig
 from twolayer.data.chunks import open_data
 from twolayer.engines.dask import cluster
-from twolayer.model import Params
+from twolayer.nn.model import Params
 from twolayer.state import Callback, TrainResult, TrainState
 from twolayer.train import train
 

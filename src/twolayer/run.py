@@ -32,8 +32,9 @@ from twolayer.data.prep import Dataset, Preprocessing, fit_preprocessing
 from twolayer.data.sources import check_source, load_source
 from twolayer.data.splits import held_out, validation_split
 from twolayer.errors import ConfigError, DataError, ModelFileError
-from twolayer.memory import check_network
-from twolayer.model import Params
+from twolayer.io.memory import check_network
+from twolayer.io.writing import Writer, check_distinct, check_writable, write_all
+from twolayer.nn.model import Params
 from twolayer.on_backend import train_on_backend
 from twolayer.on_backend import train_on_cluster as train_on_cluster  # twolayer.run's, too
 from twolayer.outputs.callbacks import (
@@ -52,7 +53,6 @@ from twolayer.outputs.plot import check_image_path, plot_writer, require_matplot
 from twolayer.outputs.report import describe_run, loss_columns, print_report, set_metrics
 from twolayer.outputs.trained import Model
 from twolayer.state import Callback, TrainResult
-from twolayer.writing import Writer, check_distinct, check_writable, write_all
 
 INTERRUPT_CHECKPOINT = "twolayer-checkpoint.npz"  # where Ctrl-C saves a run that has no --out
 

@@ -21,8 +21,8 @@ from twolayer._version import installed_version
 from twolayer.backend import to_numpy
 from twolayer.config import TrainConfig
 from twolayer.display import loss_curve_svg, summary_html
-from twolayer.model import Params
-from twolayer.optim import OptState
+from twolayer.nn.model import Params
+from twolayer.nn.optim import OptState
 
 
 @dataclass

@@ -24,17 +24,17 @@ from typing import Any
 
 import numpy as np
 
-from twolayer import metrics
 from twolayer.backend import Array, is_dask_array, is_sparse, namespace, require, to_numpy
 from twolayer.config import TrainConfig, generator
 from twolayer.data.splits import validation_split
 from twolayer.engines import Engine, Epoch, lbfgs, select
 from twolayer.engines.portable import Batch, PortableEngine, evaluate_loss, norm, take
 from twolayer.errors import DataError, DivergenceError
-from twolayer.memory import check_network
-from twolayer.model import Grads, Params, forward, init_params
-from twolayer.optim import OptState, make_optimizer
-from twolayer.schedules import ReduceOnPlateau, Schedule, make_schedule
+from twolayer.io.memory import check_network
+from twolayer.nn import metrics
+from twolayer.nn.model import Grads, Params, forward, init_params
+from twolayer.nn.optim import OptState, make_optimizer
+from twolayer.nn.schedules import ReduceOnPlateau, Schedule, make_schedule
 from twolayer.state import Callback, Record, TrainResult, TrainState, run_manifest
 
 
@@ -64,7 +64,7 @@ def train(
     state : a :class:`TrainState` from an earlier run with the same data and configuration, to
         continue it exactly (optimizer, schedule, early-stopping and shuffling state included).
     sample_weight : (N,) non-negative weights: each sample counts that many times in the loss
-        (:mod:`twolayer.losses`), the penalty's factor, the validation loss and the scores.
+        (:mod:`twolayer.nn.losses`), the penalty's factor, the validation loss and the scores.
     engine : the engine to run (a name of :data:`twolayer.engines.ENGINES`, say
         ``"portable"``, the reference); None lets :mod:`twolayer.engines.choice` choose.
 
@@ -251,7 +251,7 @@ def score(params: Params, batch: Batch, config: TrainConfig) -> float:
     """How well ``params`` fit ``batch`` (x, y, weight): R² for the squared losses (unchanged
     by the standardisation of targets), accuracy for ``cross_entropy`` (the top score's class)
     and subset accuracy for ``binary_cross_entropy`` (every label right), weighted as the loss
-    is (:mod:`twolayer.metrics`)."""
+    is (:mod:`twolayer.nn.metrics`)."""
     x, y, weight = batch
     y_pred = to_numpy(forward(params, x, config.activation)[0])
     target = to_numpy(y)

@@ -22,7 +22,7 @@ import pytest
 
 from helpers import error_lines, printed_lines, run_cli
 from twolayer.cli import main
-from twolayer.metrics import regression_metrics
+from twolayer.nn.metrics import regression_metrics
 from twolayer.outputs.modelfile import FORMAT_VERSION
 from twolayer.outputs.modelfile_reader import load_model, load_model_file
 

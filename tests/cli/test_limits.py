@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from helpers import assert_one_error, run_cli, snapshot
-from twolayer import memory
 from twolayer.cli import main
+from twolayer.io import memory
 
 MACHINE = 16 * 2**30
 

@@ -282,8 +282,8 @@ def test_a_directory_as_data_is_named(in_tmp: Path, capsys: pytest.CaptureFixtur
 
 def test_library_shape_errors_name_the_argument() -> None:
     from twolayer.errors import DataError
-    from twolayer.gradcheck import check_gradients
-    from twolayer.model import backward, forward, init_params
+    from twolayer.nn.gradcheck import check_gradients
+    from twolayer.nn.model import backward, forward, init_params
 
     params = init_params(np.random.default_rng(0), 4, 5, 2)
     _, cache = forward(params, np.ones((3, 4)))

@@ -172,7 +172,7 @@ def deny_writes(to: str) -> Callable[[pytest.MonkeyPatch, Path], None]:
 
 
 def no_space(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
-    monkeypatch.setattr("twolayer.writing._free_bytes", lambda directory: 0)
+    monkeypatch.setattr("twolayer.io.writing._free_bytes", lambda directory: 0)
 
 
 def make(name: str, kind: str) -> Callable[[pytest.MonkeyPatch, Path], None]:

@@ -201,7 +201,7 @@ def test_train_command_on_a_chunk_directory(
     np.testing.assert_allclose(saved.params.w1, reference.params.w1, rtol=1e-10)
     assert saved.source is not None and saved.source["kind"] == "chunks"
     # metrics computed chunk by chunk equal those of the same weights on the data in memory
-    from twolayer.metrics import regression_metrics
+    from twolayer.nn.metrics import regression_metrics
 
     expected = regression_metrics(y, saved.predict(x))
     assert summary["metrics"]["train"] == pytest.approx(expected, rel=1e-10)

@@ -13,7 +13,7 @@ from twolayer.config import TrainConfig
 from twolayer.data.classic import SeedProblem, seed_draws
 from twolayer.engines import dual, inplace
 from twolayer.errors import ConfigError, DivergenceError
-from twolayer.model import Params
+from twolayer.nn.model import Params
 from twolayer.outputs.callbacks import PrintLosses
 from twolayer.state import Callback, Record, TrainResult, TrainState
 from twolayer.train import train

@@ -18,7 +18,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from twolayer.activations import (
+from twolayer.config import TrainConfig
+from twolayer.data.classic import SeedProblem, seed_draws
+from twolayer.nn.activations import (
     ACTIVATIONS,
     TWINS,
     relu,
@@ -26,9 +28,7 @@ from twolayer.activations import (
     relu_backward_into,
     relu_into,
 )
-from twolayer.config import TrainConfig
-from twolayer.data.classic import SeedProblem, seed_draws
-from twolayer.losses import (
+from twolayer.nn.losses import (
     LOSSES,
     LossBuffers,
     get_loss,
@@ -36,9 +36,9 @@ from twolayer.losses import (
     squared_error_into,
     squared_scale,
 )
-from twolayer.model import Buffers, Params, backward, backward_into, forward, forward_into
-from twolayer.objective import add_penalty, add_penalty_into
-from twolayer.optim import adam, adam_into, adam_rate, gd_step, momentum_step, step_into
+from twolayer.nn.model import Buffers, Params, backward, backward_into, forward, forward_into
+from twolayer.nn.objective import add_penalty, add_penalty_into
+from twolayer.nn.optim import adam, adam_into, adam_rate, gd_step, momentum_step, step_into
 from twolayer.state import TrainResult
 from twolayer.train import train
 

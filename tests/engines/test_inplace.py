@@ -20,8 +20,8 @@ from twolayer.engines import buffered, inplace, layout
 from twolayer.engines.buffered import BufferedEngine
 from twolayer.engines.choice import Facts, unmet
 from twolayer.errors import DivergenceError
-from twolayer.model import Params, init_params
-from twolayer.optim import make_optimizer
+from twolayer.nn.model import Params, init_params
+from twolayer.nn.optim import make_optimizer
 from twolayer.outputs.callbacks import PrintLosses
 from twolayer.state import Callback, Record, TrainResult, TrainState
 from twolayer.train import train

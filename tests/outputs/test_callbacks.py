@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from twolayer.config import TrainConfig
-from twolayer.model import Params
+from twolayer.nn.model import Params
 from twolayer.outputs.callbacks import (
     Checkpoint,
     HistoryLog,

@@ -11,7 +11,7 @@ import pytest
 from helpers import run_cli
 from twolayer.config import TrainConfig
 from twolayer.data.classic import SeedProblem, seed_draws
-from twolayer.model import Params
+from twolayer.nn.model import Params
 from twolayer.outputs.doctor import diagnose
 from twolayer.state import Record
 from twolayer.train import train

@@ -12,7 +12,7 @@ from twolayer.config import TrainConfig
 from twolayer.data.columns import Column
 from twolayer.data.prep import fit_preprocessing
 from twolayer.errors import DataError
-from twolayer.model import Params, backward, forward, input_gradient
+from twolayer.nn.model import Params, backward, forward, input_gradient
 from twolayer.outputs.trained import Model
 from twolayer.train import train
 

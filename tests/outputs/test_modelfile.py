@@ -17,7 +17,7 @@ from twolayer.config import TrainConfig
 from twolayer.data import fit_preprocessing
 from twolayer.data.classic import SeedProblem
 from twolayer.errors import DataError, ModelFileError
-from twolayer.model import Params
+from twolayer.nn.model import Params
 from twolayer.outputs.modelfile import FORMAT_VERSION, save_model
 from twolayer.outputs.modelfile_reader import load_model, load_model_file
 from twolayer.outputs.trained import Model

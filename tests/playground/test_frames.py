@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from helpers import run_cli
-from twolayer.model import forward
+from twolayer.nn.model import forward
 from twolayer.outputs.modelfile_reader import load_model
 from twolayer.playground.exports import history_csv, model_bytes
 from twolayer.playground.frames import PLANE, data_message, frame, model_of, packed

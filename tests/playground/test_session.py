@@ -132,7 +132,7 @@ def test_bundled_and_file_data() -> None:
 def test_a_schedule_chosen_mid_run_starts_from_the_base_rate_there(
     schedule: str, extra: dict
 ) -> None:
-    from twolayer.schedules import make_schedule
+    from twolayer.nn.schedules import make_schedule
 
     session = Session(SMALL.replace(iterations=400))
     session.advance(300, seconds=60)

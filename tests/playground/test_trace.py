@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from twolayer.activations import get_activation
 from twolayer.errors import ConfigError
-from twolayer.model import forward
-from twolayer.objective import loss_and_grads
+from twolayer.nn.activations import get_activation
+from twolayer.nn.model import forward
+from twolayer.nn.objective import loss_and_grads
 from twolayer.playground.commands import Page
 from twolayer.playground.session import Session
 from twolayer.playground.settings import Settings
@@ -46,7 +46,7 @@ def test_the_gradient_of_y_pred_is_the_slope_of_the_loss() -> None:
     """G_y_pred checked against central differences of the one sample's loss."""
     session = Session(Settings(dataset="gaussians", samples=60, hidden=4))
     t = trace(session, "test", 2)
-    from twolayer.losses import get_loss
+    from twolayer.nn.losses import get_loss
 
     y_pred, target = np.asarray([t["y_pred"]]), np.asarray([t["target"]])
     fn = get_loss(t["loss_name"]).fn

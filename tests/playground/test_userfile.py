@@ -13,10 +13,10 @@ import pytest
 
 from helpers import RAW_TABLE as RAW
 from helpers import run_cli
-from twolayer import memory
 from twolayer.data.table import CLASSES_AT_MOST
 from twolayer.errors import ConfigError, DataError
-from twolayer.model import forward
+from twolayer.io import memory
+from twolayer.nn.model import forward
 from twolayer.playground.exports import model_bytes
 from twolayer.playground.session import Session
 from twolayer.playground.settings import Settings

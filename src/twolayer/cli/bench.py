@@ -139,7 +139,7 @@ def write_json(path: Path, data: object) -> None:
     """Write ``data`` to ``path`` as indented JSON, all at once."""
     import json
 
-    from twolayer.writing import atomic_write
+    from twolayer.io.writing import atomic_write
 
     atomic_write(path, lambda f: f.write((json.dumps(data, indent=1) + "\n").encode()))
 
@@ -147,10 +147,10 @@ def write_json(path: Path, data: object) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from twolayer.io.writing import check_writable
     from twolayer.timing import SETTLE_S, time_workload
     from twolayer.timing.table import table, to_json
     from twolayer.timing.workloads import make_problem
-    from twolayer.writing import check_writable
 
     if args.json is not None:
         check_writable(args.json, "JSON file")

@@ -70,8 +70,8 @@ def export(name: str, path: str) -> int:
     from twolayer.data.csv import CSV_SUFFIXES, dataset_csv
     from twolayer.data.datasets import TABLES, load_dataset, table_file
     from twolayer.errors import ConfigError
-    from twolayer.files import read_bytes
-    from twolayer.writing import atomic_write, check_writable
+    from twolayer.io.files import read_bytes
+    from twolayer.io.writing import atomic_write, check_writable
 
     if not path.lower().endswith(CSV_SUFFIXES):
         raise ConfigError(f"{path}: the export is a CSV file; name it .csv")

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from twolayer.errors import ConfigError, DataError
-    from twolayer.metrics import format_metrics, score
+    from twolayer.nn.metrics import format_metrics, score
     from twolayer.outputs.modelfile_reader import load_model
 
     if (args.data is None) == (args.split is None):

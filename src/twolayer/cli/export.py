@@ -28,8 +28,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     from twolayer.export import export_model
+    from twolayer.io.writing import check_distinct
     from twolayer.outputs.modelfile_reader import load_model
-    from twolayer.writing import check_distinct
 
     check_distinct([("MODEL", args.model)], [("--out", args.out)])
     done = export_model(load_model(args.model), args.out, args.format)

@@ -39,9 +39,9 @@ def check_work(args: argparse.Namespace) -> None:
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from twolayer.activations import ACTIVATIONS
-    from twolayer.gradcheck import TOLERANCE
-    from twolayer.losses import LOSSES
+    from twolayer.nn.activations import ACTIVATIONS
+    from twolayer.nn.gradcheck import TOLERANCE
+    from twolayer.nn.losses import LOSSES
 
     parser = add_command(
         subparsers,
@@ -65,7 +65,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    from twolayer.gradcheck import TOLERANCE, check_gradients, random_problem
+    from twolayer.nn.gradcheck import TOLERANCE, check_gradients, random_problem
 
     check_problem_size(args)
     check_work(args)

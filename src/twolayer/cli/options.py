@@ -61,7 +61,7 @@ def add_problem_arguments(parser: argparse.ArgumentParser, *, recipes: bool = Fa
 def check_problem_size(args: argparse.Namespace) -> None:
     """Refuse ``--n --d-in --hidden --d-out`` whose data and training cannot fit in memory,
     naming the options, before anything is drawn."""
-    from twolayer.memory import check_network
+    from twolayer.io.memory import check_network
 
     names = ("n", "d_in", "hidden", "d_out")
     check_network({f"--{name.replace('_', '-')}": getattr(args, name) for name in names})

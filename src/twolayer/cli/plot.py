@@ -39,10 +39,10 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from twolayer.errors import DataError
+    from twolayer.io.writing import check_distinct, check_writable
     from twolayer.outputs.history import read_history
     from twolayer.outputs.modelfile_reader import load_model_file
     from twolayer.outputs.plot import check_image_path, plot_history, require_matplotlib
-    from twolayer.writing import check_distinct, check_writable
 
     source = Path(args.history)
     out = Path(args.out) if args.out else source.with_suffix(".png")

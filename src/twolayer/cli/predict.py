@@ -130,8 +130,8 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from twolayer.errors import ConfigError
+    from twolayer.io.writing import atomic_write, check_distinct, check_writable
     from twolayer.outputs.modelfile_reader import load_model
-    from twolayer.writing import atomic_write, check_distinct, check_writable
 
     if args.out:
         check_writable(args.out, "--out", (".csv",))

@@ -44,11 +44,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     """The data and every training option, shared with ``twolayer lr-find``."""
-    from twolayer.activations import ACTIVATIONS
-    from twolayer.losses import LOSSES
-    from twolayer.model import INITS
-    from twolayer.optim import OPTIMIZERS
-    from twolayer.schedules import SCHEDULES
+    from twolayer.nn.activations import ACTIVATIONS
+    from twolayer.nn.losses import LOSSES
+    from twolayer.nn.model import INITS
+    from twolayer.nn.optim import OPTIMIZERS
+    from twolayer.nn.schedules import SCHEDULES
 
     add_data_arguments(parser)
     add_problem_arguments(parser, recipes=True)

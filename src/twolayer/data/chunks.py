@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from twolayer.backend import import_optional, require
 from twolayer.errors import DataError
-from twolayer.files import NUMERIC_KINDS
+from twolayer.io.files import NUMERIC_KINDS
 
 
 def open_data(path: str | Path) -> tuple[Any, Any]:

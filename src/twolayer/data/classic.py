@@ -17,8 +17,8 @@ import numpy as np
 
 from twolayer.config import TrainConfig
 from twolayer.errors import ConfigError
-from twolayer.memory import check_network
-from twolayer.model import Params
+from twolayer.io.memory import check_network
+from twolayer.nn.model import Params
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from twolayer.data.prep import Dataset, FloatArray
 from twolayer.errors import DataError
-from twolayer.files import read_bytes
+from twolayer.io.files import read_bytes
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 """File name endings read as CSV."""

@@ -26,8 +26,8 @@ from twolayer.data.csv import CSV_SUFFIXES
 from twolayer.data.prep import Dataset, FloatArray, Task
 from twolayer.data.table import load_for_model, load_table
 from twolayer.errors import ConfigError, DataError, choice_error
-from twolayer.files import read_npy, read_npz
-from twolayer.model import Params
+from twolayer.io.files import read_npy, read_npz
+from twolayer.nn.model import Params
 
 DATASETS: dict[str, Task] = {
     "random": "regression",

@@ -11,7 +11,7 @@ from typing import Any
 from twolayer.data.datasets import DATASETS, load_dataset, load_file, random_dataset
 from twolayer.data.prep import Dataset
 from twolayer.errors import DataError
-from twolayer.model import Params
+from twolayer.nn.model import Params
 
 SOURCE_KINDS = ("file", "dataset", "random", "chunks")
 TASKS = ("regression", "classification", "multilabel")

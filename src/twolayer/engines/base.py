@@ -7,8 +7,8 @@ from contextlib import AbstractContextManager
 from typing import Any, NamedTuple, Protocol
 
 from twolayer.backend import Array
-from twolayer.model import Params
-from twolayer.optim import OptState
+from twolayer.nn.model import Params
+from twolayer.nn.optim import OptState
 
 Guard = Callable[[float], None]
 """Called with each loss before the update that uses it; raises to stop the run."""
@@ -44,7 +44,7 @@ class Engine(Protocol):
         ...
 
     def opt_state(self) -> OptState:
-        """The optimizer's buffers in :mod:`twolayer.optim`'s form."""
+        """The optimizer's buffers in :mod:`twolayer.nn.optim`'s form."""
         ...
 
     def rng_state(self) -> dict[str, Any] | None:

@@ -5,13 +5,13 @@ writes every array into buffers allocated when the run starts, so a step allocat
 
 * the parameters, their gradients and each optimizer buffer live in one flat buffer each, with
   views ``w1``, ``w2``, ``b1``, ``b2`` (:func:`flat_params`): an update is a few operations on
-  whole buffers (:func:`twolayer.optim.step_into`, :func:`twolayer.optim.adam_into`), and the
-  L2 penalty one on the weights' part (:func:`twolayer.objective.add_penalty_into`);
+  whole buffers (:func:`twolayer.nn.optim.step_into`, :func:`twolayer.nn.optim.adam_into`), and the
+  L2 penalty one on the weights' part (:func:`twolayer.nn.objective.add_penalty_into`);
 * a shuffled minibatch is gathered into buffers allocated once (``np.take(..., out=)``); in the
   data's order it is a view of the data, and the full batch is the data itself;
-* each line is a twin of the readable function: :func:`twolayer.model.forward_into`, the
-  activation's twins (:data:`twolayer.activations.TWINS`),
-  :func:`twolayer.losses.loss_into`, :func:`twolayer.model.backward_into`.
+* each line is a twin of the readable function: :func:`twolayer.nn.model.forward_into`, the
+  activation's twins (:data:`twolayer.nn.activations.TWINS`),
+  :func:`twolayer.nn.losses.loss_into`, :func:`twolayer.nn.model.backward_into`.
 
 Every twin makes the readable function's NumPy calls in its order, so a run is bit for bit the
 portable engine's (``tests/engines/test_equivalence.py`` holds every combination of options).
@@ -28,15 +28,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from twolayer.activations import TWINS
 from twolayer.config import TrainConfig, generator
 from twolayer.engines.base import Epoch, Guard
 from twolayer.engines.lanes import blas_threads
 from twolayer.engines.portable import combine, norm
-from twolayer.losses import LossBuffers, get_loss, loss_into
-from twolayer.model import Buffers, Params, backward_into, forward_into
-from twolayer.objective import add_penalty_into, penalty_factor
-from twolayer.optim import OptState, adam_into, adam_rate, step_into
+from twolayer.nn.activations import TWINS
+from twolayer.nn.losses import LossBuffers, get_loss, loss_into
+from twolayer.nn.model import Buffers, Params, backward_into, forward_into
+from twolayer.nn.objective import add_penalty_into, penalty_factor
+from twolayer.nn.optim import OptState, adam_into, adam_rate, step_into
 from twolayer.state import TrainState
 
 FloatArray = NDArray[Any]
@@ -180,7 +180,7 @@ class BufferedEngine:
         self, buf: StepBuffers, x: FloatArray, y: FloatArray, weight: FloatArray | None
     ) -> Any:
         """Forward, loss (and penalty) and backward of one batch, into :attr:`grads`: the
-        objective as a NumPy scalar (:func:`twolayer.objective.loss_and_grads`'s twin)."""
+        objective as a NumPy scalar (:func:`twolayer.nn.objective.loss_and_grads`'s twin)."""
         p, g, hidden = self.params_.views, self.grads.views, buf.hidden
         forward_into(p.w1, p.w2, x, hidden, p.b1, p.b2, self.act)
         column = None if weight is None else weight[:, None]

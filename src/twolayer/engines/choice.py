@@ -32,8 +32,8 @@ import numpy as np
 from twolayer.backend import Array, is_dask_array
 from twolayer.config import TrainConfig
 from twolayer.errors import ConfigError, choice_error
-from twolayer.losses import SQUARED
-from twolayer.model import Params
+from twolayer.nn.losses import SQUARED
+from twolayer.nn.model import Params
 
 STEP_RULES = ("gd", "momentum", "nesterov")
 """The optimizers whose steps the full-batch engines (in-place, dual) take."""

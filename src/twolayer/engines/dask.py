@@ -5,11 +5,11 @@ kept on the client.  One iteration is one graph computation:
 
 1. the weights enter the graph once, as a single key that every task reads;
 2. one task per chunk runs the usual forward pass, loss and backward pass on that chunk's NumPy
-   block (:func:`twolayer.engines.portable.loss_and_grads`, hence :mod:`twolayer.model`; or,
+   block (:func:`twolayer.engines.portable.loss_and_grads`, hence :mod:`twolayer.nn.model`; or,
    for what it covers, the buffered twins in cache-sized blocks,
    :class:`twolayer.engines.inplace.Workspace`)
    and returns its loss and gradients, each a few kilobytes;
-3. the client adds them up in chunk order and the optimizer of :mod:`twolayer.optim` updates
+3. the client adds them up in chunk order and the optimizer of :mod:`twolayer.nn.optim` updates
    the weights.
 
 Everything around the step (schedules, the divergence guard, history, early stopping,
@@ -48,9 +48,9 @@ from twolayer.engines.choice import Facts, unmet
 from twolayer.engines.inplace import Workspace
 from twolayer.engines.portable import Batch, Evaluation, PortableEngine, loss_and_grads
 from twolayer.errors import ConfigError, DataError
-from twolayer.losses import get_loss
-from twolayer.model import Grads, Params
-from twolayer.objective import add_penalty, penalty_factor
+from twolayer.nn.losses import get_loss
+from twolayer.nn.model import Grads, Params
+from twolayer.nn.objective import add_penalty, penalty_factor
 from twolayer.state import TrainState
 
 CONNECT_TIMEOUT = "10s"  # how long to wait for a scheduler given by address

@@ -36,8 +36,8 @@ import numpy as np
 from twolayer.engines.base import Epoch, Guard
 from twolayer.engines.inplace import FloatArray, HiddenPass, InplaceEngine
 from twolayer.engines.portable import norm
-from twolayer.model import Params
-from twolayer.optim import OptState, step_into
+from twolayer.nn.model import Params
+from twolayer.nn.optim import OptState, step_into
 from twolayer.state import TrainState
 
 
@@ -102,7 +102,7 @@ class DualSolver:
 
     def update(self, lr: float) -> None:
         """One optimizer step at rate ``lr`` on P (whose gradient is ``grad_h``) and on w2, each
-        with :func:`twolayer.optim.step_into`; then ``h += K @ step``."""
+        with :func:`twolayer.nn.optim.step_into`; then ``h += K @ step``."""
         grad_h = self.hidden.grad_h
         ahead = self.ahead or (None, None)
         step, sign = step_into(

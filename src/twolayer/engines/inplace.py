@@ -1,7 +1,7 @@
 """The in-place engine: the seed's full-batch step through the buffered twins of the math.
 
-Every line it runs is a line of :mod:`twolayer.model`, :mod:`twolayer.losses`,
-:mod:`twolayer.activations` and :mod:`twolayer.optim`, in their ``*_into`` form, which writes
+Every line it runs is a line of :mod:`twolayer.nn.model`, :mod:`twolayer.nn.losses`,
+:mod:`twolayer.nn.activations` and :mod:`twolayer.nn.optim`, in their ``*_into`` form, which writes
 into arrays allocated once when the run starts (:class:`Workspace`); in steady state an epoch
 allocates no array.  Line by line, for the seed's network::
 
@@ -19,7 +19,7 @@ allocates no array.  Line by line, for the seed's network::
   are then sums of per-block sums, which agree with the portable engine to about 1e-15
   relative instead of bit for bit (``docs/performance.md``).
 
-The weights are updated in place: ``state.params`` is the same :class:`~twolayer.model.Params`
+The weights are updated in place: ``state.params`` is the same :class:`~twolayer.nn.model.Params`
 object at every callback, holding the current weights; a callback that keeps them must copy.
 """
 
@@ -43,9 +43,9 @@ from twolayer.engines.layout import (
     order_of,
 )
 from twolayer.engines.portable import norm
-from twolayer.losses import squared_error_into, squared_scale
-from twolayer.model import Buffers, Grads, Params, backward_into, forward_into
-from twolayer.optim import OptState, step_into
+from twolayer.nn.losses import squared_error_into, squared_scale
+from twolayer.nn.model import Buffers, Grads, Params, backward_into, forward_into
+from twolayer.nn.optim import OptState, step_into
 from twolayer.state import TrainState
 
 FloatArray = NDArray[Any]

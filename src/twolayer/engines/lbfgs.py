@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from twolayer.backend import as_like, import_optional, to_numpy
-from twolayer.model import Grads, Params
+from twolayer.nn.model import Grads, Params
 
 Vector = np.ndarray[Any, np.dtype[np.float64]]
 Objective = Callable[[Params], tuple[float, Grads]]

@@ -1,8 +1,8 @@
 """The portable engine: the math as a learner reads it, on any array namespace and any option.
 
 Each epoch walks the (shuffled) minibatches, or the full batch, and for each one runs exactly
-the readable functions: :func:`twolayer.model.forward`, the loss of :mod:`twolayer.losses`,
-:func:`twolayer.model.backward` and the update rule of :mod:`twolayer.optim`.  It is the
+the readable functions: :func:`twolayer.nn.model.forward`, the loss of :mod:`twolayer.nn.losses`,
+:func:`twolayer.nn.model.backward` and the update rule of :mod:`twolayer.nn.optim`.  It is the
 reference every other engine is tested against (``tests/engines/test_equivalence.py``).
 """
 
@@ -14,13 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from twolayer import objective
 from twolayer.backend import Array, is_dask_array, is_sparse, namespace
 from twolayer.config import TrainConfig, generator
 from twolayer.engines.base import Epoch, Guard
-from twolayer.losses import get_loss
-from twolayer.model import Cache, Grads, Params, forward
-from twolayer.optim import OptState, make_optimizer
+from twolayer.nn import objective
+from twolayer.nn.losses import get_loss
+from twolayer.nn.model import Cache, Grads, Params, forward
+from twolayer.nn.optim import OptState, make_optimizer
 from twolayer.state import TrainState
 
 Batch = tuple[Array, Array, Array | None]
@@ -32,7 +32,7 @@ def loss_and_grads(
 ) -> tuple[Array, Grads, Cache]:
     """Forward, loss (with the configured L2 and L1 penalties) and backward for one batch
     x (n, D_in), y (n, D_out), weights (n,) or None: ``(objective, grads, cache)``
-    (:func:`twolayer.objective.loss_and_grads`)."""
+    (:func:`twolayer.nn.objective.loss_and_grads`)."""
     return objective.loss_and_grads(
         params, x, y, activation=config.activation, loss=config.loss, alpha=config.alpha,
         weight=weight, l1=config.l1,
@@ -78,7 +78,8 @@ Evaluation = tuple[float, Grads, Array | None]
 
 
 class PortableEngine:
-    """Pure updates of :mod:`twolayer.optim` on the batches' gradients of :mod:`twolayer.model`.
+    """Pure updates of :mod:`twolayer.nn.optim` on the batches' gradients of
+    :mod:`twolayer.nn.model`.
 
     Parameters
     ----------

@@ -29,7 +29,7 @@ to work on many problems:
 * early stopping off (``early_stopping=True`` holds out ``validation_fraction`` of the samples,
   stops after ``patience`` epochs without progress and keeps the best weights);
 * ``alpha=0``: no L2 penalty.  scikit-learn's default is 1e-4 (scaled the same way, see
-  :mod:`twolayer.objective`); 0 keeps every fit of the earlier versions, and the recorded quality
+  :mod:`twolayer.nn.objective`); 0 keeps every fit of the earlier versions, and the recorded quality
   figures in ``docs/benchmarks.md``, exactly as they were.  Pass ``alpha=1e-4`` for
   scikit-learn's.
 * ``n_iter_no_change=None``: every fit runs its ``iterations`` (or stops early with

@@ -149,7 +149,7 @@ class TwoLayerClassifier(ClassifierMixin, _TwoLayer):  # type: ignore[misc]
 
     def predict_log_proba(self, X: Any) -> NDArray[np.float64]:
         """Logarithms of :meth:`predict_proba`, computed stably from the raw scores."""
-        from twolayer.losses import log_sigmoid, log_softmax
+        from twolayer.nn.losses import log_sigmoid, log_softmax
 
         x = self._inputs(X)
         scores = self.model_.outputs(x)

@@ -32,8 +32,8 @@ from twolayer._version import installed_version
 from twolayer.backend import import_optional
 from twolayer.errors import ConfigError, ModelFileError, choice_error
 from twolayer.export.numpy_code import numpy_source
+from twolayer.io.writing import atomic_write, check_writable
 from twolayer.outputs.trained import Model
-from twolayer.writing import atomic_write, check_writable
 
 FORMATS = {"numpy": ".py", "torch": ".pt", "onnx": ".onnx"}
 """Each format and the suffix of its file."""
@@ -135,8 +135,8 @@ def _refuse_above(difference: float, format: str) -> None:
 def _export_torch(model: Model, path: Path, rows: NDArray[Any], header: dict[str, Any]) -> Exported:
     """A TorchScript file, loaded in a fresh process by ``torch.jit.load`` and compared."""
     import_optional("torch", "PyTorch", "torch")
-    from twolayer.activations import LEAKY_SLOPE
     from twolayer.export import torchscript
+    from twolayer.nn.activations import LEAKY_SLOPE
 
     _numbers_only(model)
     prep = model.preprocessing

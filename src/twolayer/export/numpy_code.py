@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from twolayer import activations
 from twolayer.data import columns as columns_module
 from twolayer.data import encoding as encoding_module
+from twolayer.nn import activations
 from twolayer.outputs.trained import Model
 
 ACTIVATION_CODE = {

@@ -16,7 +16,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from twolayer.activations import LEAKY_SLOPE
+from twolayer.nn.activations import LEAKY_SLOPE
 from twolayer.outputs.trained import Model
 
 OPSET = 18

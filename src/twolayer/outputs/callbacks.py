@@ -25,15 +25,15 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from twolayer.data.classic import format_line
-from twolayer.model import Params
+from twolayer.nn.model import Params
 from twolayer.state import Callback, Record, TrainResult, TrainState
 
 if TYPE_CHECKING:
     # Printing the seed's lines needs none of the file-writing code (nor the data code the
     # model file uses): Checkpoint imports it on its first save.
+    from twolayer.io.writing import Writer
     from twolayer.outputs.history import Row
     from twolayer.outputs.trained import Model
-    from twolayer.writing import Writer
 
 
 def record_line(record: Record) -> str:
@@ -139,7 +139,7 @@ class Checkpoint(Callback):
     def save(self, state: TrainState, **summary: Any) -> Model:
         """Write the checkpoint for ``state`` now; ``summary`` adds to the history summary."""
         from twolayer.errors import ModelFileError
-        from twolayer.writing import atomic_write
+        from twolayer.io.writing import atomic_write
 
         model, write = self.prepare(state, **summary)
         atomic_write(self.path, write, error=ModelFileError)
@@ -147,7 +147,7 @@ class Checkpoint(Callback):
 
     def prepare(self, state: TrainState, **summary: Any) -> tuple[Model, Writer]:
         """The checkpoint for ``state`` and the function that writes it, for a caller that
-        writes it together with other files (:func:`twolayer.writing.write_all`)."""
+        writes it together with other files (:func:`twolayer.io.writing.write_all`)."""
         from twolayer.outputs.history import summarize
         from twolayer.outputs.modelfile import model_writer
 

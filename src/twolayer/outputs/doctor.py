@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from twolayer.config import TrainConfig
-from twolayer.model import Params, forward
+from twolayer.nn.model import Params, forward
 from twolayer.state import Record
 
 RATIO_HIGH = 1e-1

@@ -80,7 +80,7 @@ def _finite(row: Row) -> Row:
 
 def write_history(rows: Sequence[Row], path: str | Path) -> None:
     """Write ``rows`` to ``path`` atomically, in the format its extension names."""
-    from twolayer.writing import atomic_write
+    from twolayer.io.writing import atomic_write
 
     atomic_write(path, history_writer(rows, path))
 
@@ -103,7 +103,7 @@ def iteration_number(value: Any) -> int | None:
 def read_history(path: str | Path) -> list[Row]:
     """Rows from a history file written by :func:`write_history` (numbers as floats, the
     iteration as int, empty cells and nulls as None)."""
-    from twolayer.files import read_bytes
+    from twolayer.io.files import read_bytes
 
     fmt = history_format(path)
     try:

@@ -14,7 +14,7 @@ A model file is a ``.npz`` archive (``docs/formats.md`` describes every field):
   that was never stopped.
 
 Writing goes to a temporary file in the same directory, is flushed to disk and then renamed
-over the target (:func:`twolayer.writing.atomic_write`), so a crash never leaves a half-written
+over the target (:func:`twolayer.io.writing.atomic_write`), so a crash never leaves a half-written
 model; non-finite weights are refused.  Reading and checking a file is
 :mod:`twolayer.outputs.modelfile_reader`.
 """
@@ -33,10 +33,10 @@ from numpy.typing import NDArray
 
 from twolayer._version import installed_version
 from twolayer.errors import ModelFileError
+from twolayer.io.writing import Writer, atomic_write
 from twolayer.outputs.history import Row, history_columns
 from twolayer.outputs.trained import Model
 from twolayer.state import EarlyStopping, TrainState
-from twolayer.writing import Writer, atomic_write
 
 FORMAT = "twolayer-model"
 FORMAT_VERSION = 2
@@ -87,7 +87,7 @@ def model_writer(
     history: Sequence[Row] = (),
 ) -> Writer:
     """What :func:`save_model` writes, encoded and checked now and written by the function
-    returned, so several files can be written together (:func:`twolayer.writing.write_all`).
+    returned, so several files can be written together (:func:`twolayer.io.writing.write_all`).
 
     Raises
     ------

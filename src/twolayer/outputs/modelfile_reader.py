@@ -1,7 +1,7 @@
 """Reading a model file back, checking everything before it is trusted.
 
 Loading never unpickles (object arrays are refused before anything of them is read, by
-:class:`twolayer.files.Npz`).  The metadata is read first; every array's header is then checked
+:class:`twolayer.io.files.Npz`).  The metadata is read first; every array's header is then checked
 against it (shape, data type) before the array's data are inflated, so a small file cannot
 expand into gigabytes.  Every field that predicting or resuming uses is checked for its type,
 its range and its agreement with the others, and a truncated, corrupted, edited or
@@ -20,15 +20,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from twolayer.activations import ACTIVATIONS
 from twolayer.config import TrainConfig
 from twolayer.data.encoding import TableEncoding
 from twolayer.data.prep import Preprocessing, Scaler
 from twolayer.errors import ConfigError, ModelFileError, TwoLayerError
-from twolayer.files import Npz, open_npz
-from twolayer.losses import LOSSES
-from twolayer.model import Params
-from twolayer.optim import make_optimizer
+from twolayer.io.files import Npz, open_npz
+from twolayer.nn.activations import ACTIVATIONS
+from twolayer.nn.losses import LOSSES
+from twolayer.nn.model import Params
+from twolayer.nn.optim import make_optimizer
 from twolayer.outputs.history import Row, iteration_number
 from twolayer.outputs.modelfile import (
     CLASS_KINDS,

@@ -114,7 +114,7 @@ def plot_history(
 ) -> None:  # fmt: skip
     """Draw :func:`draw_history` into ``path``, written atomically; the format follows the
     extension (.png, .svg, .pdf)."""
-    from twolayer.writing import atomic_write
+    from twolayer.io.writing import atomic_write
 
     atomic_write(path, plot_writer(rows, path, title=title, loss=loss, samples=samples))
 
@@ -141,7 +141,7 @@ def figure_writer(fig: Figure, path: str | Path) -> Callable[[IO[bytes]], object
 def check_figure_path(path: str | Path, inputs: Sequence[tuple[str, str | Path]] = ()) -> None:
     """Before any work: ``path`` (a ``--plot`` option) is an image name, matplotlib is there, the
     file can be written and it is none of the ``inputs`` (option, path)."""
-    from twolayer.writing import check_distinct, check_writable
+    from twolayer.io.writing import check_distinct, check_writable
 
     check_image_path(path)
     require_matplotlib()
@@ -151,7 +151,7 @@ def check_figure_path(path: str | Path, inputs: Sequence[tuple[str, str | Path]]
 
 def save_figure(fig: Figure, path: str | Path) -> None:
     """Write ``fig`` to ``path`` atomically, in the format its extension names."""
-    from twolayer.writing import atomic_write
+    from twolayer.io.writing import atomic_write
 
     atomic_write(path, figure_writer(fig, path))
 

@@ -15,8 +15,8 @@ import numpy as np
 from twolayer.backend import import_optional, require
 from twolayer.config import TrainConfig
 from twolayer.data.prep import Dataset
-from twolayer.losses import get_loss
-from twolayer.metrics import format_metrics, score
+from twolayer.nn.losses import get_loss
+from twolayer.nn.metrics import format_metrics, score
 from twolayer.outputs.trained import Model
 from twolayer.state import TrainResult
 

@@ -18,8 +18,8 @@ from twolayer.config import TrainConfig
 from twolayer.data.prep import Preprocessing, as_numbers
 from twolayer.display import loss_curve_svg, summary_html
 from twolayer.errors import DataError
-from twolayer.losses import log_sigmoid, softmax
-from twolayer.model import Params, forward, input_gradient, predict
+from twolayer.nn.losses import log_sigmoid, softmax
+from twolayer.nn.model import Params, forward, input_gradient, predict
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,8 @@ class Model:
     Attributes
     ----------
     params : the weights, w1 (D_in, H), w2 (H, D_out), optionally b1 (H,), b2 (D_out,).
-    activation, loss : names in :data:`twolayer.activations.ACTIVATIONS` and
-        :data:`twolayer.losses.LOSSES`.
+    activation, loss : names in :data:`twolayer.nn.activations.ACTIVATIONS` and
+        :data:`twolayer.nn.losses.LOSSES`.
     preprocessing : input scaling, target scaling or class labels.
     config : the training configuration, when known.
     feature_names : D_in input names (of the network's inputs, a table's encoded columns);
@@ -112,7 +112,7 @@ class Model:
         the D_out values in the targets' units; for classification the C class
         probabilities (the softmax's Jacobian ``p_c (e_c - p)``); for multilabel each
         label's probability (``p (1 - p)``).  Each column is one more backward pass,
-        :func:`twolayer.model.input_gradient`, then the input scaling's chain rule (a
+        :func:`twolayer.nn.model.input_gradient`, then the input scaling's chain rule (a
         standardised input divides by its spread)."""
         prep = self.preprocessing
         scaler = prep.x_scaler

@@ -48,11 +48,12 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from twolayer.activations import ACTIVATIONS
 from twolayer.data.prep import Dataset
 from twolayer.errors import ConfigError, TwoLayerError
-from twolayer.model import INITS
-from twolayer.optim import STEP_OPTIMIZERS
+from twolayer.nn.activations import ACTIVATIONS
+from twolayer.nn.model import INITS
+from twolayer.nn.optim import STEP_OPTIMIZERS
+from twolayer.nn.schedules import SCHEDULES
 from twolayer.playground.commands import Page
 from twolayer.playground.exports import history_csv, model_bytes
 from twolayer.playground.guard import LOG, Access, Guard
@@ -78,7 +79,6 @@ from twolayer.playground.userfile import (
     too_large,
     upload_name,
 )
-from twolayer.schedules import SCHEDULES
 
 STATIC = Path(__file__).parent / "static"
 FRAME_SECONDS = 1 / 20  # at most 20 frames a second while playing

@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from twolayer import metrics
 from twolayer.engines.portable import evaluate_loss, norm
-from twolayer.losses import softmax
-from twolayer.model import forward
-from twolayer.objective import loss_and_grads
+from twolayer.nn import metrics
+from twolayer.nn.losses import softmax
+from twolayer.nn.model import forward
+from twolayer.nn.objective import loss_and_grads
 from twolayer.outputs.trained import Model
 from twolayer.playground.datasets import DRAWN, Edit
 from twolayer.playground.session import Session

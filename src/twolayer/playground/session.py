@@ -26,8 +26,8 @@ from numpy.typing import NDArray
 from twolayer.config import TrainConfig
 from twolayer.data.prep import Dataset, Preprocessing, fit_preprocessing
 from twolayer.errors import ConfigError, DivergenceError
-from twolayer.losses import get_loss
-from twolayer.optim import make_optimizer
+from twolayer.nn.losses import get_loss
+from twolayer.nn.optim import make_optimizer
 from twolayer.outputs.doctor import diagnose
 from twolayer.playground.datasets import (
     DRAWN,

@@ -14,13 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from twolayer.activations import ACTIVATIONS
 from twolayer.config import TrainConfig
 from twolayer.errors import ConfigError, choice_error
-from twolayer.losses import SQUARED
-from twolayer.model import INITS
-from twolayer.optim import STEP_OPTIMIZERS
-from twolayer.schedules import SCHEDULES
+from twolayer.nn.activations import ACTIVATIONS
+from twolayer.nn.losses import SQUARED
+from twolayer.nn.model import INITS
+from twolayer.nn.optim import STEP_OPTIMIZERS
+from twolayer.nn.schedules import SCHEDULES
 
 CLASSIFICATION_SETS = ("circle", "xor", "gaussians", "spiral")
 """Drawn 2-D classification sets (:mod:`twolayer.playground.datasets`)."""

@@ -10,8 +10,8 @@ For the chosen point, as a batch of one (N = 1)::
     loss   = L(y_pred, y)               this one sample's loss
     G_y_pred, G_a, G_h                  the backward pass, node by node
 
-Everything comes from twolayer's own functions: :func:`~twolayer.model.forward` for the values,
-the loss's own gradient for ``G_y_pred``, and :func:`~twolayer.model.backward` for the rest,
+Everything comes from twolayer's own functions: :func:`~twolayer.nn.model.forward` for the values,
+the loss's own gradient for ``G_y_pred``, and :func:`~twolayer.nn.model.backward` for the rest,
 read out of the gradients it returns: with biases (zero ones are added when the network has
 none, which change no value), ``G_b1`` of a batch of one is that sample's ``G_h`` and ``G_b2``
 its ``G_y_pred``; and backward through an identity activation (``f'(h) = 1``) hands ``G_a`` to
@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from twolayer.errors import ConfigError
-from twolayer.losses import get_loss, softmax
-from twolayer.model import Params, backward, forward
+from twolayer.nn.losses import get_loss, softmax
+from twolayer.nn.model import Params, backward, forward
 from twolayer.playground.session import Session
 
 

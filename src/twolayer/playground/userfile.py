@@ -32,7 +32,7 @@ from twolayer.data.encoding import TableEncoding
 from twolayer.data.prep import Dataset
 from twolayer.data.table import guess_task
 from twolayer.errors import ConfigError, DataError, TwoLayerError
-from twolayer.memory import check_network, format_bytes
+from twolayer.io.memory import check_network, format_bytes
 from twolayer.playground.settings import MAX_HIDDEN
 
 TASKS = ("auto", "classification", "regression")

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from twolayer.data.classic import SeedProblem, seed_draws
-from twolayer.model import Params
+from twolayer.nn.model import Params
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ missing, empty or non-regular file (a device such as ``/dev/zero``, a pipe) is o
 a file larger than memory is refused before it is read; an object array is refused before
 anything of it is read; an ``.npz`` member's shape, dtype and size are checked against what its
 caller allows before it is inflated, so a small archive cannot expand into gigabytes.  Writing
-is :mod:`twolayer.writing`.
+is :mod:`twolayer.io.writing`.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from typing import IO, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from twolayer import memory
 from twolayer.errors import DataError, TwoLayerError
-from twolayer.memory import format_bytes
+from twolayer.io import memory
+from twolayer.io.memory import format_bytes
 
 NUMERIC_KINDS = "biuf"  # bool, signed and unsigned integers, floats: what can become float64
 

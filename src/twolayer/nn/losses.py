@@ -32,9 +32,9 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from twolayer.activations import logistic
 from twolayer.backend import Array, namespace
 from twolayer.errors import choice_error
+from twolayer.nn.activations import logistic
 
 
 class Loss(NamedTuple):

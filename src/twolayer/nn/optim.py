@@ -1,4 +1,4 @@
-"""Optimizers as ``init`` / ``update`` pairs over :class:`~twolayer.model.Params`.
+"""Optimizers as ``init`` / ``update`` pairs over :class:`~twolayer.nn.model.Params`.
 
 Each update rule is written once for a single array and applied to every parameter by
 :meth:`Params.map`.  State is plain data: a dict of ``Params``-shaped buffers (``velocity``,
@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 
 from twolayer.backend import Array, namespace
 from twolayer.errors import choice_error
-from twolayer.model import Grads, Params
+from twolayer.nn.model import Grads, Params
 
 OptState = dict[str, Params]
 """Optimizer buffers by name, each shaped like the parameters; empty for ``gd``."""

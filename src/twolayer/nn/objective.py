@@ -25,8 +25,8 @@ from numpy.typing import NDArray
 
 from twolayer.backend import Array, namespace
 from twolayer.errors import DataError
-from twolayer.losses import get_loss
-from twolayer.model import Cache, Grads, Params, backward, forward
+from twolayer.nn.losses import get_loss
+from twolayer.nn.model import Cache, Grads, Params, backward, forward
 
 
 def l2_penalty(params: Params, alpha: float) -> tuple[Array, Grads]:

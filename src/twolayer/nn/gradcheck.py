@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 
 from twolayer.errors import ConfigError
-from twolayer.memory import check_network
-from twolayer.model import Grads, Params, init_params
-from twolayer.objective import loss_and_grads
+from twolayer.io.memory import check_network
+from twolayer.nn.model import Grads, Params, init_params
+from twolayer.nn.objective import loss_and_grads
 
 NDArray = np.ndarray[Any, np.dtype[np.float64]]
 TOLERANCE = 1e-7
@@ -79,8 +79,8 @@ def check_gradients(
     weight: NDArray | None = None,
     eps: float = 1e-6,
 ) -> list[ParamError]:
-    """Compare :func:`~twolayer.model.backward` (with the gradient of the L2 penalty ``alpha``,
-    :mod:`twolayer.objective`) with central differences for every parameter.
+    """Compare :func:`~twolayer.nn.model.backward` (with the gradient of the L2 penalty ``alpha``,
+    :mod:`twolayer.nn.objective`) with central differences for every parameter.
 
     Parameters
     ----------

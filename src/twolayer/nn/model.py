@@ -30,10 +30,10 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from twolayer.activations import TWINS, ActivationTwin, get_activation
 from twolayer.backend import Array, namespace
 from twolayer.errors import ConfigError, DataError, choice_error
-from twolayer.memory import check_fits
+from twolayer.io.memory import check_fits
+from twolayer.nn.activations import TWINS, ActivationTwin, get_activation
 
 RELU_TWIN = TWINS["relu"]
 
@@ -173,7 +173,7 @@ def forward(params: Params, x: Array, activation: str = "relu") -> tuple[Array, 
     params : Params
     x : array, shape (N, D_in)
     activation : str
-        Name of the hidden activation (see :mod:`twolayer.activations`).
+        Name of the hidden activation (see :mod:`twolayer.nn.activations`).
 
     Returns
     -------
@@ -260,7 +260,7 @@ def forward_into(
     ``x`` (n, D_in) is None when the caller has already put ``x @ w1`` into ``buf.h`` (it may
     take that product for all samples at once and this pass block by block).  ``b1`` (H,) and
     ``b2`` (D_out,) are the biases, if any; ``activation`` the twins of the hidden activation
-    (:data:`twolayer.activations.TWINS`, ReLU by default).
+    (:data:`twolayer.nn.activations.TWINS`, ReLU by default).
     """
     if x is not None:
         np.matmul(x, w1, out=buf.h)  # h = x @ w1, (n, D_in) @ (D_in, H) -> (n, H)
