@@ -87,10 +87,9 @@ def fit_twolayer(data: Data, epochs: int) -> Any:
     from twolayer import TwoLayerClassifier, TwoLayerRegressor
 
     kind = TwoLayerClassifier if data.classify else TwoLayerRegressor
-    # Glorot's scale, as scikit-learn's MLP draws its weights: with He's (the estimators'
-    # default) the training scores after these few epochs were 0.02 lower (0.928 against 0.950
-    # on classify, 0.933 against 0.956 on regress), the initialisation's doing, not the engine's.
-    model = kind(HIDDEN, iterations=epochs, alpha=ALPHA, random_state=0, init="glorot")
+    # The estimators' own initial weights (uniform, PyTorch's scale): benchmarks/inits.py
+    # compares them with He's and scikit-learn's Glorot scale on these workloads.
+    model = kind(HIDDEN, iterations=epochs, alpha=ALPHA, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ConvergenceWarning: every fit is short on purpose
         return model.fit(data.x, data.y)
@@ -282,10 +281,10 @@ def markdown(found: dict[str, Any], load: str) -> str:
         f"Written by `python benchmarks/speed.py` ({found['rounds']} rounds, the models "
         f"taking turns; {load}). The recipe and the workloads are in "
         "`benchmarks/practical.py`: 100 ReLU units with biases, Adam at 1e-3, minibatches of "
-        "200, alpha 1e-4, float64, the same epochs for every model; twolayer draws its weights "
-        "at Glorot's scale, as scikit-learn does. Seconds per fit, median "
-        "(fastest - slowest); the ratio is twolayer's median over the row's; the score is the "
-        "training accuracy or R² of the last fit.",
+        "200, alpha 1e-4, float64, the same epochs for every model, each from its own "
+        "initial weights (twolayer's estimators: uniform, PyTorch's scale). Seconds per fit, "
+        "median (fastest - slowest); the ratio is twolayer's median over the row's; the score "
+        "is the training accuracy or R² of the last fit.",
         "",
     ]
     for data, rows in found["workloads"]:

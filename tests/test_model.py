@@ -69,21 +69,26 @@ def test_relu_passes_the_gradient_at_zero_like_the_seed() -> None:
     assert grads.w1.tolist() == [[1.0]]
 
 
-@pytest.mark.parametrize("init", ["normal", "he", "glorot"])
+@pytest.mark.parametrize("init", ["normal", "he", "glorot", "uniform"])
 def test_init_shapes_scales_and_dtype(init: str) -> None:
     rng = np.random.default_rng(0)
     params = init_params(rng, 400, 300, 20, init=init, bias=True, dtype="float32")
     assert params.w1.shape == (400, 300) and params.w2.shape == (300, 20)
     assert params.b1.tolist() == [0.0] * 300 and params.b2.tolist() == [0.0] * 20
     assert all(p.dtype == np.float32 for p in params)
-    expected = {"normal": 1.0, "he": np.sqrt(2 / 400), "glorot": np.sqrt(2 / 700)}[init]
+    expected = {"normal": 1.0, "he": np.sqrt(2 / 400), "glorot": np.sqrt(2 / 700),
+                "uniform": np.sqrt(1 / (3 * 400))}[init]  # fmt: skip
     assert params.w1.std() == pytest.approx(expected, rel=0.02)
+    if init == "uniform":  # within +-1/sqrt(fan_in), both layers
+        assert np.abs(params.w1).max() <= 1 / np.sqrt(400)
+        assert np.abs(params.w2).max() <= 1 / np.sqrt(300)
+        assert np.abs(params.w2).max() > 0.95 / np.sqrt(300)
 
 
 def test_init_rejects_bad_names_and_sizes() -> None:
     rng = np.random.default_rng(0)
     with pytest.raises(
-        ConfigError, match="unknown init 'xavier'; valid inits are: glorot, he, normal"
+        ConfigError, match="unknown init 'xavier'; valid inits are: glorot, he, normal, uniform$"
     ):
         init_params(rng, 2, 2, 2, init="xavier")
     with pytest.raises(ConfigError, match="hidden must be a positive integer, got 0"):

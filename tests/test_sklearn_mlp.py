@@ -813,9 +813,11 @@ def test_mlp_param_dtypes(dtype: Any, Estimator: Any) -> None:
 
 def test_mlp_loading_from_joblib_partial_fit(tmp_path: Any) -> None:
     # sklearn: test_mlp_loading_from_joblib_partial_fit
-    # A loaded model keeps learning with partial_fit (scikit-learn #19626).
+    # A loaded model keeps learning with partial_fit (scikit-learn #19626).  scikit-learn's
+    # tolerance is met from its own Glorot-scale start (1.00006); from the smaller uniform
+    # default the 200 steps end at 1.00014, still learning toward the new target.
     pre_trained_estimator = TwoLayerRegressor(
-        hidden=42, random_state=42, lr=0.01, iterations=200, alpha=SK_ALPHA
+        hidden=42, random_state=42, lr=0.01, iterations=200, alpha=SK_ALPHA, init="glorot"
     )
     features, target = [[2]], [4]
     pre_trained_estimator.fit(features, target)

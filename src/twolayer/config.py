@@ -111,12 +111,13 @@ class TrainConfig:
 
 
 DATA_RECIPE: dict[str, Any] = {
-    "optimizer": "adam", "lr": 1e-3, "init": "he", "bias": True, "batch_size": 200,
+    "optimizer": "adam", "lr": 1e-3, "init": "uniform", "bias": True, "batch_size": 200,
     "iterations": 1000, "early_stopping": True, "validation_fraction": 0.1, "patience": 20,
 }  # fmt: skip
 """What ``twolayer train`` trains real data with (a ``--data`` file or a bundled dataset) where
-no flag says otherwise: biases and He's initialisation (the seed's standard-normal weights
-saturate on real inputs), Adam at 1e-3 on minibatches of 200, up to 1000 epochs stopped early
+no flag says otherwise: biases and small uniform weights, PyTorch's ``nn.Linear`` default (the
+seed's standard-normal weights saturate on real inputs; ``benchmarks/inits.py`` compares the
+choices), Adam at 1e-3 on minibatches of 200, up to 1000 epochs stopped early
 once the loss of 10% held-out rows has not improved for 20 epochs (keeping the best weights).
 The loss is the task's (:data:`DATA_LOSSES`).  ``TrainConfig``'s own defaults stay the seed's."""
 

@@ -126,7 +126,7 @@ def test_runs_say_why_they_stopped_and_what_they_train_real_data_with(
     code, out, err = run_cli(["train", "--data", "d.csv", "--iterations", "2", "--quiet"], capsys)
     assert err == (  # the recipe real data need, in one line, where nothing else is asked
         "twolayer train: regression of 'y' from 3 column(s) (3 inputs), 80 rows; 100 relu units, "
-        "adam at lr 0.001, batches of 200, he init, biases, loss mse, up to 2 epochs with early "
+        "adam at lr 0.001, batches of 200, uniform init, biases, loss mse, up to 2 epochs with early "
         "stopping on 10% held out (patience 20) (docs/data.md: every part has its flag)\n"
     )
     assert out.startswith("# iteration, training loss, validation loss: mse per sample\n")

@@ -73,7 +73,7 @@ def test_a_raw_table_trains_with_no_other_flag_and_says_how(
     said = lines[-1]
     assert said.startswith("twolayer train: classification of 'kind' (2 classes) from 6 "
                            "column(s)")  # fmt: skip
-    assert "adam at lr 0.001, batches of 200, he init, biases, loss cross_entropy" in said
+    assert "adam at lr 0.001, batches of 200, uniform init, biases, loss cross_entropy" in said
     assert out.startswith("# iteration, training loss, validation loss: cross_entropy per sample")
     result = json.loads(out.splitlines()[-1])
     assert result["stop_reason"] in ("early_stopping", "completed")
@@ -100,7 +100,7 @@ def test_a_flag_changes_one_part_of_the_recipe_and_keeps_the_rest(
     code, _, err = run_cli(["train", "--data", "homes.csv", "--target", "price", "--optimizer",
                             "momentum", "--lr", "0.01", "--iterations", "3", "--quiet"],
                            capsys)  # fmt: skip
-    assert code == 0 and "momentum at lr 0.01, batches of 200, he init, biases, loss mse" in err
+    assert code == 0 and "momentum at lr 0.01, batches of 200, uniform init, biases, loss mse" in err
 
 
 def test_features_ignore_and_categorical_choose_the_inputs(

@@ -66,7 +66,7 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--schedule", choices=SCHEDULES, default="constant")
     parser.add_argument(
         "--init", choices=INITS, default=None,
-        help="normal, he, glorot " + seed_or_data.format("normal, the seed's", "he"),
+        help="normal, he, glorot, uniform " + seed_or_data.format("normal, the seed's", "uniform"),
     )  # fmt: skip
     parser.add_argument("--dtype", choices=("float64", "float32"), default="float64")
     add_solver_argument(parser)

@@ -21,11 +21,11 @@ class TwoLayerClassifier(ClassifierMixin, _TwoLayer):  # type: ignore[misc]
     """A two-layer network for classification with softmax cross-entropy, scikit-learn style.
 
     Parameters are the training options of :class:`twolayer.config.TrainConfig`, with the
-    defaults :mod:`twolayer.estimators.base` explains (biases, He initialisation, Adam at lr 1e-3,
-    minibatches of ``min(200, n)``, 200 epochs, 100 hidden units, standardised inputs, no early
-    stopping).  ``loss`` defaults to ``"cross_entropy"`` on one-hot targets (a squared-error
-    loss on the one-hot rows also works); labels may be any sortable values.  A 0/1 indicator
-    ``y`` (N, K) is multilabel classification: K sigmoid outputs trained with
+    defaults :mod:`twolayer.estimators.base` explains (biases, small uniform initial weights,
+    Adam at lr 1e-3, minibatches of ``min(200, n)``, 200 epochs, 100 hidden units, standardised
+    inputs, no early stopping).  ``loss`` defaults to ``"cross_entropy"`` on one-hot targets
+    (a squared-error loss on the one-hot rows also works); labels may be any sortable values.
+    A 0/1 indicator ``y`` (N, K) is multilabel classification: K sigmoid outputs trained with
     ``"binary_cross_entropy"``, ``classes_ = [0, ..., K-1]``.  ``class_weight`` (None,
     ``"balanced"``: ``n / (C * count of the class)``, or ``{label: weight}``) multiplies each
     sample's ``sample_weight``; scikit-learn's MLP has none.  The validation split of

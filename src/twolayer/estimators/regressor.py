@@ -16,9 +16,9 @@ class TwoLayerRegressor(RegressorMixin, _TwoLayer):  # type: ignore[misc]
     """A two-layer network for regression (one or several targets), scikit-learn style.
 
     Parameters are the training options of :class:`twolayer.config.TrainConfig`, with the
-    defaults :mod:`twolayer.estimators.base` explains (biases, He initialisation, Adam at lr 1e-3,
-    minibatches of ``min(200, n)``, 200 epochs, 100 hidden units, standardised inputs and
-    targets, no early stopping).  ``loss`` defaults to ``"half_mse"``; ``batch_size`` is
+    defaults :mod:`twolayer.estimators.base` explains (biases, small uniform initial weights,
+    Adam at lr 1e-3, minibatches of ``min(200, n)``, 200 epochs, 100 hidden units, standardised
+    inputs and targets, no early stopping).  ``loss`` defaults to ``"half_mse"``; ``batch_size`` is
     ``"auto"``, None (full batch) or a size; ``validation_fraction`` is used only with
     ``early_stopping``; ``standardize`` scales inputs and targets; ``random_state`` (None, an
     int or a generator) seeds initialisation, shuffling and the validation split.  The seed's
