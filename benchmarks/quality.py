@@ -133,8 +133,7 @@ def table(rows: list[dict[str, Any]], seeds: int) -> str:
         f"{ours:.4f} against {theirs:.4f} - 0.005 = {theirs - 0.005:.4f}, **{verdict}**.",
         "",
         "Our estimators run all 200 epochs by default (early stopping is off); scikit-learn's "
-        "MLP also stops once its training loss has stalled for 10 epochs, which is most of the "
-        "difference in fit time on digits.",
+        "MLP also stops once its training loss has stalled for 10 epochs.",
         "",
         "scikit-learn's `MLPRegressor()` does not scale the targets (diabetes' are in the "
         "hundreds) and stops at 200 epochs far from a fit, hence its negative R²; standardising "
