@@ -28,9 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from peers import IMPLEMENTATIONS, blas_pools
+from peers import IMPLEMENTATIONS
+from twolayer import describe_blas, seed_draws
 from twolayer.cli.bench import BLAS_ENV
-from twolayer.data.classic import seed_draws
 from twolayer.timing import SETTLE_S, Implementation, WorkloadResult, time_workload
 from twolayer.timing.workloads import Workload, make_problem
 
@@ -200,7 +200,7 @@ def machine_info() -> dict[str, str]:
         "load average (1 min) at start": _load(),
         "python": platform.python_version(),
         "numpy": np.__version__,
-        "blas": _blas_description(),
+        "blas": describe_blas(),
     }
     for name in ("torch", "scikit-learn", "jax"):
         info[name] = _version(name)
@@ -219,19 +219,6 @@ def _cpu_name() -> str:
             if line.startswith("model name"):
                 return line.split(":", 1)[1].strip()
     return platform.processor() or platform.machine()
-
-
-def _blas_description() -> str:
-    pools = blas_pools()
-    if not pools:  # without threadpoolctl, NumPy's build says which BLAS only
-        from twolayer.state import blas_name
-
-        return blas_name()
-    return "; ".join(
-        f"{p.get('internal_api')} {p.get('version')} ({p.get('architecture', '?')} kernels, "
-        f"{p.get('num_threads')} threads)"
-        for p in pools
-    )
 
 
 def _version(distribution: str) -> str:

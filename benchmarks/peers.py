@@ -20,17 +20,14 @@ from twolayer.timing import SOLVERS, Implementation, Runner
 from twolayer.timing.workloads import Problem
 
 
-def blas_pools() -> list[dict[str, Any]]:
-    """The BLAS thread pools threadpoolctl finds in this process (none without it)."""
-    if importlib.util.find_spec("threadpoolctl") is None:
-        return []
-    info = importlib.import_module("threadpoolctl").threadpool_info()
-    return [p for p in info if p.get("user_api") == "blas"]
-
-
 def blas_threads() -> int:
-    """NumPy's BLAS thread count, which PyTorch is given too (the CPU count when unknown)."""
-    return max((p["num_threads"] for p in blas_pools()), default=os.cpu_count() or 1)
+    """NumPy's BLAS thread count, which PyTorch is given too (the CPU count when unknown:
+    threadpoolctl, which finds it, comes with scikit-learn)."""
+    if importlib.util.find_spec("threadpoolctl") is None:
+        return os.cpu_count() or 1
+    info = importlib.import_module("threadpoolctl").threadpool_info()
+    counts = [p["num_threads"] for p in info if p.get("user_api") == "blas"]
+    return max(counts, default=os.cpu_count() or 1)
 
 
 def torch_eager(problem: Problem, dtype: str) -> Runner | str:

@@ -22,6 +22,7 @@ import pytest
 from twolayer.backend import (
     BACKENDS,
     Backend,
+    describe_blas,
     get_backend,
     kind_of,
     namespace,
@@ -428,3 +429,21 @@ def test_every_missing_extra_is_named_in_one_spelling(monkeypatch: pytest.Monkey
         assert str(exc.value) == (
             f"{library} is not installed; install it with: pip install 'twolayer[{extra}]'"
         )
+
+
+def test_describe_blas_names_the_library_with_or_without_threadpoolctl(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import twolayer
+
+    assert twolayer.describe_blas is describe_blas
+    pytest.importorskip("threadpoolctl")
+    found = describe_blas()
+    assert (
+        "kernels" in found and "threads)" in found
+    )  # one pool: library, version, kernels, threads
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # as if it were not installed
+    built = describe_blas()
+    assert built and "threads" not in built  # the name and version NumPy was built with
+    result = train(np.ones((4, 2)), np.ones((4, 1)), TrainConfig(iterations=1, hidden=2))
+    assert result.manifest["blas"] == built

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -227,3 +228,35 @@ def _check_cuda(name: str, module: ModuleType) -> None:
             raise ConfigError(f"the cuda device is not available to CuPy: {exc}") from None
         if count == 0:
             raise ConfigError("the cuda device is not available: CuPy sees no CUDA GPU")
+
+
+def describe_blas() -> str:
+    """The BLAS library NumPy's matrix products run on, in one line.
+
+    Where ``threadpoolctl`` is installed (scikit-learn brings it), each BLAS library loaded in
+    this process, as ``threadpoolctl`` finds it: ``openblas 0.3.31 (SkylakeX kernels, 2
+    threads)``; without it, the name and version NumPy was built with: ``scipy-openblas
+    0.3.31``.  The thread count belongs to the description: another count sums the products in
+    another order, and so rounds differently.  A run's manifest records this line
+    (:attr:`twolayer.TrainResult.manifest`), and the repository's benchmarks print it.
+    """
+    try:
+        from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
+    except ImportError:
+        pools: list[dict[str, Any]] = []
+    else:
+        with warnings.catch_warnings():  # such as OpenMP libraries loaded twice: not ours to say
+            warnings.simplefilter("ignore")
+            pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+    if pools:
+        return "; ".join(
+            f"{p.get('internal_api')} {p.get('version')} ({p.get('architecture', '?')} kernels, "
+            f"{p.get('num_threads')} threads)"
+            for p in pools
+        )
+    try:
+        info: Any = np.show_config(mode="dicts")
+        blas = info["Build Dependencies"]["blas"]
+        return f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
+    except Exception:  # pragma: no cover - depends on how NumPy was built
+        return "unknown"
