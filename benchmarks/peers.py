@@ -3,7 +3,7 @@
 PyTorch (eager, the same algorithm on CPU tensors), JAX (the whole loop compiled) and
 scikit-learn (``MLPRegressor`` set up as close as it gets) are optional: a missing one gives a
 row whose note says so.  :data:`IMPLEMENTATIONS` are twolayer's rows
-(:data:`twolayer.timing.SOLVERS`, the seed's loop first) followed by these.
+(:data:`runs.SOLVERS`, the seed's loop first) followed by these.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from twolayer.timing import SOLVERS, Implementation, Runner
-from twolayer.timing.workloads import Problem
+from runs import SOLVERS, Implementation, Runner
+from workloads import Problem
 
 
 def blas_threads() -> int:

@@ -401,7 +401,6 @@ def test_gpu_check_cpu_smoke_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert spec is not None and spec.loader is not None
     gpu_check = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, "gpu_check", gpu_check)  # its dataclasses look it up
-    monkeypatch.setattr(sys, "path", list(sys.path))  # it puts the checkout's src/ first
     spec.loader.exec_module(gpu_check)
     report = gpu_check.main(["--cpu-smoke", "--json", str(tmp_path / "gpu.json")])
     assert report["failures"] == []
