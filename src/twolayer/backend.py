@@ -230,24 +230,27 @@ def _check_cuda(name: str, module: ModuleType) -> None:
             raise ConfigError("the cuda device is not available: CuPy sees no CUDA GPU")
 
 
-def describe_blas() -> str:
+def describe_blas(threads: bool = True) -> str:
     """The BLAS library NumPy's matrix products run on, in one line.
 
-    Where ``threadpoolctl`` is installed (scikit-learn brings it), each BLAS library loaded in
-    this process, as ``threadpoolctl`` finds it: ``openblas 0.3.31 (SkylakeX kernels, 2
-    threads)``; without it, the name and version NumPy was built with: ``scipy-openblas
-    0.3.31``.  The thread count belongs to the description: another count sums the products in
-    another order, and so rounds differently.  A run's manifest records this line
-    (:attr:`twolayer.TrainResult.manifest`), and the repository's benchmarks print it.
+    With ``threads`` and where ``threadpoolctl`` is installed (scikit-learn brings it), each BLAS
+    library loaded in this process, as ``threadpoolctl`` finds it: ``openblas 0.3.31 (SkylakeX
+    kernels, 2 threads)`` (the thread count matters: another count sums the products in another
+    order, and so rounds differently); the repository's benchmarks print this.  Otherwise the
+    name and version NumPy was built with, ``scipy-openblas 0.3.31``, which costs nothing to
+    read: a run's manifest records it (:attr:`twolayer.TrainResult.manifest`) on every call
+    of :func:`twolayer.train`.
     """
-    try:
-        from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
-    except ImportError:
-        pools: list[dict[str, Any]] = []
-    else:
-        with warnings.catch_warnings():  # such as OpenMP libraries loaded twice: not ours to say
-            warnings.simplefilter("ignore")
-            pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+    pools: list[dict[str, Any]] = []
+    if threads:
+        try:
+            from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
+        except ImportError:
+            pass
+        else:
+            with warnings.catch_warnings():  # such as OpenMP loaded twice: not ours to report
+                warnings.simplefilter("ignore")
+                pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
     if pools:
         return "; ".join(
             f"{p.get('internal_api')} {p.get('version')} ({p.get('architecture', '?')} kernels, "

@@ -215,7 +215,7 @@ def run_manifest(config: TrainConfig) -> dict[str, Any]:
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "numpy": np.__version__,
-        "blas": describe_blas(),
+        "blas": describe_blas(threads=False),
         "seed": config.seed,
         "config": config.to_dict(),
     }
