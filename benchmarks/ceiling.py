@@ -27,17 +27,14 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import report
 from harness import measure_peak
 from twolayer.engines.inplace import HiddenPass, Workspace
 from twolayer.engines.lanes import run_lanes
-from twolayer.timing.workloads import WORKLOADS, Workload, make_problem
+from workloads import WORKLOADS, Workload, make_problem
 
 SECTION = "ceiling"
 PRODUCTS = ["x @ w1", "a @ w2", "a.T @ grad_y", "grad_y @ w2.T", "x.T @ grad_h"]

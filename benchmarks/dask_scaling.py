@@ -55,7 +55,7 @@ def run_numpy(
     """NumPy on the whole dataset; ``blas_threads`` limits its BLAS (None: as configured)."""
     import contextlib
 
-    from twolayer.train import train
+    from twolayer import train
 
     rows = chunk_rows(args.n, args.chunks)
     blocks = [chunk(args.seed, k, r, args.d_in, args.d_out) for k, r in enumerate(rows)]
@@ -75,8 +75,8 @@ def run_dask(args: argparse.Namespace, config: Any, workers: int) -> tuple[float
     import dask
     import dask.array as da
 
+    from twolayer import train
     from twolayer.engines.dask import cluster
-    from twolayer.train import train
 
     rows = chunk_rows(args.n, args.chunks)
     with cluster(n_workers=workers, threads_per_worker=1, memory_limit=0):
@@ -117,7 +117,7 @@ def main() -> None:
     parser.add_argument("--json", metavar="FILE", help="also write the results here")
     args = parser.parse_args()
 
-    from twolayer.config import TrainConfig
+    from twolayer import TrainConfig
 
     config = TrainConfig(
         iterations=args.iterations, lr=0.01, hidden=args.hidden, loss="half_mse", init="he",

@@ -23,7 +23,7 @@ PyTorch and CuPy, and ``array-api-compat`` carried along as a wheel.  Sections:
 the plain function, the fused kernel its NumPy model): ``tests/test_backend.py`` runs it.
 
     PYTHONPATH=src python3 benchmarks/gpu_check.py --json gpu.json      # on the GPU machine
-    python benchmarks/gpu_check.py --cpu-smoke                          # anywhere with torch
+    PYTHONPATH=src python benchmarks/gpu_check.py --cpu-smoke           # anywhere with torch
 
 Prints a Markdown table at the end; exits 1 when a check fails or a section breaks.
 """
@@ -45,16 +45,11 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from a checkout
-
+from twolayer import Params, SeedProblem, TrainConfig, backward, forward, seed_draws, train
 from twolayer.backend import get_backend, to_numpy
-from twolayer.config import TrainConfig
-from twolayer.data.classic import SeedProblem, seed_draws
 from twolayer.nn.activations import relu, relu_backward
 from twolayer.nn.losses import sse
-from twolayer.nn.model import Params, backward, forward
 from twolayer.nn.optim import gd_step
-from twolayer.train import train
 
 SEED_TOL = {"float64": 1e-9, "float32": 1e-3}  # relative, on the losses (see seed_losses_ok)
 FLOAT32_CHECKED = 50  # float32 losses are compared over the first iterations only

@@ -1,11 +1,12 @@
 """The full speed benchmark: every row of every workload, the machine it ran on, the checks.
 
 :func:`run_bench` times the implementations (twolayer's and the peers', :mod:`peers`) with
-:func:`twolayer.timing.time_workload`, measuring the matrix-multiply peak before every round
+:func:`runs.time_workload`, measuring the matrix-multiply peak before every round
 and the peak memory of one extra run of each row, then runs three checks: no per-iteration
 allocation in the NumPy loop, the cost of ``twolayer seed`` printing its lines, and whole
 processes of ``twolayer seed --quiet`` against the seed's script
-(:func:`twolayer.timing.seed_loop.script`).  :mod:`report` turns the result into tables and targets.
+(``examples/classic.py``, :func:`seed_script`).  :mod:`report` turns the result into tables
+and targets.
 """
 
 from __future__ import annotations
@@ -24,15 +25,15 @@ import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
-from peers import IMPLEMENTATIONS, blas_pools
-from twolayer.cli.bench import BLAS_ENV
-from twolayer.data.classic import seed_draws
-from twolayer.timing import SETTLE_S, Implementation, WorkloadResult, time_workload
-from twolayer.timing.workloads import Workload, make_problem
+from bench import BLAS_ENV
+from peers import IMPLEMENTATIONS
+from runs import EXAMPLE, SETTLE_S, Implementation, WorkloadResult, time_workload
+from twolayer import SeedProblem, describe_blas, seed_draws, train
+from workloads import Workload, make_problem
 
 
 @dataclass
@@ -146,19 +147,26 @@ def allocation_check(iterations: int = 100) -> dict[str, float]:
 
 
 def printing_check(rounds: int, iterations: int = 500) -> dict[str, float]:
-    """In-process time of ``twolayer seed`` printing every line against ``--quiet``."""
-    from twolayer.cli import main
+    """In-process time of the seed's run printing every line (the callback ``twolayer seed``
+    prints with) against printing only the last (``twolayer seed --quiet``)."""
+    from twolayer.outputs.callbacks import PrintLosses
+
+    problem = SeedProblem(iterations=iterations)
+
+    def seed_run(sink: TextIO, quiet: bool) -> float:
+        x, y, params = seed_draws(0, problem)
+        start = time.perf_counter()
+        printer = PrintLosses(sink, quiet=quiet)
+        train(x, y, problem.config(track="loss"), params, callbacks=[printer])
+        return time.perf_counter() - start
 
     loud: list[float] = []
     quiet: list[float] = []
-    args = ["seed", "--iterations", str(iterations)]
-    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
-        main([*args, "--quiet"])  # warm-up
+    with open(os.devnull, "w") as sink:
+        seed_run(sink, True)  # warm-up
         for _ in range(rounds):
-            for times, extra in ((loud, []), (quiet, ["--quiet"])):
-                start = time.perf_counter()
-                main([*args, *extra])
-                times.append(time.perf_counter() - start)
+            loud.append(seed_run(sink, False))
+            quiet.append(seed_run(sink, True))
     printing, silent = statistics.median(loud), statistics.median(quiet)
     return {
         "iterations": iterations,
@@ -168,22 +176,30 @@ def printing_check(rounds: int, iterations: int = 500) -> dict[str, float]:
     }
 
 
+def seed_script(iterations: int) -> list[str]:
+    """The command that runs the seed's experiment (``examples/classic.py``'s ``main``) for
+    ``iterations`` iterations in a process that imports NumPy only; it runs in ``examples/``."""
+    code = "import sys\nfrom classic import main\nmain(int(sys.argv[1]))\n"
+    return [sys.executable, "-c", code, str(iterations)]
+
+
 def process_check(rounds: int, iterations: int) -> dict[str, float]:
     """Whole processes, start-up subtracted: (T(iterations) - T(1)) of ``twolayer seed --quiet``
     against the same for the seed's script, both writing to /dev/null."""
-    from twolayer.timing.seed_loop import script
 
-    def timed(command: list[str]) -> float:
+    def timed(command: list[str], cwd: Path | None) -> float:
         start = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=cwd)
         return time.perf_counter() - start
 
-    ours = [sys.executable, "-m", "twolayer", "seed", "--quiet", "--iterations"]
-    seed = [sys.executable, "-c", script()]
+    def ours(n: int) -> list[str]:
+        return [sys.executable, "-m", "twolayer", "seed", "--quiet", "--iterations", str(n)]
+
+    commands = {"seed": (seed_script, EXAMPLE.parent), "ours": (ours, None)}
     spans: dict[str, list[float]] = {"ours": [], "seed": []}
     for _ in range(rounds):
-        for name, command in (("seed", seed), ("ours", ours)):
-            long, short = timed([*command, str(iterations)]), timed([*command, "1"])
+        for name, (command, cwd) in commands.items():
+            long, short = timed(command(iterations), cwd), timed(command(1), cwd)
             spans[name].append(long - short)
     a, b = statistics.median(spans["ours"]), statistics.median(spans["seed"])
     return {"iterations": iterations, "ours_s": a, "seed_s": b, "ratio": a / b}
@@ -200,7 +216,7 @@ def machine_info() -> dict[str, str]:
         "load average (1 min) at start": _load(),
         "python": platform.python_version(),
         "numpy": np.__version__,
-        "blas": _blas_description(),
+        "blas": describe_blas(),
     }
     for name in ("torch", "scikit-learn", "jax"):
         info[name] = _version(name)
@@ -219,19 +235,6 @@ def _cpu_name() -> str:
             if line.startswith("model name"):
                 return line.split(":", 1)[1].strip()
     return platform.processor() or platform.machine()
-
-
-def _blas_description() -> str:
-    pools = blas_pools()
-    if not pools:  # without threadpoolctl, NumPy's build says which BLAS only
-        from twolayer.state import blas_name
-
-        return blas_name()
-    return "; ".join(
-        f"{p.get('internal_api')} {p.get('version')} ({p.get('architecture', '?')} kernels, "
-        f"{p.get('num_threads')} threads)"
-        for p in pools
-    )
 
 
 def _version(distribution: str) -> str:

@@ -21,14 +21,11 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import report
 from twolayer.engines.inplace import Workspace
 from twolayer.engines.layout import Layout, copy_in_order
-from twolayer.timing.workloads import WORKLOADS, Workload, make_problem
+from workloads import WORKLOADS, Workload, make_problem
 
 SECTION = "layouts"
 DTYPES = ("float64", "float32")

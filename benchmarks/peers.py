@@ -3,7 +3,7 @@
 PyTorch (eager, the same algorithm on CPU tensors), JAX (the whole loop compiled) and
 scikit-learn (``MLPRegressor`` set up as close as it gets) are optional: a missing one gives a
 row whose note says so.  :data:`IMPLEMENTATIONS` are twolayer's rows
-(:data:`twolayer.timing.SOLVERS`, the seed's loop first) followed by these.
+(:data:`runs.SOLVERS`, the seed's loop first) followed by these.
 """
 
 from __future__ import annotations
@@ -16,21 +16,18 @@ from typing import Any
 
 import numpy as np
 
-from twolayer.timing import SOLVERS, Implementation, Runner
-from twolayer.timing.workloads import Problem
-
-
-def blas_pools() -> list[dict[str, Any]]:
-    """The BLAS thread pools threadpoolctl finds in this process (none without it)."""
-    if importlib.util.find_spec("threadpoolctl") is None:
-        return []
-    info = importlib.import_module("threadpoolctl").threadpool_info()
-    return [p for p in info if p.get("user_api") == "blas"]
+from runs import SOLVERS, Implementation, Runner
+from workloads import Problem
 
 
 def blas_threads() -> int:
-    """NumPy's BLAS thread count, which PyTorch is given too (the CPU count when unknown)."""
-    return max((p["num_threads"] for p in blas_pools()), default=os.cpu_count() or 1)
+    """NumPy's BLAS thread count, which PyTorch is given too (the CPU count when unknown:
+    threadpoolctl, which finds it, comes with scikit-learn)."""
+    if importlib.util.find_spec("threadpoolctl") is None:
+        return os.cpu_count() or 1
+    info = importlib.import_module("threadpoolctl").threadpool_info()
+    counts = [p["num_threads"] for p in info if p.get("user_api") == "blas"]
+    return max(counts, default=os.cpu_count() or 1)
 
 
 def torch_eager(problem: Problem, dtype: str) -> Runner | str:

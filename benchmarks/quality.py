@@ -141,20 +141,10 @@ def table(rows: list[dict[str, Any]], seeds: int) -> str:
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
         f"{platform.python_version()}, NumPy {np.__version__}, scikit-learn "
-        f"{sklearn.__version__}, twolayer {twolayer.__version__}, {blas_threads()}.",
+        f"{sklearn.__version__}, twolayer {twolayer.__version__}, "
+        f"BLAS {twolayer.describe_blas()}.",
     ]
     return "\n".join(lines)
-
-
-def blas_threads() -> str:
-    """The BLAS library and its thread count, as threadpoolctl (a scikit-learn dependency)
-    reports them."""
-    from threadpoolctl import threadpool_info
-
-    blas = [p for p in threadpool_info() if p.get("user_api") == "blas"]
-    if not blas:
-        return "BLAS unknown"
-    return f"{blas[0].get('internal_api', 'BLAS')} (threads: {blas[0].get('num_threads')})"
 
 
 def main() -> None:

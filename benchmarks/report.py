@@ -2,7 +2,7 @@
 
 :func:`targets` judges a :class:`harness.BenchResult` against the acceptance targets;
 :func:`markdown` renders the machine, one table per workload (twolayer's own table,
-:func:`twolayer.timing.table.table`, with the peak and memory columns added) and the targets;
+:func:`runs.table`, with the peak and memory columns added) and the targets;
 :func:`write_section` puts a section in a markdown file between its markers, leaving the rest
 of that file alone; :func:`to_json` keeps every timing.  :func:`section_parser` and
 :func:`publish` are the command line the smaller scripts that write one section each share.
@@ -16,12 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from harness import BenchResult
-from twolayer.errors import DataError
+from runs import Column, Row, WorkloadResult, gflops, table
+from runs import to_json as workload_json
+from twolayer import DataError
 from twolayer.io.files import read_bytes
 from twolayer.io.writing import atomic_write
-from twolayer.timing import Row, WorkloadResult
-from twolayer.timing.table import Column, gflops, table
-from twolayer.timing.table import to_json as workload_json
 
 SECTION = "speed"
 """The markers of the speed section: ``<!-- speed:start -->`` and ``<!-- speed:end -->``."""

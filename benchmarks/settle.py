@@ -19,16 +19,13 @@ import statistics
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 import report
+from runs import SETTLE_S
 from twolayer.engines.inplace import Workspace
-from twolayer.timing import SETTLE_S
-from twolayer.timing.workloads import WORKLOADS, make_problem
+from workloads import WORKLOADS, make_problem
 
 SECTION = "settle"
 

@@ -12,9 +12,9 @@ scikit-learn's MLP and PyTorch eager; ``--practical only`` or ``no``), and only 
 unless told to write: ``--write`` replaces the text between the speed and practical markers
 of ``docs/benchmarks.md`` and keeps every timing in
 ``benchmarks/results/speed-YYYY-MM-DD.json``; ``--markdown FILE`` and ``--json FILE`` write
-those to the files named.  ``twolayer bench`` takes the same timing options
-and times twolayer's rows only.  Where OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set the run
-restarts without them (see docs/performance.md).
+those to the files named.  ``python benchmarks/bench.py`` takes the same timing options
+(shared from there) and times twolayer's rows only.  Where OPENBLAS_CORETYPE /
+OPENBLAS_L2_SIZE are set the run restarts without them (see docs/performance.md).
 """
 
 from __future__ import annotations
@@ -29,14 +29,8 @@ from typing import Any
 
 import harness
 import report
-from twolayer.cli.bench import (
-    add_timing_arguments,
-    output_path,
-    plan,
-    rerun_without_blas_env,
-    write_json,
-)
-from twolayer.errors import TwoLayerError
+from bench import add_timing_arguments, output_path, plan, rerun_without_blas_env, write_json
+from twolayer import TwoLayerError
 from twolayer.io.writing import check_distinct, check_writable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,7 +114,7 @@ def speed_section(args: argparse.Namespace, pairs: Any, rounds: int) -> harness.
     """The speed benchmark's result (its tables printed), from :func:`harness.run_bench`."""
     implementations = None
     if args.no_peers:
-        from twolayer.timing import SOLVERS
+        from runs import SOLVERS
 
         implementations = SOLVERS
     result = harness.run_bench(

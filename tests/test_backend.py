@@ -22,6 +22,7 @@ import pytest
 from twolayer.backend import (
     BACKENDS,
     Backend,
+    describe_blas,
     get_backend,
     kind_of,
     namespace,
@@ -400,7 +401,6 @@ def test_gpu_check_cpu_smoke_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert spec is not None and spec.loader is not None
     gpu_check = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, "gpu_check", gpu_check)  # its dataclasses look it up
-    monkeypatch.setattr(sys, "path", list(sys.path))  # it puts the checkout's src/ first
     spec.loader.exec_module(gpu_check)
     report = gpu_check.main(["--cpu-smoke", "--json", str(tmp_path / "gpu.json")])
     assert report["failures"] == []
@@ -428,3 +428,21 @@ def test_every_missing_extra_is_named_in_one_spelling(monkeypatch: pytest.Monkey
         assert str(exc.value) == (
             f"{library} is not installed; install it with: pip install 'twolayer[{extra}]'"
         )
+
+
+def test_describe_blas_names_the_library_with_or_without_threadpoolctl(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import twolayer
+
+    assert twolayer.describe_blas is describe_blas
+    built = describe_blas(threads=False)  # the name and version NumPy was built with
+    assert built and "threads" not in built
+    result = train(np.ones((4, 2)), np.ones((4, 1)), TrainConfig(iterations=1, hidden=2))
+    assert result.manifest["blas"] == built  # every run records it, at no cost
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # as if it were not installed
+    assert describe_blas() == built
+    monkeypatch.undo()
+    pytest.importorskip("threadpoolctl")
+    found = describe_blas()
+    assert "kernels" in found and "threads)" in found  # library, version, kernels, threads

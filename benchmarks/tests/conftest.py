@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from harness import BenchResult, run_bench
-from twolayer.timing import SOLVERS, Implementation
-from twolayer.timing.workloads import Problem, Workload
+from runs import SOLVERS, Implementation
+from workloads import Problem, Workload
 
 TINY = Workload("tiny", 8, 20, 6, 2, 5, 1e-4)
 

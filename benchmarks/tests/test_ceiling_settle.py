@@ -9,9 +9,9 @@ import pytest
 
 import ceiling
 import settle
+import workloads
 from twolayer.engines.inplace import Workspace
-from twolayer.timing import workloads
-from twolayer.timing.workloads import Workload
+from workloads import Workload
 
 TINY = {
     "tall": Workload("tall", 3000, 10, 100, 2, 1, 1e-7),  # fused blocks, in lanes

@@ -12,7 +12,7 @@ from harness import (
     printing_check,
     process_check,
 )
-from twolayer.timing import SOLVERS, Implementation
+from runs import SOLVERS, Implementation
 
 
 def test_every_row_is_timed_in_every_round(tiny_result: BenchResult) -> None:

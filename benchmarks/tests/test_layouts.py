@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import layouts
-from twolayer.timing.workloads import Workload
+from workloads import Workload
 
 TINY = {
     "tall": Workload("tall", 3000, 10, 100, 2, 1, 1e-7),  # 2.4 MB of activations: fused blocks

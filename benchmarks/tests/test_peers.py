@@ -7,8 +7,8 @@ import importlib.util
 import pytest
 
 from peers import IMPLEMENTATIONS, PEERS, jax_jit, sklearn_mlp, torch_eager
-from twolayer.timing import SOLVERS
-from twolayer.timing.workloads import Workload, make_problem
+from runs import SOLVERS
+from workloads import Workload, make_problem
 
 TINY = Workload("tiny", 8, 20, 6, 2, 5, 1e-4)
 

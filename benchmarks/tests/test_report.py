@@ -9,8 +9,8 @@ import numpy as np
 
 import report
 from harness import BenchResult
-from twolayer.timing import Row, WorkloadResult
-from twolayer.timing.workloads import WORKLOADS
+from runs import Row, WorkloadResult
+from workloads import WORKLOADS
 
 
 def test_markdown_tables_have_one_row_per_implementation(tiny_result: BenchResult) -> None:

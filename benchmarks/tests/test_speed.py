@@ -11,7 +11,7 @@ import pytest
 import harness
 import report
 import speed
-from twolayer.timing import workloads
+import workloads
 
 FAST = [
     "--quick",

@@ -9,6 +9,7 @@ with every gradient written out by hand in :mod:`twolayer.nn.model`.
 
 from typing import TYPE_CHECKING, Any
 
+from twolayer.backend import describe_blas
 from twolayer.config import TrainConfig
 from twolayer.data.classic import SeedProblem, seed_draws
 from twolayer.errors import ConfigError, DataError, DivergenceError, ModelFileError, TwoLayerError
@@ -79,6 +80,7 @@ __all__ = [
     "__version__",
     "backward",
     "check_gradients",
+    "describe_blas",
     "forward",
     "get_activation",
     "get_loss",

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -227,3 +228,38 @@ def _check_cuda(name: str, module: ModuleType) -> None:
             raise ConfigError(f"the cuda device is not available to CuPy: {exc}") from None
         if count == 0:
             raise ConfigError("the cuda device is not available: CuPy sees no CUDA GPU")
+
+
+def describe_blas(threads: bool = True) -> str:
+    """The BLAS library NumPy's matrix products run on, in one line.
+
+    With ``threads`` and where ``threadpoolctl`` is installed (scikit-learn brings it), each BLAS
+    library loaded in this process, as ``threadpoolctl`` finds it: ``openblas 0.3.31 (SkylakeX
+    kernels, 2 threads)`` (the thread count matters: another count sums the products in another
+    order, and so rounds differently); the repository's benchmarks print this.  Otherwise the
+    name and version NumPy was built with, ``scipy-openblas 0.3.31``, which costs nothing to
+    read: a run's manifest records it (:attr:`twolayer.TrainResult.manifest`) on every call
+    of :func:`twolayer.train`.
+    """
+    pools: list[dict[str, Any]] = []
+    if threads:
+        try:
+            from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
+        except ImportError:
+            pass
+        else:
+            with warnings.catch_warnings():  # such as OpenMP loaded twice: not ours to report
+                warnings.simplefilter("ignore")
+                pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+    if pools:
+        return "; ".join(
+            f"{p.get('internal_api')} {p.get('version')} ({p.get('architecture', '?')} kernels, "
+            f"{p.get('num_threads')} threads)"
+            for p in pools
+        )
+    try:
+        info: Any = np.show_config(mode="dicts")
+        blas = info["Build Dependencies"]["blas"]
+        return f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
+    except Exception:  # pragma: no cover - depends on how NumPy was built
+        return "unknown"

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from twolayer._version import installed_version
-from twolayer.backend import to_numpy
+from twolayer.backend import describe_blas, to_numpy
 from twolayer.config import TrainConfig
 from twolayer.display import loss_curve_svg, summary_html
 from twolayer.nn.model import Params
@@ -215,16 +215,7 @@ def run_manifest(config: TrainConfig) -> dict[str, Any]:
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "numpy": np.__version__,
-        "blas": blas_name(),
+        "blas": describe_blas(threads=False),
         "seed": config.seed,
         "config": config.to_dict(),
     }
-
-
-def blas_name() -> str:
-    try:
-        info: Any = np.show_config(mode="dicts")
-        blas = info["Build Dependencies"]["blas"]
-        return f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
-    except Exception:  # pragma: no cover - depends on how NumPy was built
-        return "unknown"

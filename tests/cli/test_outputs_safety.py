@@ -246,7 +246,6 @@ EMPTY: list[list[str]] = [
     ["evaluate", "--model", "", "--data", "d.csv"],
     ["plot", ""],
     ["plot", "h.csv", "--out", ""],
-    ["bench", "--json", ""],
 ]
 
 

@@ -20,7 +20,7 @@ from twolayer.errors import ConfigError, TwoLayerError
 
 COMMANDS = (
     "seed", "train", "lr-find", "predict", "evaluate", "explain", "export", "plot", "gradcheck",
-    "bench", "datasets", "playground",
+    "datasets", "playground",
 )  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""The workloads ``twolayer bench`` times: problems of the seed's kind, at three shapes.
+"""The workloads the speed benchmarks time: problems of the seed's kind, at three shapes.
 
 Each is drawn as the seed draws its arrays (:func:`make_problem`), so the seed's loop and every
 solver start from the same float64 arrays; the iteration counts say how long a run is timed.
@@ -11,8 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from twolayer.data.classic import SeedProblem, seed_draws
-from twolayer.nn.model import Params
+from twolayer import Params, SeedProblem, seed_draws
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""The seed's loop, the timing of twolayer's solvers against it and their tables, at tiny sizes:
-structure and the bit-for-bit check, not timings."""
+"""The seed's loop (examples/classic.py's), the timing of twolayer's solvers against it and their
+tables, at tiny sizes: structure and the bit-for-bit check, not timings."""
 
 from __future__ import annotations
 
@@ -11,12 +11,22 @@ import sys
 import numpy as np
 import pytest
 
+from harness import seed_script
 from reference import seed_loop as plain_seed_loop
-from twolayer.data.classic import seed_draws
-from twolayer.timing import SOLVERS, Implementation, Runner, WorkloadResult, time_workload
-from twolayer.timing.seed_loop import script, seed_loop
-from twolayer.timing.table import losses_note, table, to_json
-from twolayer.timing.workloads import Problem, Workload, make_problem
+from runs import (
+    EXAMPLE,
+    SOLVERS,
+    Implementation,
+    Runner,
+    WorkloadResult,
+    example_seed_loop,
+    losses_note,
+    table,
+    time_workload,
+    to_json,
+)
+from twolayer import seed_draws
+from workloads import Problem, Workload, make_problem
 
 TINY = Workload("tiny", 8, 20, 6, 2, 5, 1e-4)
 
@@ -83,7 +93,7 @@ def test_memory_is_measured_once_per_timed_row() -> None:
 
 def test_every_timed_run_starts_after_the_settling_pause(monkeypatch: pytest.MonkeyPatch) -> None:
     pauses: list[float] = []
-    monkeypatch.setattr("twolayer.timing.runs.time.sleep", pauses.append)
+    monkeypatch.setattr("runs.time.sleep", pauses.append)
     time_workload(make_problem(TINY), 2, 3, [SOLVERS[0], SOLVERS[1], EXTRA[1]], settle=0.25)
     assert pauses == [0.25] * (3 * 2)  # every round, each timed row (the skipped one is not)
     pauses.clear()
@@ -132,7 +142,8 @@ def test_the_dual_solver_is_skipped_where_it_does_not_pay() -> None:
 
 
 def test_seed_loop_is_the_notebooks_loop() -> None:
-    """The single copy of the seed's loop against the tests' independent one."""
+    """The example's loop, the benchmarks' reference, against the tests' independent one."""
+    seed_loop = example_seed_loop()
     x, y, params = seed_draws(3, None)
     printed: list[str] = []
 
@@ -146,21 +157,24 @@ def test_seed_loop_is_the_notebooks_loop() -> None:
 
 
 def test_seed_script_is_the_seeds_loop() -> None:
-    """The script prints what the function returns.  Both run in child processes of the same
-    environment, so that they use the same BLAS threads (and so round alike)."""
+    """The whole-process check's script prints what the function returns.  Both run in child
+    processes of the same environment, so that they use the same BLAS threads (and so round
+    alike)."""
     function = (
-        "from twolayer.data.classic import seed_draws\n"
-        "from twolayer.timing.seed_loop import seed_loop\n"
+        "import runpy\n"
+        "from twolayer import seed_draws\n"
+        f"seed_loop = runpy.run_path({str(EXAMPLE)!r})['seed_loop']\n"
         "x, y, p = seed_draws(0)\n"
-        "for i, loss in enumerate(seed_loop(x, y, p.w1, p.w2, 1e-6, 3)): print(i, repr(loss))\n"
+        "for i, loss in enumerate(seed_loop(x, y, p.w1, p.w2, 1e-6, 3, None)): "
+        "print(i, repr(loss))\n"
     )
     printed = [
-        subprocess.run([sys.executable, "-c", code, "3"], check=True, capture_output=True,
-                       text=True).stdout.splitlines()
-        for code in (script(), function)
+        subprocess.run(command, check=True, capture_output=True, text=True,
+                       cwd=EXAMPLE.parent).stdout.splitlines()
+        for command in (seed_script(3), [sys.executable, "-c", function])
     ]  # fmt: skip
     assert printed[0] == printed[1] and len(printed[0]) == 3
-    tree = ast.parse(script())
+    tree = ast.parse(EXAMPLE.read_text(encoding="utf-8"))
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    assert imported == {"__future__", "sys", "typing", "numpy", "collections.abc"}  # NumPy only
+    assert imported == {"typing", "numpy", "collections.abc"}  # NumPy only
