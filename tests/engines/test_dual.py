@@ -202,10 +202,10 @@ def test_kernel_and_steady_state_memory() -> None:
     assert solver.kernel.shape == (64, 64)
     np.testing.assert_allclose(solver.kernel, x @ x.T)
     for _ in range(3):
-        solver.loss_and_grads()
+        solver.loss_and_grad_h()
         solver.update(1e-6)
     ws = inplace.Workspace(x, y, params)
     for _ in range(3):
-        ws.loss_and_grads()
+        ws.forward_backward()
         ws.update(1e-6)
     np.testing.assert_allclose(solver.h, x @ ws.params.w1, rtol=1e-12, atol=1e-10)

@@ -257,7 +257,7 @@ def test_blocked_loop_matches_the_seeds_loop_to_rounding(optimizer: str, fuse: b
     assert blocked.hidden.fused == fuse
     assert sum(b is not None for xs in lanes for b in xs) == (5 if fuse else 0)
     for _ in range(100):
-        a, b = whole.loss_and_grads(), blocked.loss_and_grads()
+        a, b = whole.forward_backward(), blocked.forward_backward()
         assert b == pytest.approx(a, rel=1e-13)
         assert np.array_equal(blocked.alive(), whole.alive())
         whole.update(lr)
@@ -319,7 +319,7 @@ def test_every_layout_gives_the_same_run(dtype: str, optimizer: str, fuse: bool)
             for lay in layouts]  # fmt: skip
     rel = 1e-13 if dtype == "float64" else 1e-5
     for _ in range(20):
-        losses = [ws.loss_and_grads() for ws in runs]
+        losses = [ws.forward_backward() for ws in runs]
         assert losses == pytest.approx([losses[0]] * len(runs), rel=rel)
         for ws in runs:
             ws.update(1e-5)
@@ -397,7 +397,7 @@ def test_steady_state_iterations_allocate_nothing(
     smallest = min(a.nbytes for a in _arrays(ws) if a.ndim)
 
     def step() -> None:
-        ws.loss_and_grads()
+        ws.forward_backward()
         ws.update(1e-6)
         ws.hidden.active[...] = False  # what alive() resets, without its copy
 
@@ -416,7 +416,7 @@ def test_lanes_allocate_no_array(monkeypatch: pytest.MonkeyPatch) -> None:
     smallest = min(a.nbytes for a in _arrays(ws) if a.ndim)
 
     def step() -> None:
-        ws.loss_and_grads()
+        ws.forward_backward()
         ws.update(1e-9)
         ws.hidden.active[...] = False
 

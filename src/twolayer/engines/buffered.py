@@ -176,7 +176,7 @@ class BufferedEngine:
             return buf, buf.x, buf.y, buf.weight
         return buf, buf.x, buf.y, None
 
-    def loss_and_grads(
+    def objective_into(
         self, buf: StepBuffers, x: FloatArray, y: FloatArray, weight: FloatArray | None
     ) -> Any:
         """Forward, loss (and penalty) and backward of one batch, into :attr:`grads`: the
@@ -235,7 +235,7 @@ class BufferedEngine:
             count = float(np.add.reduce(w, out=buf.weight_total))
             if count == 0:
                 return False
-        loss = float(self.loss_and_grads(buf, x, y, w))
+        loss = float(self.objective_into(buf, x, y, w))
         guard(loss)
         self.losses[k], self.counts[k] = loss, count
         if self.track:

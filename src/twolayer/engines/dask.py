@@ -5,7 +5,7 @@ kept on the client.  One iteration is one graph computation:
 
 1. the weights enter the graph once, as a single key that every task reads;
 2. one task per chunk runs the usual forward pass, loss and backward pass on that chunk's NumPy
-   block (:func:`twolayer.engines.portable.loss_and_grads`, hence :mod:`twolayer.nn.model`; or,
+   block (:func:`twolayer.engines.portable.batch_objective`, hence :mod:`twolayer.nn.model`; or,
    for what it covers, the buffered twins in cache-sized blocks,
    :class:`twolayer.engines.inplace.Workspace`)
    and returns its loss and gradients, each a few kilobytes;
@@ -46,7 +46,7 @@ from twolayer.backend import import_optional, require, to_numpy
 from twolayer.config import TrainConfig
 from twolayer.engines.choice import Facts, unmet
 from twolayer.engines.inplace import Workspace
-from twolayer.engines.portable import Batch, Evaluation, PortableEngine, loss_and_grads
+from twolayer.engines.portable import Batch, Evaluation, PortableEngine, batch_objective
 from twolayer.errors import ConfigError, DataError
 from twolayer.nn.losses import get_loss
 from twolayer.nn.model import Grads, Params
@@ -59,7 +59,7 @@ Partial = tuple[float, Grads, NDArray[np.bool_] | None]
 """One chunk's (loss, gradients, mask of hidden units active for some sample)."""
 
 
-def chunk_loss_and_grads(
+def chunk_objective(
     params: Params, x: NDArray[Any], y: NDArray[Any], config: TrainConfig, weight: float
 ) -> Partial:
     """The task run on one chunk: its loss and gradients, times ``weight``.
@@ -87,10 +87,10 @@ def chunk_loss_and_grads(
         y = y.astype(config.dtype, copy=False)
         if _fast_pass_applies(params, x, config):
             workspace = Workspace(x, y, params, loss=config.loss, alive=full)
-            loss, grads = workspace.loss_and_grads(), workspace.grads
+            loss, grads = workspace.forward_backward(), workspace.grads
             alive = workspace.alive() if full else None
         else:
-            loss, grads, cache = loss_and_grads(params, x, y, config)
+            loss, grads, cache = batch_objective(params, x, y, config)
             alive = np.any(cache.a != 0, axis=0) if full else None
         if weight != 1.0:
             loss, grads = loss * weight, grads.map(lambda g: g * weight)
@@ -159,14 +159,14 @@ class ChunkedData:
         self.rows: tuple[int, ...] = tuple(int(r) for r in x.chunks[0])
         self.blocks = list(zip(x.to_delayed().ravel(), y.to_delayed().ravel(), strict=True))
 
-    def loss_and_grads(self, params: Params, config: TrainConfig) -> Partial:
+    def summed_over_chunks(self, params: Params, config: TrainConfig) -> Partial:
         """Loss and gradients of ``params`` over all the data: one task per chunk, one graph
         computation, the chunks' results added on the client."""
         dask = _dask()
         mean = get_loss(config.loss).reduction == "mean"
         weights = [rows / self.n_samples if mean else 1.0 for rows in self.rows]
         shared = dask.delayed(params, traverse=False)  # one key: the weights travel once
-        task = functools.partial(chunk_loss_and_grads, config=config)
+        task = functools.partial(chunk_objective, config=config)
         parts = [
             dask.delayed(task, pure=False)(shared, xb, yb, weight=w)
             for (xb, yb), w in zip(self.blocks, weights, strict=True)
@@ -221,7 +221,7 @@ class DaskEngine(PortableEngine):
     def evaluate(self, params: Params, batch: Batch) -> Evaluation:
         # The chunks sum the data's loss; the penalties are added once, for all N samples.
         unpenalised = self.config.replace(alpha=0.0, l1=0.0)
-        loss, grads, alive = self.data.loss_and_grads(params, unpenalised)
+        loss, grads, alive = self.data.summed_over_chunks(params, unpenalised)
         factor = penalty_factor(self.config.loss, self.data.n_samples)
         loss, grads = add_penalty(params, loss, grads, self.config.alpha, factor, self.config.l1)
         return float(loss), grads, alive

@@ -96,7 +96,7 @@ class DualSolver:
         """The hidden pre-activations ``x @ w1`` (N, H) of the current weights."""
         return self.hidden.h
 
-    def loss_and_grads(self) -> float:
+    def loss_and_grad_h(self) -> float:
         """Loss of the current weights; fills ``grad_h`` (N, H) and ``grad_w2`` (H, D_out)."""
         return self.hidden.loss_from_h(self.w2)
 
@@ -164,7 +164,7 @@ class DualEngine(InplaceEngine):
         self.dual = DualSolver(self.x, self.y, state.params, **options)
 
     def epoch(self, lr: float, guard: Guard) -> Epoch:
-        loss = self.dual.loss_and_grads()
+        loss = self.dual.loss_and_grad_h()
         guard(loss)
         self.dual.update(lr)
         if not self.track:

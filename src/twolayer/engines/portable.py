@@ -27,7 +27,7 @@ Batch = tuple[Array, Array, Array | None]
 """Inputs (n, D_in), targets (n, D_out) and sample weights (n,) or None."""
 
 
-def loss_and_grads(
+def batch_objective(
     params: Params, x: Array, y: Array, config: TrainConfig, weight: Array | None = None
 ) -> tuple[Array, Grads, Cache]:
     """Forward, loss (with the configured L2 and L1 penalties) and backward for one batch
@@ -111,7 +111,7 @@ class PortableEngine:
 
     def evaluate(self, params: Params, batch: Batch) -> Evaluation:
         """Loss, gradients and alive units of ``params`` on one batch ``(x, y, weight)``."""
-        loss, grads, cache = loss_and_grads(params, *batch[:2], self.config, batch[2])
+        loss, grads, cache = batch_objective(params, *batch[:2], self.config, batch[2])
         alive = None
         if self.track:
             alive = namespace(cache.a).any(cache.a != 0, axis=0)

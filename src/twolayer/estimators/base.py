@@ -93,7 +93,7 @@ AUTO_BATCH = 200
 for ``optimizer="lbfgs"``, which works on it)."""
 
 
-class _TwoLayer(BaseEstimator):  # type: ignore[misc]
+class TwoLayerEstimator(BaseEstimator):  # type: ignore[misc]
     """What the regressor and the classifier share: parameters, configuration, training."""
 
     _task: Task = "regression"
@@ -381,4 +381,4 @@ INPUTS: dict[str, Any] = {"dtype": (np.float64, np.float32), "accept_sparse": ("
 """How the estimators validate ``X``: float64 or float32 (kept), dense or SciPy CSR/CSC."""
 
 
-__all__ = ["AUTO_BATCH", "INPUTS", "_TwoLayer", "validate_data"]
+__all__ = ["AUTO_BATCH", "INPUTS", "TwoLayerEstimator", "validate_data"]
