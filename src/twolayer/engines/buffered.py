@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from twolayer.config import TrainConfig, generator
-from twolayer.engines.base import Epoch, Guard
+from twolayer.engines.base import Epoch, Guard, Objective
 from twolayer.engines.lanes import blas_threads
 from twolayer.engines.portable import combine, norm
 from twolayer.nn.activations import TWINS
@@ -111,7 +111,9 @@ class BufferedEngine:
     weight : sample weights (N,), or None
     """
 
+    name = "buffered"
     in_place = True  # params() are the flat buffer's views, updated by every step
+    objective: Objective | None = None  # steps only: L-BFGS runs on the portable engine
 
     def __init__(
         self, config: TrainConfig, x: FloatArray, y: FloatArray, state: TrainState,

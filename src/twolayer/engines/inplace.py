@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from twolayer.config import TrainConfig
-from twolayer.engines.base import Epoch, Guard
+from twolayer.engines.base import Epoch, Guard, Objective
 from twolayer.engines.lanes import lane_count, one_blas_thread, run_lanes
 from twolayer.engines.layout import (
     Layout,
@@ -335,19 +335,16 @@ class Workspace:
 class InplaceEngine:
     """The engine over a :class:`Workspace`: one buffered full-batch step per epoch."""
 
+    name = "inplace"
     in_place = True  # params() is the workspace's own, updated by every epoch
+    objective: Objective | None = None  # steps only: L-BFGS runs on the portable engine
 
     def __init__(self, config: TrainConfig, x: FloatArray, y: FloatArray, state: TrainState):
-        self.config, self.x, self.y = config, x, y
         self.track = config.track == "full"
         self._rng_state = state.rng_state
-        self.start(state, loss=config.loss, optimizer=config.optimizer, mu=config.momentum,
-                   velocity=state.opt_state.get("velocity"), alive=self.track,
-                   keep_grads=self.track)  # fmt: skip
-
-    def start(self, state: TrainState, **options: Any) -> None:
-        """Allocate the buffers of the run from ``state``."""
-        self.ws = Workspace(self.x, self.y, state.params, **options)
+        self.ws = Workspace(x, y, state.params, loss=config.loss, optimizer=config.optimizer,
+                            mu=config.momentum, velocity=state.opt_state.get("velocity"),
+                            alive=self.track, keep_grads=self.track)  # fmt: skip
 
     def epoch(self, lr: float, guard: Guard) -> Epoch:
         loss = self.ws.forward_backward()

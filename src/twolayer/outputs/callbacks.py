@@ -65,6 +65,8 @@ class PrintLosses(Callback):
     ``quiet``, only the last.  ``header`` is written first when given (what the columns are),
     and ``per_sample`` (train, validation rows) divides a summed loss's columns by their rows."""
 
+    reads_state = False  # the record only
+
     def __init__(
         self, stream: TextIO | None = None, *, quiet: bool = False,
         line: Callable[[Record], str] = record_line, header: str | None = None,
@@ -99,6 +101,8 @@ class HistoryLog(Callback):
     ``elapsed`` continue from the last of them, so the whole log reads as one run.
     """
 
+    reads_state = False  # the record only
+
     def __init__(self, before: Sequence[Row] = ()) -> None:
         self.rows: list[Row] = [dict(r) for r in before]
         self.offset = float(self.rows[-1].get("elapsed") or 0.0) if self.rows else 0.0
@@ -130,6 +134,7 @@ class Checkpoint(Callback):
         every: int | None = None,
     ) -> None:
         self.path, self.make_model, self.log, self.every = path, make_model, log, every
+        self.reads_state = bool(every)  # the state it saves, every ``every`` iterations
 
     def on_iteration_end(self, record: Record, state: TrainState) -> bool | None:
         if self.every and state.iteration % self.every == 0:
@@ -165,6 +170,7 @@ class StopOnInterrupt(Callback):
     """
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
+    reads_state = False
 
     def __init__(self) -> None:
         self.requested = False
@@ -219,6 +225,8 @@ def _isatty(stream: TextIO) -> bool:
 class ProgressBar(Callback):
     """One tick per iteration, showing the latest loss; use it as a context manager so the bar
     is closed even when training fails."""
+
+    reads_state = False  # the record only
 
     def __init__(
         self, total: int, *, initial: int = 0, stream: TextIO | None = None, delay: float = DELAY
