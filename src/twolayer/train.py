@@ -116,18 +116,23 @@ def _loop(engine: Engine, book: _Book) -> str:
     reads them (:attr:`Callback.reads_state`), else once, at the end: that is when the dual
     engine forms ``w1``."""
     state, reason, current = book.state, "completed", False
-    for t in range(state.iteration, book.config.iterations):
-        lr = book.schedule(t)
-        start = book.start_params(engine)
-        book.now = (t, lr)  # what the guard reports if it stops the run
-        epoch = engine.epoch(lr, book.guard)
-        state.step += epoch.updates
-        state.rng_state = engine.rng_state()
-        if current := book.reading:
+    try:
+        for t in range(state.iteration, book.config.iterations):
+            lr = book.schedule(t)
+            start = book.start_params(engine)
+            book.now = (t, lr)  # what the guard reports if it stops the run
+            epoch = engine.epoch(lr, book.guard)
+            state.step += epoch.updates
+            state.rng_state = engine.rng_state()
+            if current := book.reading:
+                state.params, state.opt_state = engine.params(), engine.opt_state()
+            if stop := book.finish(t, lr, epoch, start):
+                reason = stop
+                break
+    except BaseException:  # the divergence guard, say: the weights it kept from the update
+        if book.history and not current:
             state.params, state.opt_state = engine.params(), engine.opt_state()
-        if stop := book.finish(t, lr, epoch, start):
-            reason = stop
-            break
+        raise
     if not current:  # the last epoch's weights (with none, the engine's copy of the start)
         state.params, state.opt_state = engine.params(), engine.opt_state()
     return reason
