@@ -3,7 +3,7 @@
 For the tall and wide workloads this script builds the in-place engine's workspace (its blocks,
 lanes, layout and threading, as a run would) and times, side by side and round after round:
 
-* the whole epoch (``loss_and_grads`` and ``update``), and
+* the whole epoch (``forward_backward`` and ``update``), and
 * each of its five products alone, over the same buffers: ``x @ w1``, ``a @ w2``,
   ``a.T @ grad_y``, ``grad_y @ w2.T`` and ``x.T @ grad_h`` (on tall, block by block in lanes
   with one BLAS thread each, as the epoch runs them; on wide, the products with ``x`` whole on
@@ -77,7 +77,7 @@ def measure(workload: Workload, dtype: str, rounds: int) -> dict[str, float]:
     ws = Workspace(x, y, problem.params.map(lambda p: p.astype(dtype)))
 
     def epoch() -> None:
-        ws.loss_and_grads()
+        ws.forward_backward()
         ws.update(workload.lr)
 
     runs = {"epoch": epoch, **product_runs(ws)}

@@ -131,14 +131,14 @@ def allocation_check(iterations: int = 100) -> dict[str, float]:
     x, y, params = seed_draws(0)
     ws = Workspace(x, y, params)
     for _ in range(3):
-        ws.loss_and_grads()
+        ws.forward_backward()
         ws.update(1e-6)
     tracemalloc.start()
     try:
         start, _ = tracemalloc.get_traced_memory()
         tracemalloc.reset_peak()
         for _ in range(iterations):
-            ws.loss_and_grads()
+            ws.forward_backward()
             ws.update(1e-6)
         end, peak = tracemalloc.get_traced_memory()
     finally:

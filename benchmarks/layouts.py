@@ -1,7 +1,7 @@
 """The in-place engine's memory layouts timed side by side, and the layout each run takes.
 
 Only the speed depends on the layout (``twolayer.engines.layout``); this script times one
-full-batch epoch (``Workspace.loss_and_grads`` and ``update``) of the benchmark's tall and wide
+full-batch epoch (``Workspace.forward_backward`` and ``update``) of the benchmark's tall and wide
 workloads in every layout, in both dtypes, the layouts taking turns round after round, and
 prints the median seconds per epoch against row-major.  It also times the copy of w1 into
 column-major order that a run's set-up makes, in bands (``copy_in_order``) and in one stride.
@@ -62,12 +62,12 @@ def time_layouts(workload: Workload, dtype: str, rounds: int) -> list[dict[str, 
     losses: dict[Layout, float] = {}
     order = list(spaces)
     for ws in spaces.values():  # warm-up: first touch of every buffer
-        ws.loss_and_grads()
+        ws.forward_backward()
     for r in range(rounds):
         for lay in order if r % 2 == 0 else order[::-1]:
             ws = spaces[lay]
             start = time.perf_counter()
-            losses[lay] = ws.loss_and_grads()
+            losses[lay] = ws.forward_backward()
             ws.update(workload.lr)
             times[lay].append(time.perf_counter() - start)
     base = statistics.median(times[LAYOUTS[0]])

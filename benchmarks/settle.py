@@ -40,7 +40,7 @@ def measure(rounds: int, size: int = 2048) -> dict[str, float]:
 
     def epoch() -> float:
         start = time.perf_counter()
-        ws.loss_and_grads()
+        ws.forward_backward()
         ws.update(workload.lr)
         return time.perf_counter() - start
 

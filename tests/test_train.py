@@ -4,6 +4,7 @@ divergence guard, history, callbacks, determinism and resuming."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -150,6 +151,51 @@ def test_validation_split_is_seeded_disjoint_and_sorted() -> None:
     assert not np.array_equal(validation_split(20, 0.25, seed=4)[1], val_idx)
     with pytest.raises(DataError, match="leaves no training samples"):
         validation_split(1, 0.5, seed=0)
+
+
+def test_the_result_carries_the_validation_split_it_trained_with() -> None:
+    x, y = tiny_data(n=20)
+    config = TrainConfig(iterations=2, lr=0.01, hidden=4, init="he", validation_fraction=0.25,
+                         seed=3)  # fmt: skip
+    result = train(x, y, config)
+    assert result.split is not None
+    for got, want in zip(result.split, validation_split(20, 0.25, seed=3), strict=True):
+        assert np.array_equal(got, want)
+    assert train(x, y, config.replace(validation_fraction=0.0)).split is None
+    assert train(x, y, config, validation=(x[:4], y[:4])).split is None  # given, not split off
+
+
+def test_the_state_is_the_engines_at_the_end_whatever_the_callbacks_read() -> None:
+    x, y = tiny_data(n=20)
+    config = TrainConfig(iterations=5, lr=0.01, hidden=4, init="he", optimizer="adam")
+
+    class RecordOnly(Callback):
+        reads_state = False
+
+    quiet = train(x, y, config, callbacks=[RecordOnly()])
+    reading = train(x, y, config, callbacks=[Callback()])
+    assert quiet.engine == reading.engine == "buffered"
+    for p, q in zip(quiet.state.params, reading.state.params, strict=True):
+        assert np.array_equal(p, q)
+    for name, buffers in quiet.state.opt_state.items():
+        for p, q in zip(buffers, reading.state.opt_state[name], strict=True):
+            assert np.array_equal(p, q)
+
+
+@pytest.mark.parametrize("changes", [{}, {"bias": True}, {"solver": "dual"}])
+def test_a_diverged_run_leaves_the_state_at_the_weights_the_guard_kept(
+    changes: dict[str, Any],
+) -> None:
+    x, y = tiny_data(n=8, d_in=12)
+    config = TrainConfig(iterations=200, lr=0.3, hidden=6, init="he", **changes)
+    start = train(x, y, config.replace(iterations=1)).state
+    with pytest.raises(DivergenceError) as stopped:
+        train(x, y, config, state=start)
+    done = stopped.value.iteration  # the updates applied before the guard stopped the run
+    assert done > 1
+    again = train(x, y, config.replace(iterations=done))
+    for p, q in zip(start.params, again.params, strict=True):
+        np.testing.assert_allclose(p, q, rtol=1e-9)
 
 
 def test_history_records() -> None:

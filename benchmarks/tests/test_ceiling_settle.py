@@ -34,7 +34,7 @@ def test_each_product_alone_runs_over_the_engines_own_buffers(name: str) -> None
     assert ws.hidden.fused == (name == "tall") and bool(ws.lanes) == (name == "tall")
     runs = ceiling.product_runs(ws)
     assert list(runs) == ceiling.PRODUCTS
-    ws.loss_and_grads()
+    ws.forward_backward()
     buf, _, part = ws.hidden.blocks[-1]
     for buffer in (ws.grads.w1, buf.h, buf.y_pred):
         buffer[...] = np.nan

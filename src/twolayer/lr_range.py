@@ -55,6 +55,8 @@ class RangeTest:
 
 
 class _Losses(Callback):
+    reads_state = False
+
     def __init__(self) -> None:
         self.records: list[Record] = []
 

@@ -13,9 +13,10 @@ import platform
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 
 from twolayer._version import installed_version
 from twolayer.backend import describe_blas, to_numpy
@@ -92,34 +93,12 @@ class EarlyStopping:
             self.best_loss, self.best_iteration, self.best_params = loss, iteration, params
 
 
-class _Formed:
-    """A field of :class:`TrainState` that an engine may leave to be formed when first read.
-
-    The dual engine keeps ``w1`` as ``w1_0 + x.T @ P`` and forms it only when something reads
-    ``state.params`` (a callback, a checkpoint, the end of the run): :meth:`TrainState.defer`
-    names the function that forms both fields, and the first read of either calls it.
-    """
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.slot = "_" + name
-
-    def __get__(self, obj: TrainState | None, owner: type | None = None) -> Any:
-        if obj is None:  # the dataclass asks for a default: there is none, the field is required
-            raise AttributeError(self.slot[1:])
-        obj.form()
-        return obj.__dict__[self.slot]
-
-    def __set__(self, obj: TrainState, value: Any) -> None:
-        obj.form()
-        obj.__dict__[self.slot] = value
-
-
 @dataclass
 class TrainState:
     """Everything needed to continue a run exactly where it stopped."""
 
-    params: Params = _Formed()  # type: ignore[assignment]
-    opt_state: OptState = _Formed()  # type: ignore[assignment]
+    params: Params
+    opt_state: OptState
     iteration: int = 0  # iterations (epochs) completed
     step: int = 0  # optimizer updates applied
     rng_state: dict[str, Any] | None = None  # state of the minibatch-shuffling generator
@@ -127,17 +106,6 @@ class TrainState:
     early: EarlyStopping = field(default_factory=EarlyStopping)
     convergence: EarlyStopping = field(default_factory=EarlyStopping)  # training loss's progress
     first_loss: float | None = None  # reference for the explosion test
-
-    def defer(self, form: Callable[[], tuple[Params, OptState]]) -> None:
-        """Mark ``params`` and ``opt_state`` as out of date: the first read of either calls
-        ``form()`` for both (see :class:`_Formed`)."""
-        self.__dict__["_form"] = form
-
-    def form(self) -> None:
-        """Form ``params`` and ``opt_state`` now if an engine deferred them."""
-        form = self.__dict__.pop("_form", None)
-        if form is not None:
-            self.__dict__["_params"], self.__dict__["_opt_state"] = form()
 
     def map_arrays(self, fn: Callable[[Any], Any]) -> TrainState:
         """A copy with ``fn`` applied to every array in it (parameters, optimizer buffers and
@@ -152,6 +120,15 @@ class TrainState:
         )
 
 
+class Split(NamedTuple):
+    """How :func:`twolayer.train.train` divided the rows it was given: the sorted indices of
+    the rows it trained on and of those it held out for validation
+    (``TrainConfig.validation_fraction``)."""
+
+    train: NDArray[np.intp]  # (N - n_val,)
+    validation: NDArray[np.intp]  # (n_val,)
+
+
 @dataclass
 class TrainResult:
     """What :func:`train` returns."""
@@ -161,6 +138,8 @@ class TrainResult:
     state: TrainState
     stop_reason: str  # "completed", "early_stopping", "callback" or "converged"
     manifest: dict[str, Any]
+    engine: str = "portable"  # the engine that ran (twolayer.engines.choice.TABLE's name)
+    split: Split | None = None  # the rows held out for validation, when train split them off
 
     def to_numpy(self) -> TrainResult:
         """The same result with its parameters and state as NumPy arrays, whatever they were."""
@@ -193,13 +172,18 @@ class Callback:
 
     ``on_iteration_end`` returns True to stop training after this iteration.
 
-    ``state.params`` always holds the current weights, but two engines keep them their own way:
-    the in-place engine (:mod:`twolayer.engines.inplace`) updates the same arrays every iteration,
-    and the dual engine (:mod:`twolayer.engines.dual`) forms ``w1`` only when ``state.params`` is
-    read, at the
-    cost of one (D_in, N) @ (N, H) product.  A callback that keeps weights across iterations
-    must copy them; one that needs only the record should not read ``state.params``.
+    ``state.params`` holds the current weights (and ``state.opt_state`` the optimizer's
+    buffers), but two engines keep them their own way: the in-place engine
+    (:mod:`twolayer.engines.inplace`) updates the same arrays every iteration, and the dual
+    engine (:mod:`twolayer.engines.dual`) forms ``w1`` when the loop asks for it, at the cost of
+    one (D_in, N) @ (N, H) product.  A callback that keeps weights across iterations must copy
+    them.  One that needs only the record sets :attr:`reads_state` to False: when no callback
+    reads the state, the loop asks the engine for its weights only at the end of the run.
     """
+
+    reads_state: bool = True
+    """Whether :meth:`on_iteration_end` reads ``state.params``, ``state.opt_state`` or
+    ``state.rng_state`` (the loop brings them up to date after each iteration only then)."""
 
     def on_iteration_end(self, record: Record, state: TrainState) -> bool | None:
         return None

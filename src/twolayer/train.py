@@ -28,14 +28,14 @@ from twolayer.backend import Array, is_dask_array, is_sparse, namespace, require
 from twolayer.config import TrainConfig, generator
 from twolayer.data.splits import validation_split
 from twolayer.engines import Engine, Epoch, lbfgs, select
-from twolayer.engines.portable import Batch, PortableEngine, evaluate_loss, norm, take
+from twolayer.engines.portable import Batch, evaluate_loss, norm, take
 from twolayer.errors import DataError, DivergenceError
 from twolayer.io.memory import check_network
 from twolayer.nn import metrics
 from twolayer.nn.model import Grads, Params, forward, init_params
-from twolayer.nn.optim import OptState, make_optimizer
+from twolayer.nn.optim import make_optimizer
 from twolayer.nn.schedules import ReduceOnPlateau, Schedule, make_schedule
-from twolayer.state import Callback, Record, TrainResult, TrainState, run_manifest
+from twolayer.state import Callback, Record, Split, TrainResult, TrainState, run_manifest
 
 
 def train(
@@ -79,14 +79,14 @@ def train(
     _check_memory(x, y, config)
     w = None if sample_weight is None else _check_weight(sample_weight, x, config)
     held: Batch | None = None if validation is None else (*validation, None)
+    split = None
     if validation is None and config.validation_fraction > 0:
         labels = _classes(y) if config.loss == "cross_entropy" else None
-        train_idx, val_idx = validation_split(
-            x.shape[0], config.validation_fraction, config.seed, labels
-        )
-        held = (take(x, val_idx), take(y, val_idx), None if w is None else take(w, val_idx))
-        x, y = take(x, train_idx), take(y, train_idx)
-        w = None if w is None else take(w, train_idx)
+        split = Split(*validation_split(x.shape[0], config.validation_fraction, config.seed,
+                                        labels))  # fmt: skip
+        fit, val = split
+        held = (take(x, val), take(y, val), None if w is None else take(w, val))
+        x, y, w = take(x, fit), take(y, fit), None if w is None else take(w, fit)
     if state is None:
         params = params if params is not None else _initial_params(x, y, config)
         lbfgs_run = config.optimizer == "lbfgs"
@@ -100,42 +100,49 @@ def train(
         steps = _minimize if config.optimizer == "lbfgs" else _loop
         with runner.running():
             reason = steps(runner, book)
-    if not book.history:  # nothing ran: the engine's copy of the start (NumPy, for Dask)
-        state.params, state.opt_state = runner.params(), runner.opt_state()
-    state.form()  # the last epoch's weights, if no callback has read them yet
     if reason == "early_stopping" and state.early.best_params is not None:
         state.params = state.early.best_params
-    result = TrainResult(
-        runner.result(state.params), book.history, state, reason, run_manifest(config)
-    )
+    result = TrainResult(runner.result(state.params), book.history, state, reason,
+                         run_manifest(config), runner.name, split)  # fmt: skip
     for cb in book.callbacks:
         cb.on_train_end(result)
     return result
 
 
 def _loop(engine: Engine, book: _Book) -> str:
-    """The epoch loop: the schedule's rate, one engine epoch, then the books."""
-    state = book.state
+    """The epoch loop: the schedule's rate, one engine epoch, then the books.
 
-    def form() -> tuple[Params, OptState]:
-        return engine.params(), engine.opt_state()
-
-    for t in range(state.iteration, book.config.iterations):
-        lr = book.schedule(t)
-        start = book.start_params(engine)
-        book.now = (t, lr)  # what the guard reports if it stops the run
-        epoch = engine.epoch(lr, book.guard)
-        state.step += epoch.updates
-        state.rng_state = engine.rng_state()
-        state.defer(form)  # the weights are formed from the engine when something reads them
-        if reason := book.finish(t, lr, epoch, start):
-            return reason
-    return "completed"
+    The state gets the engine's weights and optimizer buffers after each epoch when a callback
+    reads them (:attr:`Callback.reads_state`), else once, at the end: that is when the dual
+    engine forms ``w1``."""
+    state, reason, current = book.state, "completed", False
+    try:
+        for t in range(state.iteration, book.config.iterations):
+            lr = book.schedule(t)
+            start = book.start_params(engine)
+            book.now = (t, lr)  # what the guard reports if it stops the run
+            epoch = engine.epoch(lr, book.guard)
+            state.step += epoch.updates
+            state.rng_state = engine.rng_state()
+            if current := book.reading:
+                state.params, state.opt_state = engine.params(), engine.opt_state()
+            if stop := book.finish(t, lr, epoch, start):
+                reason = stop
+                break
+    except BaseException:  # the divergence guard, say: the weights it kept from the update
+        if book.history and not current:
+            state.params, state.opt_state = engine.params(), engine.opt_state()
+        raise
+    if not current:  # the last epoch's weights (with none, the engine's copy of the start)
+        state.params, state.opt_state = engine.params(), engine.opt_state()
+    return reason
 
 
 def _minimize(engine: Engine, book: _Book) -> str:
     """L-BFGS on the engine's full-batch objective; each accepted iterate is one iteration."""
-    state, lr = book.state, book.config.lr
+    state, lr, objective = book.state, book.config.lr, engine.objective
+    assert objective is not None, "the table gives L-BFGS an engine with an objective"
+    state.params = engine.params()  # the engine's copy of the start (NumPy, for Dask)
 
     def on_iterate(loss: float, params: Params, grads: Grads, following: Params) -> str | None:
         t = state.iteration
@@ -146,13 +153,9 @@ def _minimize(engine: Engine, book: _Book) -> str:
         norms = {k: norm(g) for k, g in grads.named().items()}
         return book.finish(t, lr, Epoch(loss, 1, norms if book.tracking else None), params)
 
-    assert isinstance(engine, PortableEngine), "select gives lbfgs a portable (or Dask) engine"
     remaining = book.config.iterations - state.iteration
-    reason = lbfgs.minimize(
-        engine.objective, engine.params(), remaining, on_iterate, max_fun=book.config.max_fun
-    )
-    engine.set_params(state.params)
-    return reason
+    return lbfgs.minimize(objective, state.params, remaining, on_iterate,
+                          max_fun=book.config.max_fun)  # fmt: skip
 
 
 class _Book:
@@ -171,6 +174,7 @@ class _Book:
             config, state, training, validation, callbacks
         )  # fmt: skip
         self.tracking = config.track == "full"
+        self.reading = any(cb.reads_state for cb in callbacks)  # the engine's arrays, each epoch
         self.schedule = self._make_schedule()
         self.history: list[Record] = []
         self.started = time.perf_counter()

@@ -131,8 +131,8 @@ def full_disk(f: IO[bytes]) -> None:
 @pytest.mark.parametrize(
     ("target", "fails"),
     [
-        ("twolayer.run.history_writer", "h.csv"),
-        ("twolayer.run.plot_writer", "p.png"),
+        ("twolayer.run.files.history_writer", "h.csv"),
+        ("twolayer.run.files.plot_writer", "p.png"),
         ("twolayer.outputs.modelfile.model_writer", "m.npz"),
     ],
     ids=["history", "plot", "model"],

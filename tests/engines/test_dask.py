@@ -112,15 +112,15 @@ def test_trajectory_equals_numpy(
 def test_one_computation_per_iteration_sums_the_chunks(
     client: Any, data: tuple[np.ndarray, np.ndarray], sources: dict[str, Any]
 ) -> None:
-    from twolayer.engines.portable import loss_and_grads
+    from twolayer.engines.portable import batch_objective
 
     x, y = data
     config = CONFIGS["momentum"]
     params = train(x, y, config.replace(iterations=1)).params
     chunked = dask_engine.ChunkedData(*open_data(sources["npy"]))
     assert chunked.rows == (130, 130, 130, 130, 80)
-    loss, grads, alive = chunked.loss_and_grads(params, config)
-    want_loss, want_grads, cache = loss_and_grads(params, x, y, config)
+    loss, grads, alive = chunked.summed_over_chunks(params, config)
+    want_loss, want_grads, cache = batch_objective(params, x, y, config)
     assert math.isclose(loss, float(want_loss), rel_tol=1e-13)
     for name, g in want_grads.named().items():
         np.testing.assert_allclose(grads.named()[name], g, rtol=1e-11, atol=1e-13)
@@ -132,8 +132,8 @@ def test_persisted_and_streamed_chunks_agree(client: Any, sources: dict[str, Any
     x, y = open_data(sources["zarr"])
     config = CONFIGS["gd"]
     params = train(to_numpy(x), to_numpy(y), config.replace(iterations=0)).params
-    kept = dask_engine.ChunkedData(x, y, persist=True).loss_and_grads(params, config)
-    streamed = dask_engine.ChunkedData(x, y, persist=False).loss_and_grads(params, config)
+    kept = dask_engine.ChunkedData(x, y, persist=True).summed_over_chunks(params, config)
+    streamed = dask_engine.ChunkedData(x, y, persist=False).summed_over_chunks(params, config)
     assert kept[0] == streamed[0]
     assert all(np.array_equal(a, b) for a, b in zip(kept[1], streamed[1], strict=True))
 

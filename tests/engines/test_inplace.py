@@ -42,7 +42,6 @@ SIZES = [
 @pytest.mark.parametrize(("seed", "n", "d_in", "hidden", "d_out", "lr", "iterations"), SIZES)
 def test_printed_lines_and_weights_are_the_seeds_bit_for_bit(
     seed: int, n: int, d_in: int, hidden: int, d_out: int, lr: float, iterations: int,
-    paths: list[str],
 ) -> None:  # fmt: skip
     expected, w1, w2 = plain_seed_loop(seed, n, d_in, hidden, d_out, lr, iterations)
     problem = SeedProblem(n, d_in, hidden, d_out, lr, iterations)
@@ -50,19 +49,19 @@ def test_printed_lines_and_weights_are_the_seeds_bit_for_bit(
     out = io.StringIO()
     result = train(x, y, problem.config(track="loss", solver="direct"), params,
                    callbacks=[PrintLosses(out)])  # fmt: skip
-    assert paths == ["inplace"]
+    assert result.engine == "inplace"
     assert out.getvalue().splitlines() == expected
     assert np.array_equal(result.params.w1, w1)
     assert np.array_equal(result.params.w2, w2)
 
 
-def test_twolayer_seed_prints_the_seeds_lines(
-    capsys: pytest.CaptureFixture[str], paths: list[str]
-) -> None:
+def test_twolayer_seed_prints_the_seeds_lines(capsys: pytest.CaptureFixture[str]) -> None:
     expected, _, _ = plain_seed_loop(5, 64, 1000, 100, 10, 1e-6, 500)
     assert main(["seed", "--seed", "5"]) == 0
     assert capsys.readouterr().out.splitlines() == expected
-    assert paths == ["inplace"]
+    x, y, params = seed_draws(5)  # the run of `twolayer seed`, one iteration of it
+    config = SeedProblem(iterations=1).config(track="loss", solver="direct")
+    assert train(x, y, config, params).engine == "inplace"
 
 
 def test_the_callers_weights_are_not_modified() -> None:
@@ -134,7 +133,7 @@ VALIDATING = [
 @pytest.mark.parametrize("optimizer", ["gd", "nesterov"])
 @pytest.mark.parametrize("blocks", [False, True])
 def test_validation_and_early_stopping_run_in_place_as_the_portable_loop_runs(
-    changes: dict[str, Any], optimizer: str, blocks: bool, paths: list[str],
+    changes: dict[str, Any], optimizer: str, blocks: bool,
     portable: Callable[..., TrainResult], monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     if blocks:  # small activations, blocked (and in lanes) all the same
@@ -145,7 +144,7 @@ def test_validation_and_early_stopping_run_in_place_as_the_portable_loop_runs(
     config = TrainConfig(iterations=40, lr=0.02, hidden=16, loss="mse", optimizer=optimizer,
                          **changes)  # fmt: skip
     ours = train(x, y, config, params)
-    assert paths == ["inplace"]
+    assert ours.engine == "inplace"
     reference = portable(x, y, config, params)
     assert ours.stop_reason == reference.stop_reason
     assert len(ours.history) == len(reference.history) >= 4
@@ -161,12 +160,12 @@ def test_validation_and_early_stopping_run_in_place_as_the_portable_loop_runs(
         np.testing.assert_allclose(p, q, rtol=1e-11, atol=1e-13)
 
 
-def test_early_stopping_keeps_the_best_weights_not_the_live_ones(paths: list[str]) -> None:
+def test_early_stopping_keeps_the_best_weights_not_the_live_ones() -> None:
     x, y, _ = seed_draws(6, SeedProblem(100, 30, 50, 3))
     config = TrainConfig(iterations=3000, lr=0.05, hidden=50, loss="mse", init="he",
                          validation_fraction=0.25, early_stopping=True, patience=5, tol=0.0)  # fmt: skip
     result = train(x, y, config)
-    assert paths == ["inplace"] and result.stop_reason == "early_stopping"
+    assert result.engine == "inplace" and result.stop_reason == "early_stopping"
     losses = [r.val_loss for r in result.history]
     best = losses.index(min(losses))
     assert 10 < best < len(losses) - 1  # it trained, then overfitted
@@ -174,13 +173,13 @@ def test_early_stopping_keeps_the_best_weights_not_the_live_ones(paths: list[str
     assert _same_params(result.params, again.params)  # the weights the best loss belonged to
 
 
-def test_the_dual_solver_is_not_chosen_for_validation(paths: list[str]) -> None:
+def test_the_dual_solver_is_not_chosen_for_validation() -> None:
     x, y, params = seed_draws(0)  # N < D_in: "auto" would take the dual solver
     config = TrainConfig(iterations=3, lr=1e-6, hidden=100, solver="auto")
-    train(x, y, config, params)
-    train(x, y, config.replace(validation_fraction=0.25), params)
-    train(x, y, config.replace(early_stopping=True), params)
-    assert paths == ["dual", "inplace", "inplace"]
+    engines = [train(x, y, config, params).engine,
+               train(x, y, config.replace(validation_fraction=0.25), params).engine,
+               train(x, y, config.replace(early_stopping=True), params).engine]  # fmt: skip
+    assert engines == ["dual", "inplace", "inplace"]
 
 
 def test_a_run_in_lanes_holds_blas_to_one_thread_between_epochs() -> None:
@@ -214,24 +213,20 @@ def test_a_run_in_lanes_holds_blas_to_one_thread_between_epochs() -> None:
         ({"alpha": 0.1}, "has no L2 penalty (alpha)"),
     ],
 )
-def test_other_runs_take_the_buffered_engine(
-    changes: dict[str, Any], why: str, paths: list[str]
-) -> None:
+def test_other_runs_take_the_buffered_engine(changes: dict[str, Any], why: str) -> None:
     config = TrainConfig(iterations=3, lr=1e-4, hidden=6, init="he", **changes)
     assert unmet("inplace", Facts(config)) == why
     x, y, _ = seed_draws(0, SeedProblem(20, 5, 6, 2))
-    train(x, y, config)
-    assert paths == ["buffered"]
+    assert train(x, y, config).engine == "buffered"
 
 
-def test_minibatches_and_mixed_dtypes_take_other_engines(paths: list[str]) -> None:
+def test_minibatches_and_mixed_dtypes_take_other_engines() -> None:
     x, y, params = seed_draws(0, SeedProblem(20, 5, 6, 2))
-    train(x, y, TrainConfig(iterations=2, lr=1e-4, hidden=6, batch_size=7), params)
-    assert paths == ["buffered"]
-    train(x, y, TrainConfig(iterations=2, lr=1e-4, hidden=6, dtype="float32"), params)
-    assert paths == ["buffered"]  # float64 weights, float32 data: the portable engine
-    train(x, y, TrainConfig(iterations=2, lr=1e-4, hidden=6, batch_size=20), params)
-    assert paths == ["buffered", "inplace"]
+    engines = [
+        train(x, y, TrainConfig(iterations=2, lr=1e-4, hidden=6, **changes), params).engine
+        for changes in ({"batch_size": 7}, {"dtype": "float32"}, {"batch_size": 20})
+    ]
+    assert engines == ["buffered", "portable", "inplace"]  # float32 data, float64 weights
 
 
 def test_blocks_cover_every_sample_once() -> None:
@@ -257,7 +252,7 @@ def test_blocked_loop_matches_the_seeds_loop_to_rounding(optimizer: str, fuse: b
     assert blocked.hidden.fused == fuse
     assert sum(b is not None for xs in lanes for b in xs) == (5 if fuse else 0)
     for _ in range(100):
-        a, b = whole.loss_and_grads(), blocked.loss_and_grads()
+        a, b = whole.forward_backward(), blocked.forward_backward()
         assert b == pytest.approx(a, rel=1e-13)
         assert np.array_equal(blocked.alive(), whole.alive())
         whole.update(lr)
@@ -319,7 +314,7 @@ def test_every_layout_gives_the_same_run(dtype: str, optimizer: str, fuse: bool)
             for lay in layouts]  # fmt: skip
     rel = 1e-13 if dtype == "float64" else 1e-5
     for _ in range(20):
-        losses = [ws.loss_and_grads() for ws in runs]
+        losses = [ws.forward_backward() for ws in runs]
         assert losses == pytest.approx([losses[0]] * len(runs), rel=rel)
         for ws in runs:
             ws.update(1e-5)
@@ -342,7 +337,7 @@ def _first_loss(x: np.ndarray, y: np.ndarray, params: Params) -> float:
     ],
 )
 def test_train_blocks_large_activations_and_matches_the_portable_loop(
-    problem: SeedProblem, paths: list[str], portable: Callable[..., TrainResult]
+    problem: SeedProblem, portable: Callable[..., TrainResult]
 ) -> None:
     x, y, params = seed_draws(1, problem)
     hidden = inplace.Workspace(x, y, params).hidden
@@ -350,7 +345,7 @@ def test_train_blocks_large_activations_and_matches_the_portable_loop(
     assert hidden.fused == (problem.d_in * problem.hidden * 8 <= inplace.FUSE_BYTES)
     ours = train(x, y, problem.config(), params)
     reference = portable(x, y, problem.config(), params)
-    assert paths == ["inplace"]
+    assert ours.engine == "inplace"
     for a, b in zip(ours.history, reference.history, strict=True):
         assert a.loss == pytest.approx(b.loss, rel=1e-13)
         assert a.grad_norms == pytest.approx(b.grad_norms, rel=1e-12)
@@ -397,7 +392,7 @@ def test_steady_state_iterations_allocate_nothing(
     smallest = min(a.nbytes for a in _arrays(ws) if a.ndim)
 
     def step() -> None:
-        ws.loss_and_grads()
+        ws.forward_backward()
         ws.update(1e-6)
         ws.hidden.active[...] = False  # what alive() resets, without its copy
 
@@ -416,7 +411,7 @@ def test_lanes_allocate_no_array(monkeypatch: pytest.MonkeyPatch) -> None:
     smallest = min(a.nbytes for a in _arrays(ws) if a.ndim)
 
     def step() -> None:
-        ws.loss_and_grads()
+        ws.forward_backward()
         ws.update(1e-9)
         ws.hidden.active[...] = False
 

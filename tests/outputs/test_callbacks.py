@@ -44,11 +44,13 @@ def test_checkpoint_callback_saves_every_k_iterations(tmp_path: Path) -> None:
     log = HistoryLog()
     saves: list[int] = []
 
-    def make_model(params: Params, summary: dict[str, Any]) -> Model:
-        saves.append(summary["iterations"])
-        return Model(params, config=config, summary=summary)
+    class Counting(Checkpoint):
+        def model(self, params: Params, **summary: Any) -> Model:
+            made = super().model(params, **summary)
+            saves.append(made.summary["iterations"])
+            return made
 
-    train(x, y, config, callbacks=[log, Checkpoint(tmp_path / "c.npz", make_model, log, 3)])
+    train(x, y, config, callbacks=[log, Counting(tmp_path / "c.npz", {"config": config}, log, 3)])
     assert saves == [3, 6]
     saved = load_model_file(tmp_path / "c.npz")
     assert saved.state is not None and saved.state.iteration == 6

@@ -4,7 +4,6 @@ train`` would use (:mod:`twolayer.lr_range`)."""
 from __future__ import annotations
 
 import argparse
-import functools
 
 from twolayer.cli.options import add_command
 from twolayer.cli.train import add_training_arguments, source_from_args
@@ -38,17 +37,18 @@ def run(args: argparse.Namespace) -> int:
     from twolayer.cli.options import config_from_args
     from twolayer.lr_range import draw_range_test, lr_range_test
     from twolayer.outputs.plot import check_figure_path, save_figure
-    from twolayer.run import Session, initial_params, load
+    from twolayer.run import Session, initial_params, prepare, read_data
 
     if args.plot:
         check_figure_path(args.plot, [("--data", p) for p in args.data or ()])
     source = source_from_args(args)
-    session = Session(source, functools.partial(config_from_args, args, recipe=True))
-    data = load(session)
+    session = Session(source)
+    read = read_data(session)
+    config = config_from_args(args, *read.sizes, recipe=True)
+    data = prepare(session, read, config)
     start = args.lr_from or (1e-10 if source["kind"] == "random" else 1e-7)
-    found = lr_range_test(data.x, data.y, data.config, initial_params(data.seed_params,
-                          data.config), lr_min=start, lr_max=args.lr_to,
-                          steps=args.steps)  # fmt: skip
+    found = lr_range_test(data.x, data.y, config, initial_params(data.seed_params, config),
+                          lr_min=start, lr_max=args.lr_to, steps=args.steps)  # fmt: skip
     print("lr loss smoothed")
     every = max(1, len(found.rates) // 12)
     for k in range(0, len(found.rates), every):
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"suggested --lr {found.suggested:.2g} (the loss fell fastest there; it was lowest "
               f"at {found.lowest:.2g})")  # fmt: skip
     if args.plot:
-        fig = draw_range_test(found, title=f"{data.config.optimizer}, loss {data.config.loss}")
+        fig = draw_range_test(found, title=f"{config.optimizer}, loss {config.loss}")
         save_figure(fig, args.plot)
         print(f"wrote {args.plot}")
     if args.json:

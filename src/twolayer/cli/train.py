@@ -1,13 +1,12 @@
 """``twolayer train``: every training option of :class:`~twolayer.config.TrainConfig` on the
 command line, printing the seed-style ``iteration loss [val_loss]`` lines.
 
-This module only reads the options: what data, which configuration, which files; the session
-itself is :func:`twolayer.run.run`."""
+This module reads the options (what data, which configuration, which files), reads the data and
+builds the configuration from its sizes; the session itself is :func:`twolayer.run.run`."""
 
 from __future__ import annotations
 
 import argparse
-import functools
 from pathlib import Path
 from typing import Any
 
@@ -212,7 +211,7 @@ def chunked_source(args: argparse.Namespace, path: str) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from twolayer.run import Session
+    from twolayer.run import Session, check_session, read_data, resumed_config
     from twolayer.run import run as run_session
 
     chunks = check_backend(args)
@@ -226,12 +225,16 @@ def run(args: argparse.Namespace) -> int:
         source = source_from_args(args)
     given = "iterations" in args.given
     session = Session(
-        source, functools.partial(config_from_args, args, recipe=chunks is None), saved,
-        args.resume,
+        source, saved, args.resume,
         iterations=args.iterations if saved and given else None, backend=args.backend,
         device=args.device, scheduler=args.scheduler, out=args.out,
         checkpoint_every=args.checkpoint_every, history=args.history, plot=args.plot,
         save_split=args.save_split, diagnose=args.diagnose,
         json=args.json, quiet=args.quiet, prog=args.subparser.prog,
     )  # fmt: skip
-    return run_session(session)
+    check_session(session)  # before any data are read
+    data = read_data(session)
+    config = resumed_config(session) if saved else config_from_args(
+        args, *data.sizes, recipe=chunks is None
+    )  # fmt: skip
+    return run_session(session, data, config)

@@ -7,11 +7,15 @@ from contextlib import AbstractContextManager
 from typing import Any, NamedTuple, Protocol
 
 from twolayer.backend import Array
-from twolayer.nn.model import Params
+from twolayer.nn.model import Grads, Params
 from twolayer.nn.optim import OptState
 
 Guard = Callable[[float], None]
 """Called with each loss before the update that uses it; raises to stop the run."""
+
+Objective = Callable[[Params], tuple[float, Grads]]
+"""The full batch's objective (loss and penalty) of some parameters and its gradients: what
+L-BFGS minimises (:mod:`twolayer.engines.lbfgs`)."""
 
 
 class Epoch(NamedTuple):
@@ -24,11 +28,18 @@ class Epoch(NamedTuple):
 
 
 class Engine(Protocol):
-    """The interface every engine offers the loop."""
+    """The interface every engine offers the loop: its members are what the loop calls."""
+
+    name: str
+    """The engine's name in :data:`twolayer.engines.choice.TABLE` (``TrainResult.engine``)."""
 
     in_place: bool
     """Whether :meth:`params` returns arrays that the next epoch overwrites (the loop copies
     them where it keeps an epoch's starting weights: validation, scores, early stopping)."""
+
+    objective: Objective | None
+    """The full batch's objective, which L-BFGS minimises instead of taking epochs; None for
+    the engines that only take steps (the table gives L-BFGS the portable or Dask engine)."""
 
     def running(self) -> AbstractContextManager[None]:
         """The context the whole loop runs in (the in-place engine's lanes hold BLAS to one

@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from twolayer.config import TrainConfig, generator
-from twolayer.engines.base import Epoch, Guard
+from twolayer.engines.base import Epoch, Guard, Objective
 from twolayer.engines.lanes import blas_threads
 from twolayer.engines.portable import combine, norm
 from twolayer.nn.activations import TWINS
@@ -111,7 +111,9 @@ class BufferedEngine:
     weight : sample weights (N,), or None
     """
 
+    name = "buffered"
     in_place = True  # params() are the flat buffer's views, updated by every step
+    objective: Objective | None = None  # steps only: L-BFGS runs on the portable engine
 
     def __init__(
         self, config: TrainConfig, x: FloatArray, y: FloatArray, state: TrainState,
@@ -176,7 +178,7 @@ class BufferedEngine:
             return buf, buf.x, buf.y, buf.weight
         return buf, buf.x, buf.y, None
 
-    def loss_and_grads(
+    def objective_into(
         self, buf: StepBuffers, x: FloatArray, y: FloatArray, weight: FloatArray | None
     ) -> Any:
         """Forward, loss (and penalty) and backward of one batch, into :attr:`grads`: the
@@ -235,7 +237,7 @@ class BufferedEngine:
             count = float(np.add.reduce(w, out=buf.weight_total))
             if count == 0:
                 return False
-        loss = float(self.loss_and_grads(buf, x, y, w))
+        loss = float(self.objective_into(buf, x, y, w))
         guard(loss)
         self.losses[k], self.counts[k] = loss, count
         if self.track:

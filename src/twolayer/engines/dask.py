@@ -5,7 +5,7 @@ kept on the client.  One iteration is one graph computation:
 
 1. the weights enter the graph once, as a single key that every task reads;
 2. one task per chunk runs the usual forward pass, loss and backward pass on that chunk's NumPy
-   block (:func:`twolayer.engines.portable.loss_and_grads`, hence :mod:`twolayer.nn.model`; or,
+   block (:func:`twolayer.engines.portable.batch_objective`, hence :mod:`twolayer.nn.model`; or,
    for what it covers, the buffered twins in cache-sized blocks,
    :class:`twolayer.engines.inplace.Workspace`)
    and returns its loss and gradients, each a few kilobytes;
@@ -36,6 +36,7 @@ import functools
 import math
 import sys
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from types import ModuleType
 from typing import Any
 
@@ -44,13 +45,15 @@ from numpy.typing import NDArray
 
 from twolayer.backend import import_optional, require, to_numpy
 from twolayer.config import TrainConfig
+from twolayer.engines.base import Epoch, Guard
 from twolayer.engines.choice import Facts, unmet
 from twolayer.engines.inplace import Workspace
-from twolayer.engines.portable import Batch, Evaluation, PortableEngine, loss_and_grads
+from twolayer.engines.portable import Batch, Evaluation, PortableEngine, batch_objective
 from twolayer.errors import ConfigError, DataError
 from twolayer.nn.losses import get_loss
 from twolayer.nn.model import Grads, Params
 from twolayer.nn.objective import add_penalty, penalty_factor
+from twolayer.nn.optim import OptState
 from twolayer.state import TrainState
 
 CONNECT_TIMEOUT = "10s"  # how long to wait for a scheduler given by address
@@ -59,7 +62,7 @@ Partial = tuple[float, Grads, NDArray[np.bool_] | None]
 """One chunk's (loss, gradients, mask of hidden units active for some sample)."""
 
 
-def chunk_loss_and_grads(
+def chunk_objective(
     params: Params, x: NDArray[Any], y: NDArray[Any], config: TrainConfig, weight: float
 ) -> Partial:
     """The task run on one chunk: its loss and gradients, times ``weight``.
@@ -87,10 +90,10 @@ def chunk_loss_and_grads(
         y = y.astype(config.dtype, copy=False)
         if _fast_pass_applies(params, x, config):
             workspace = Workspace(x, y, params, loss=config.loss, alive=full)
-            loss, grads = workspace.loss_and_grads(), workspace.grads
+            loss, grads = workspace.forward_backward(), workspace.grads
             alive = workspace.alive() if full else None
         else:
-            loss, grads, cache = loss_and_grads(params, x, y, config)
+            loss, grads, cache = batch_objective(params, x, y, config)
             alive = np.any(cache.a != 0, axis=0) if full else None
         if weight != 1.0:
             loss, grads = loss * weight, grads.map(lambda g: g * weight)
@@ -100,12 +103,11 @@ def chunk_loss_and_grads(
 def _fast_pass_applies(params: Params, x: NDArray[Any], config: TrainConfig) -> bool:
     """Whether the buffered twins (:class:`twolayer.engines.inplace.Workspace`: written into
     buffers, in cache-sized blocks of samples) cover this chunk's forward and backward pass:
-    the network the in-place engine covers (the table's "network" rows; the optimizer runs on
-    the client) in one dtype."""
-    return (
-        unmet("inplace", Facts(config, bias=params.has_bias), kinds=("network",)) is None
-        and params.w1.dtype == params.w2.dtype == x.dtype
-    )
+    what the table (:mod:`twolayer.engines.choice`) lets the in-place engine run, by its
+    "network" and "data" rows (one dtype; the optimizer runs on the client)."""
+    same_dtype = params.w1.dtype == params.w2.dtype == x.dtype
+    facts = Facts(config, numpy=bool(same_dtype), bias=params.has_bias)
+    return unmet("inplace", facts, kinds=("network", "data")) is None
 
 
 def add_partials(parts: Sequence[Partial]) -> Partial:
@@ -159,14 +161,14 @@ class ChunkedData:
         self.rows: tuple[int, ...] = tuple(int(r) for r in x.chunks[0])
         self.blocks = list(zip(x.to_delayed().ravel(), y.to_delayed().ravel(), strict=True))
 
-    def loss_and_grads(self, params: Params, config: TrainConfig) -> Partial:
+    def summed_over_chunks(self, params: Params, config: TrainConfig) -> Partial:
         """Loss and gradients of ``params`` over all the data: one task per chunk, one graph
         computation, the chunks' results added on the client."""
         dask = _dask()
         mean = get_loss(config.loss).reduction == "mean"
         weights = [rows / self.n_samples if mean else 1.0 for rows in self.rows]
         shared = dask.delayed(params, traverse=False)  # one key: the weights travel once
-        task = functools.partial(chunk_loss_and_grads, config=config)
+        task = functools.partial(chunk_objective, config=config)
         parts = [
             dask.delayed(task, pure=False)(shared, xb, yb, weight=w)
             for (xb, yb), w in zip(self.blocks, weights, strict=True)
@@ -201,13 +203,16 @@ def _fits_in_memory(client: Any, nbytes: int) -> bool:
     return bool(nbytes <= PERSIST_SHARE * sum(limits))
 
 
-class DaskEngine(PortableEngine):
-    """The portable engine with the full batch's loss and gradients computed by
+class DaskEngine:
+    """The portable engine's steps with the full batch's loss and gradients computed by
     :class:`ChunkedData` on Dask; the weights and the optimizer's state are NumPy arrays.
 
     ``train`` returns its final weights as single-chunk Dask arrays (:meth:`result`); the
     state keeps NumPy arrays.
     """
+
+    name = "dask"
+    in_place = False  # every update makes new arrays
 
     def __init__(self, config: TrainConfig, x: Any, y: Any, state: TrainState) -> None:
         if config.batch_size is not None:
@@ -215,19 +220,35 @@ class DaskEngine(PortableEngine):
                 "the dask backend trains on the full batch, split across chunks; "
                 "leave batch_size unset"
             )
+        self.config = config
         self.data = ChunkedData(x, y)
-        super().__init__(config, x, y, state.map_arrays(to_numpy))
+        self.steps = PortableEngine(config, x, y, state.map_arrays(to_numpy),
+                                    evaluate=self.evaluate)  # fmt: skip
+        self.objective = self.steps.objective
 
     def evaluate(self, params: Params, batch: Batch) -> Evaluation:
+        """The full batch's loss, gradients and alive units (``batch`` is all the data)."""
         # The chunks sum the data's loss; the penalties are added once, for all N samples.
         unpenalised = self.config.replace(alpha=0.0, l1=0.0)
-        loss, grads, alive = self.data.loss_and_grads(params, unpenalised)
+        loss, grads, alive = self.data.summed_over_chunks(params, unpenalised)
         factor = penalty_factor(self.config.loss, self.data.n_samples)
         loss, grads = add_penalty(params, loss, grads, self.config.alpha, factor, self.config.l1)
         return float(loss), grads, alive
 
-    def batches(self) -> Iterator[Batch]:
-        yield self.x, self.y, None  # one full batch, spread over the chunks
+    def epoch(self, lr: float, guard: Guard) -> Epoch:
+        return self.steps.epoch(lr, guard)  # one full batch, spread over the chunks
+
+    def params(self) -> Params:
+        return self.steps.params()
+
+    def opt_state(self) -> OptState:
+        return self.steps.opt_state()
+
+    def rng_state(self) -> dict[str, Any] | None:
+        return self.steps.rng_state()
+
+    def running(self) -> AbstractContextManager[None]:
+        return nullcontext()
 
     def result(self, params: Params) -> Params:
         da = require("dask")

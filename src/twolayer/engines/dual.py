@@ -33,8 +33,9 @@ from typing import Any
 
 import numpy as np
 
-from twolayer.engines.base import Epoch, Guard
-from twolayer.engines.inplace import FloatArray, HiddenPass, InplaceEngine
+from twolayer.config import TrainConfig
+from twolayer.engines.base import Epoch, Guard, Objective
+from twolayer.engines.inplace import FloatArray, HiddenPass
 from twolayer.engines.portable import norm
 from twolayer.nn.model import Params
 from twolayer.nn.optim import OptState, step_into
@@ -96,7 +97,7 @@ class DualSolver:
         """The hidden pre-activations ``x @ w1`` (N, H) of the current weights."""
         return self.hidden.h
 
-    def loss_and_grads(self) -> float:
+    def loss_and_grad_h(self) -> float:
         """Loss of the current weights; fills ``grad_h`` (N, H) and ``grad_w2`` (H, D_out)."""
         return self.hidden.loss_from_h(self.w2)
 
@@ -151,20 +152,24 @@ class DualSolver:
         return {"velocity": Params(v1, self.v2.copy())}
 
 
-class DualEngine(InplaceEngine):
+class DualEngine:
     """The engine over a :class:`DualSolver`: one full-batch step in dual coordinates per
-    epoch; ``w1`` and momentum's velocity are formed only when :meth:`params` or
-    :meth:`opt_state` is called."""
+    epoch; ``w1`` and momentum's velocity are formed only when the loop asks for them
+    (:meth:`params`, :meth:`opt_state`): when a callback reads the state, and at the end."""
 
+    name = "dual"
     in_place = False  # params() forms new arrays
+    objective: Objective | None = None  # steps only: L-BFGS runs on the portable engine
 
-    def start(self, state: TrainState, **options: Any) -> None:
-        """Form the dual variables of the run from ``state``."""
-        options.pop("keep_grads", None)  # the dual solver keeps its own buffers
-        self.dual = DualSolver(self.x, self.y, state.params, **options)
+    def __init__(self, config: TrainConfig, x: FloatArray, y: FloatArray, state: TrainState):
+        self.track = config.track == "full"
+        self._rng_state = state.rng_state
+        self.dual = DualSolver(x, y, state.params, loss=config.loss, optimizer=config.optimizer,
+                               mu=config.momentum, velocity=state.opt_state.get("velocity"),
+                               alive=self.track)  # fmt: skip
 
     def epoch(self, lr: float, guard: Guard) -> Epoch:
-        loss = self.dual.loss_and_grads()
+        loss = self.dual.loss_and_grad_h()
         guard(loss)
         self.dual.update(lr)
         if not self.track:
@@ -180,3 +185,9 @@ class DualEngine(InplaceEngine):
 
     def opt_state(self) -> OptState:
         return self.dual.opt_state()
+
+    def rng_state(self) -> dict[str, Any] | None:
+        return self._rng_state
+
+    def result(self, params: Params) -> Params:
+        return params

@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from twolayer.config import TrainConfig
-from twolayer.engines.base import Epoch, Guard
+from twolayer.engines.base import Epoch, Guard, Objective
 from twolayer.engines.lanes import lane_count, one_blas_thread, run_lanes
 from twolayer.engines.layout import (
     Layout,
@@ -214,7 +214,7 @@ class Workspace:
     fuse : take the products with x block by block (None: when w1 is small, ``FUSE_BYTES``).
     layout : memory orders of the arrays (None: :func:`choose_layout`).
 
-    After :meth:`loss_and_grads`, :attr:`grads` holds the gradients of the current weights;
+    After :meth:`forward_backward`, :attr:`grads` holds the gradients of the current weights;
     :meth:`update` then applies one optimizer step to :attr:`params` in place.
     """
 
@@ -288,7 +288,7 @@ class Workspace:
         passes = [self.hidden, *(lane for lane, _, _, _ in self.lanes)]
         return sorted((part for p in passes for _, _, part in p.blocks), key=lambda s: s.start)
 
-    def loss_and_grads(self) -> float:
+    def forward_backward(self) -> float:
         """Forward pass, loss and backward pass for the current weights; return the loss."""
         w1, grad_w1, hidden = self.params.w1, self.grads.w1, self.hidden
         if self.whole_products:
@@ -328,29 +328,26 @@ class Workspace:
             step_into(w, grad, lr, scratch, velocity, self.mu, ahead)  # type: ignore[arg-type]
 
     def alive(self) -> FloatArray:
-        """(H,) mask of hidden units active for some sample at the last :meth:`loss_and_grads`."""
+        """(H,) mask of hidden units active for some sample at the last :meth:`forward_backward`."""
         return self.hidden.alive()
 
 
 class InplaceEngine:
     """The engine over a :class:`Workspace`: one buffered full-batch step per epoch."""
 
+    name = "inplace"
     in_place = True  # params() is the workspace's own, updated by every epoch
+    objective: Objective | None = None  # steps only: L-BFGS runs on the portable engine
 
     def __init__(self, config: TrainConfig, x: FloatArray, y: FloatArray, state: TrainState):
-        self.config, self.x, self.y = config, x, y
         self.track = config.track == "full"
         self._rng_state = state.rng_state
-        self.start(state, loss=config.loss, optimizer=config.optimizer, mu=config.momentum,
-                   velocity=state.opt_state.get("velocity"), alive=self.track,
-                   keep_grads=self.track)  # fmt: skip
-
-    def start(self, state: TrainState, **options: Any) -> None:
-        """Allocate the buffers of the run from ``state``."""
-        self.ws = Workspace(self.x, self.y, state.params, **options)
+        self.ws = Workspace(x, y, state.params, loss=config.loss, optimizer=config.optimizer,
+                            mu=config.momentum, velocity=state.opt_state.get("velocity"),
+                            alive=self.track, keep_grads=self.track)  # fmt: skip
 
     def epoch(self, lr: float, guard: Guard) -> Epoch:
-        loss = self.ws.loss_and_grads()
+        loss = self.ws.forward_backward()
         guard(loss)
         self.ws.update(lr)
         if not self.track:

@@ -26,9 +26,39 @@ MAX_LANES = 8
 """At most this many lanes, whatever the number of cores."""
 
 T = TypeVar("T")
-_pool: ThreadPoolExecutor | None = None
-_pool_size = 0  # the threads of _pool
-_controller: Any = None
+
+
+class _Threads:
+    """What every run in lanes shares, made on first use: one pool of lane threads (grown
+    when a run needs more) and threadpoolctl's controller of the BLAS libraries loaded."""
+
+    def __init__(self) -> None:
+        self.pool: ThreadPoolExecutor | None = None
+        self.pool_size = 0  # the threads of pool
+        self.controller: Any = None  # None: not looked for yet; False: no threadpoolctl
+
+    def lanes(self, count: int) -> ThreadPoolExecutor:
+        """The pool, with ``count`` threads at least."""
+        if self.pool is None or self.pool_size < count:
+            if self.pool is not None:
+                self.pool.shutdown(wait=False)
+            self.pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="twolayer-lane")
+            self.pool_size = count
+        return self.pool
+
+    def blas(self) -> Any:
+        """threadpoolctl's controller, made once; None without threadpoolctl."""
+        if self.controller is None:
+            try:
+                from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+            except ImportError:
+                self.controller = False
+            else:
+                self.controller = ThreadpoolController()
+        return self.controller or None
+
+
+_THREADS = _Threads()
 
 
 def lane_count(blocks: int) -> int:
@@ -42,16 +72,11 @@ def lane_count(blocks: int) -> int:
 
 def run_lanes(lane: Callable[[int], T], count: int) -> list[T]:
     """``[lane(0), ..., lane(count - 1)]``, run side by side with BLAS held to one thread."""
-    global _pool, _pool_size
     if count == 1:
         return [lane(0)]
-    if _pool is None or _pool_size < count:  # one pool for every run, grown when needed
-        if _pool is not None:
-            _pool.shutdown(wait=False)
-        _pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="twolayer-lane")
-        _pool_size = count
+    pool = _THREADS.lanes(count)  # one pool for every run, grown when needed
     with one_blas_thread():
-        return list(_pool.map(lane, range(count)))
+        return list(pool.map(lane, range(count)))
 
 
 @contextmanager
@@ -89,15 +114,7 @@ def blas_threads(rows: int, sizes: tuple[int, int, int]) -> AbstractContextManag
 
 def _blas_controller() -> Any:
     """threadpoolctl's controller of the BLAS libraries loaded, made once; None without it."""
-    global _controller
-    if _controller is None:
-        try:
-            from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
-        except ImportError:
-            _controller = False
-        else:
-            _controller = ThreadpoolController()
-    return _controller or None
+    return _THREADS.blas()
 
 
 __all__ = [

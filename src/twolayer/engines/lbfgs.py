@@ -3,7 +3,7 @@
 SciPy owns the iterations (and the line search); each accepted iterate becomes one
 report handed to the loop's ``on_iterate`` (so history, validation, early stopping, the
 divergence guard and callbacks behave as in the step loop).  The objective is an engine's
-full-batch loss and gradients (:meth:`twolayer.engines.base.Engine.objective`).  Parameters
+full-batch loss and gradients (:attr:`twolayer.engines.base.Engine.objective`).  Parameters
 travel to SciPy as one flat float64 vector: w1, w2, then b1, b2 when present.  SciPy is an
 optional extra (``twolayer[lbfgs]``).
 """

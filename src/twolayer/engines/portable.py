@@ -8,7 +8,7 @@ reference every other engine is tested against (``tests/engines/test_equivalence
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
@@ -16,7 +16,7 @@ import numpy as np
 
 from twolayer.backend import Array, is_dask_array, is_sparse, namespace
 from twolayer.config import TrainConfig, generator
-from twolayer.engines.base import Epoch, Guard
+from twolayer.engines.base import Epoch, Guard, Objective
 from twolayer.nn import objective
 from twolayer.nn.losses import get_loss
 from twolayer.nn.model import Cache, Grads, Params, forward
@@ -27,7 +27,7 @@ Batch = tuple[Array, Array, Array | None]
 """Inputs (n, D_in), targets (n, D_out) and sample weights (n,) or None."""
 
 
-def loss_and_grads(
+def batch_objective(
     params: Params, x: Array, y: Array, config: TrainConfig, weight: Array | None = None
 ) -> tuple[Array, Grads, Cache]:
     """Forward, loss (with the configured L2 and L1 penalties) and backward for one batch
@@ -76,6 +76,9 @@ def combine(losses: list[tuple[float, float]], reduction: str) -> float:
 Evaluation = tuple[float, Grads, Array | None]
 """A batch's loss, gradients and (H,) mask of hidden units active for some sample (or None)."""
 
+Evaluate = Callable[[Params, Batch], Evaluation]
+"""The evaluation of some parameters on a batch ``(x, y, weight)``."""
+
 
 class PortableEngine:
     """Pure updates of :mod:`twolayer.nn.optim` on the batches' gradients of
@@ -88,15 +91,20 @@ class PortableEngine:
     x, y : arrays (N, D_in), (N, D_out), of one array namespace
     state : where to start: parameters, optimizer buffers, update count, shuffling state
     weight : sample weights (N,), or None
+    evaluate : a batch's loss, gradients and alive units computed another way (the Dask
+        engine's sums over chunks); None: :meth:`evaluate`, the readable functions
     """
 
+    name = "portable"
     in_place = False  # every update makes new arrays
 
     def __init__(
         self, config: TrainConfig, x: Array, y: Array, state: TrainState,
-        weight: Array | None = None,
+        weight: Array | None = None, *, evaluate: Evaluate | None = None,
     ) -> None:  # fmt: skip
         self.config, self.x, self.y, self.weight = config, x, y, weight
+        self.gradients: Evaluate = evaluate or self.evaluate
+        self.objective: Objective | None = self.full_batch
         self.reduction = get_loss(config.loss).reduction
         self.optimizer = make_optimizer(
             config.optimizer, mu=config.momentum, beta1=config.beta1, beta2=config.beta2,
@@ -111,7 +119,7 @@ class PortableEngine:
 
     def evaluate(self, params: Params, batch: Batch) -> Evaluation:
         """Loss, gradients and alive units of ``params`` on one batch ``(x, y, weight)``."""
-        loss, grads, cache = loss_and_grads(params, *batch[:2], self.config, batch[2])
+        loss, grads, cache = batch_objective(params, *batch[:2], self.config, batch[2])
         alive = None
         if self.track:
             alive = namespace(cache.a).any(cache.a != 0, axis=0)
@@ -143,7 +151,7 @@ class PortableEngine:
         for batch in self.batches():
             if batch[2] is not None and self._size(batch) == 0:
                 continue  # a minibatch of weight 0 has no loss to step on (its mean is 0 / 0)
-            loss, grads, batch_alive = self.evaluate(self._params, batch)
+            loss, grads, batch_alive = self.gradients(self._params, batch)
             guard(loss)
             losses.append((loss, self._size(batch)))
             if batch_alive is not None:
@@ -166,8 +174,9 @@ class PortableEngine:
         x, _, w = batch
         return int(x.shape[0]) if w is None else float(namespace(w).sum(w))
 
-    def objective(self, params: Params) -> tuple[float, Grads]:
-        loss, grads, _ = self.evaluate(params, (self.x, self.y, self.weight))
+    def full_batch(self, params: Params) -> tuple[float, Grads]:
+        """The objective of ``params`` on all the data and its gradients (:data:`objective`)."""
+        loss, grads, _ = self.gradients(params, (self.x, self.y, self.weight))
         return loss, grads
 
     def params(self) -> Params:
@@ -175,10 +184,6 @@ class PortableEngine:
 
     def running(self) -> AbstractContextManager[None]:
         return nullcontext()
-
-    def set_params(self, params: Params) -> None:
-        """Continue from ``params`` (L-BFGS's iterates)."""
-        self._params = params
 
     def opt_state(self) -> OptState:
         return self._opt_state

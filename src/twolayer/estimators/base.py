@@ -73,7 +73,6 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from twolayer._version import documentation_root
 from twolayer.config import TrainConfig
 from twolayer.data.prep import Task, fit_preprocessing
-from twolayer.data.splits import held_out
 from twolayer.outputs.callbacks import PrintLosses, epoch_line
 from twolayer.outputs.history import summarize
 from twolayer.outputs.trained import Model
@@ -93,7 +92,7 @@ AUTO_BATCH = 200
 for ``optimizer="lbfgs"``, which works on it)."""
 
 
-class _TwoLayer(BaseEstimator):  # type: ignore[misc]
+class TwoLayerEstimator(BaseEstimator):  # type: ignore[misc]
     """What the regressor and the classifier share: parameters, configuration, training."""
 
     _task: Task = "regression"
@@ -286,8 +285,8 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
         self.state_, self.seed_ = result.state, seed
         self.n_iter_ = len(result.history)  # this fit's epochs, as scikit-learn counts them
         self.stop_reason_ = result.stop_reason
-        n = x.shape[0]
-        trained_on = n - held_out(n, config.validation_fraction)  # as train's validation split
+        split = result.split  # the rows train held out for validation, if any
+        trained_on = x.shape[0] if split is None else len(split.train)
         self.samples_seen_ = (self.samples_seen_ if go_on else 0) + trained_on * len(result.history)
         self._warn_unless_converged(config, result.state, result.stop_reason)
 
@@ -381,4 +380,4 @@ INPUTS: dict[str, Any] = {"dtype": (np.float64, np.float32), "accept_sparse": ("
 """How the estimators validate ``X``: float64 or float32 (kept), dense or SciPy CSR/CSC."""
 
 
-__all__ = ["AUTO_BATCH", "INPUTS", "_TwoLayer", "validate_data"]
+__all__ = ["AUTO_BATCH", "INPUTS", "TwoLayerEstimator", "validate_data"]

@@ -14,10 +14,10 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import _check_sample_weight, column_or_1d
 
 from twolayer.data.prep import Task
-from twolayer.estimators.base import INPUTS, _TwoLayer, validate_data
+from twolayer.estimators.base import INPUTS, TwoLayerEstimator, validate_data
 
 
-class TwoLayerClassifier(ClassifierMixin, _TwoLayer):  # type: ignore[misc]
+class TwoLayerClassifier(ClassifierMixin, TwoLayerEstimator):  # type: ignore[misc]
     """A two-layer network for classification with softmax cross-entropy, scikit-learn style.
 
     Parameters are the training options of :class:`twolayer.config.TrainConfig`, with the
@@ -162,7 +162,7 @@ def _signature_with_class_weight() -> inspect.Signature:
     """The shared parameters' signature with ``class_weight`` added: scikit-learn reads an
     estimator's parameters off its ``__init__`` signature, and ``class_weight`` is the
     classifier's alone (the regressor's signature has none)."""
-    shared = inspect.signature(_TwoLayer.__init__)
+    shared = inspect.signature(TwoLayerEstimator.__init__)
     params = list(shared.parameters.values())
     weight = inspect.Parameter("class_weight", inspect.Parameter.KEYWORD_ONLY, default=None)
     return shared.replace(parameters=[*params, weight])

@@ -9,10 +9,10 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import RegressorMixin
 
-from twolayer.estimators.base import INPUTS, _TwoLayer, validate_data
+from twolayer.estimators.base import INPUTS, TwoLayerEstimator, validate_data
 
 
-class TwoLayerRegressor(RegressorMixin, _TwoLayer):  # type: ignore[misc]
+class TwoLayerRegressor(RegressorMixin, TwoLayerEstimator):  # type: ignore[misc]
     """A two-layer network for regression (one or several targets), scikit-learn style.
 
     Parameters are the training options of :class:`twolayer.config.TrainConfig`, with the

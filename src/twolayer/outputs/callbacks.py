@@ -65,6 +65,8 @@ class PrintLosses(Callback):
     ``quiet``, only the last.  ``header`` is written first when given (what the columns are),
     and ``per_sample`` (train, validation rows) divides a summed loss's columns by their rows."""
 
+    reads_state = False  # the record only
+
     def __init__(
         self, stream: TextIO | None = None, *, quiet: bool = False,
         line: Callable[[Record], str] = record_line, header: str | None = None,
@@ -99,6 +101,8 @@ class HistoryLog(Callback):
     ``elapsed`` continue from the last of them, so the whole log reads as one run.
     """
 
+    reads_state = False  # the record only
+
     def __init__(self, before: Sequence[Row] = ()) -> None:
         self.rows: list[Row] = [dict(r) for r in before]
         self.offset = float(self.rows[-1].get("elapsed") or 0.0) if self.rows else 0.0
@@ -117,24 +121,32 @@ class HistoryLog(Callback):
 class Checkpoint(Callback):
     """Save a resumable model file every ``every`` iterations (never, when None).
 
-    ``make_model(params, summary)`` builds the model around the current weights; ``log`` must
-    run before this callback so the history saved includes the iteration just finished.  The
-    file is written at once, so nothing is kept across iterations.
+    ``about`` holds the :class:`~twolayer.outputs.trained.Model`'s fields other than its
+    weights (activation, loss, preprocessing, config, names, source; its ``summary`` is added
+    to the history's); ``log`` must run before this callback so the history saved includes the
+    iteration just finished.  The file is written at once, so nothing is kept across
+    iterations.
     """
 
     def __init__(
-        self,
-        path: str | Path,
-        make_model: Callable[[Params, dict[str, Any]], Model],
-        log: HistoryLog,
-        every: int | None = None,
-    ) -> None:
-        self.path, self.make_model, self.log, self.every = path, make_model, log, every
+        self, path: str | Path, about: dict[str, Any], log: HistoryLog, every: int | None = None,
+    ) -> None:  # fmt: skip
+        self.path, self.about, self.log, self.every = path, about, log, every
+        self.reads_state = bool(every)  # the state it saves, every ``every`` iterations
 
     def on_iteration_end(self, record: Record, state: TrainState) -> bool | None:
         if self.every and state.iteration % self.every == 0:
             self.save(state, stop_reason="checkpoint")  # a run still going: formats.md
         return None
+
+    def model(self, params: Params, **summary: Any) -> Model:
+        """The model of ``params``, with the history's summary (and ``summary``'s entries)."""
+        from twolayer.outputs.history import summarize
+        from twolayer.outputs.trained import Model
+
+        extra = self.about.get("summary", {})
+        about = {**self.about, "summary": {**summarize(self.log.rows, **summary), **extra}}
+        return Model(params, **about)
 
     def save(self, state: TrainState, **summary: Any) -> Model:
         """Write the checkpoint for ``state`` now; ``summary`` adds to the history summary."""
@@ -148,10 +160,9 @@ class Checkpoint(Callback):
     def prepare(self, state: TrainState, **summary: Any) -> tuple[Model, Writer]:
         """The checkpoint for ``state`` and the function that writes it, for a caller that
         writes it together with other files (:func:`twolayer.io.writing.write_all`)."""
-        from twolayer.outputs.history import summarize
         from twolayer.outputs.modelfile import model_writer
 
-        model = self.make_model(state.params, summarize(self.log.rows, **summary))
+        model = self.model(state.params, **summary)
         return model, model_writer(self.path, model, state=state, history=self.log.rows)
 
 
@@ -165,6 +176,7 @@ class StopOnInterrupt(Callback):
     """
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
+    reads_state = False
 
     def __init__(self) -> None:
         self.requested = False
@@ -219,6 +231,8 @@ def _isatty(stream: TextIO) -> bool:
 class ProgressBar(Callback):
     """One tick per iteration, showing the latest loss; use it as a context manager so the bar
     is closed even when training fails."""
+
+    reads_state = False  # the record only
 
     def __init__(
         self, total: int, *, initial: int = 0, stream: TextIO | None = None, delay: float = DELAY

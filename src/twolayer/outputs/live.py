@@ -63,6 +63,8 @@ class LivePlot(Callback):
         When matplotlib or (without ``display``) IPython is not installed.
     """
 
+    reads_state = False  # the records only
+
     def __init__(
         self, every: int = 10, *, title: str = "", loss: str | None = None,
         display: Display | None = None,

@@ -105,6 +105,8 @@ class Data:
 class _Chunk(Callback):
     """Keeps each iteration's record and stops the run after ``n`` iterations or ``seconds``."""
 
+    reads_state = False
+
     def __init__(self, n: int, seconds: float) -> None:
         self.n, self.deadline = n, time.perf_counter() + seconds
         self.records: list[Record] = []

@@ -1,6 +1,7 @@
 """Where training runs: on an array backend and device (:func:`train_on_backend`, what
 ``twolayer train --backend`` uses), or on a Dask cluster for data too large for one machine
-(:func:`train_on_cluster`, also ``twolayer.run.train_on_cluster``)."""
+(:func:`train_on_cluster`, also ``twolayer.run.train_on_cluster``): a step of a session
+(:mod:`twolayer.run`) that may also be used alone."""
 
 from __future__ import annotations
 
