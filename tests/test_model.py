@@ -86,7 +86,7 @@ def test_init_rejects_bad_names_and_sizes() -> None:
         ConfigError, match="unknown init 'xavier'; valid inits are: glorot, he, normal"
     ):
         init_params(rng, 2, 2, 2, init="xavier")
-    with pytest.raises(ConfigError, match="hidden must be a positive integer, got 0"):
+    with pytest.raises(ConfigError, match="hidden must be an integer > 0, got 0"):
         init_params(rng, 2, 0, 2)
 
 

@@ -117,7 +117,7 @@ class Range:
         if self.high is not None:
             if not (self.low_open or self.high_open):
                 return f"between {self.low} and {self.high}"
-            left, right = "([" [not self.low_open], ")]" [not self.high_open]
+            left, right = "(["[not self.low_open], ")]"[not self.high_open]
             return f"in {left}{self.low}, {self.high}{right}"
         kind = "an integer" if self.integer else "a finite number" if self.finite else "a number"
         return f"{kind} {'>' if self.low_open else '>='} {self.low}"

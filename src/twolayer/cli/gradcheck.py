@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from twolayer.cli.options import add_command, check_problem_size
-from twolayer.cli.types import non_negative_int, positive_float, positive_int
+from twolayer.cli.types import in_range, non_negative_int, positive_int
+from twolayer.errors import Range
 
 MAX_GFLOP = 20.0
 """The most work ``twolayer gradcheck`` takes on (a few seconds to a minute): central
@@ -15,10 +16,7 @@ differences run two forward passes per parameter."""
 def difference_step(text: str) -> float:
     """argparse type: a finite-difference step between 1e-12 and 0.01 (a larger one measures
     the slope of a chord, or overflows; a smaller one, rounding noise)."""
-    value = positive_float(text)
-    if not 1e-12 <= value <= 1e-2:
-        raise argparse.ArgumentTypeError(f"must be between 1e-12 and 0.01, got {text}")
-    return value
+    return float(in_range(text, Range(1e-12, 0.01)))
 
 
 def check_work(args: argparse.Namespace) -> None:

@@ -100,8 +100,10 @@ class Settings:
     factor: float = like("plateau_factor", 0.5, SCHEDULE)
     floor: float = setting(0.01, "the lowest rate of cosine and plateau, as a share of the rate",
                            Range(0, 1), effect=SCHEDULE)  # fmt: skip
-    iterations: int = like("iterations", 5000, LIVE, range=Range(1, 10**7, integer=True),
-                           help="where the run stops; the horizon of the cosine schedule")  # fmt: skip
+    iterations: int = like(
+        "iterations", 5000, LIVE, range=Range(1, 10**7, integer=True),
+        help="where the run stops; the horizon of the cosine schedule",
+    )  # fmt: skip
     speed: int = setting(10, "iterations trained between two frames sent to the page, at most",
                          Range(1, 1000, integer=True), effect=LIVE)  # fmt: skip
 
