@@ -24,6 +24,7 @@ from twolayer.errors import (
     ConfigError,
     Range,
     choice_error,
+    must_be,
     range_error,
 )
 from twolayer.nn.activations import ACTIVATIONS
@@ -86,17 +87,46 @@ def spec(cls: Any, name: str) -> Spec:
 
 
 def check_fields(obj: Any) -> None:
-    """Check each field of ``obj`` (a dataclass declared with :func:`setting`) against its
-    :class:`Spec`: a ConfigError names the first field that is not among its choices or not in
-    its range (None, where a field may be None, is always allowed)."""
+    """Check each field of ``obj`` (a dataclass declared with :func:`setting`) with
+    :func:`check_value`, keeping NumPy scalars as Python's."""
     for f in dataclasses.fields(obj):
-        rule, value = f.metadata["spec"], getattr(obj, f.name)
-        if value is None:
-            continue
-        if rule.choices is not None and value not in rule.choices:
-            raise choice_error(f.name, value, rule.choices)
-        if rule.range is not None:
-            rule.range.check(f.name, value)
+        object.__setattr__(obj, f.name, check_value(type(obj), f.name, getattr(obj, f.name)))
+
+
+def check_value(cls: Any, name: str, value: Any) -> Any:
+    """``value`` checked as field ``name`` of ``cls`` (a dataclass declared with
+    :func:`setting`), and returned as a Python scalar: of the type its annotation names (an
+    integer is not a float or a bool, a number is not text), then among its choices or in its
+    range (None, where the field may be None, is always allowed).  A ConfigError names the
+    field."""
+    f = {f.name: f for f in dataclasses.fields(cls)}[name]
+    kind = str(f.type)
+    optional = kind.endswith("| None")
+    if optional and value is None:
+        return None
+    base = kind.removesuffix(" | None")
+    plain: Any
+    if base == "bool":
+        ok, plain = isinstance(value, bool | np.bool_), bool(value)
+    elif base == "int":
+        ok = isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+        plain = int(value) if ok else value
+    elif base == "float":
+        ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+            value, bool | np.bool_
+        )
+        plain = float(value) if ok else value
+    else:  # str and Literal[...] of strings
+        ok, plain = isinstance(value, str), value
+    if not ok:
+        what = {"bool": "true or false", "int": "an integer", "float": "a number"}.get(base, "text")
+        raise ConfigError(f"{name} {must_be(what + (' or None' if optional else ''), repr(value))}")
+    rule = f.metadata["spec"]
+    if rule.choices is not None and plain not in rule.choices:
+        raise choice_error(name, plain, rule.choices)
+    if rule.range is not None:
+        rule.range.check(name, plain)
+    return plain
 
 
 @dataclass(frozen=True)
@@ -179,7 +209,6 @@ class TrainConfig:
                         SEEDS)  # fmt: skip
 
     def __post_init__(self) -> None:
-        _check_types(self)
         check_fields(self)
         _check_rules(self)
 
@@ -249,37 +278,6 @@ def data_recipe(
     if too_small or (smallest_class is not None and smallest_class < 2):
         recipe.update(early_stopping=False, validation_fraction=0.0)
     return recipe
-
-
-def _check_types(c: TrainConfig) -> None:
-    """Each field of the type its annotation names (NumPy scalars taken as Python's): an
-    integer is not a float or a bool, a number is not text.  A ConfigError names the field."""
-    for f in dataclasses.fields(c):
-        value, kind = getattr(c, f.name), str(f.type)
-        optional = kind.endswith("| None")
-        if optional and value is None:
-            continue
-        base = kind.removesuffix(" | None")
-        plain: Any
-        if base == "bool":
-            ok, plain = isinstance(value, bool | np.bool_), bool(value)
-        elif base == "int":
-            ok = isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
-            plain = int(value) if ok else value
-        elif base == "float":
-            ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-                value, bool | np.bool_
-            )
-            plain = float(value) if ok else value
-        else:  # str and Literal[...] of strings
-            ok, plain = isinstance(value, str), value
-        if not ok:
-            what = {"bool": "true or false", "int": "an integer", "float": "a number"}.get(
-                base, "text"
-            )
-            none = " or None" if optional else ""
-            raise ConfigError(f"{f.name} must be {what}{none}, got {value!r}")
-        object.__setattr__(c, f.name, plain)  # NumPy scalars become Python's
 
 
 def _check_rules(c: TrainConfig) -> None:

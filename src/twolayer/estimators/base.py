@@ -71,7 +71,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from twolayer._version import documentation_root
-from twolayer.config import TrainConfig
+from twolayer.config import TrainConfig, check_value
 from twolayer.data.prep import Task, fit_preprocessing
 from twolayer.data.splits import held_out
 from twolayer.outputs.callbacks import PrintLosses, epoch_line
@@ -201,6 +201,9 @@ class _TwoLayer(BaseEstimator):  # type: ignore[misc]
             for f in dataclasses.fields(TrainConfig)
             if f.name in names
         }  # the estimator parameters named as TrainConfig fields, passed on as they are
+        for name, value in shared.items():  # each as TrainConfig declares it, used or not
+            if name != "batch_size" and not (value is None and name in ("loss", "dtype")):
+                check_value(TrainConfig, name, value)
         return TrainConfig(**{
             **shared,
             "loss": self.loss or self._loss(),
