@@ -15,7 +15,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         subparsers, "datasets", "List the bundled datasets, or export one as a CSV file."
     )
     parser.add_argument(
-        "action", nargs="?", default="list", choices=("list", "export"),
+        "action", nargs="?", default="list", choices=tuple(ACTIONS),
         help="list (the default), or export NAME FILE",
     )  # fmt: skip
     parser.add_argument("name", nargs="?", help="export: diabetes, digits, linnerud or penguins")
@@ -24,15 +24,25 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
+    return ACTIONS[args.action](args)
+
+
+def list_action(args: argparse.Namespace) -> int:
+    """``twolayer datasets [list]``."""
+    from twolayer.errors import ConfigError
+
+    if args.name or args.file:
+        raise ConfigError("datasets list takes no NAME or FILE")
+    print(listing())
+    return 0
+
+
+def export_action(args: argparse.Namespace) -> int:
+    """``twolayer datasets export NAME FILE``."""
     from twolayer.data.datasets import BUNDLED
     from twolayer.errors import ConfigError
 
     names = [d.name for d in BUNDLED]
-    if args.action == "list":
-        if args.name or args.file:
-            raise ConfigError("datasets list takes no NAME or FILE")
-        print(listing())
-        return 0
     if not args.name or not args.file:
         raise ConfigError("datasets export needs a NAME and a FILE, e.g. diabetes diabetes.csv")
     if args.name not in names:
@@ -93,3 +103,7 @@ def export(name: str, path: str) -> int:
     atomic_write(path, lambda f: f.write(text))
     print(f"wrote {Path(path)}: {shape}; train with: twolayer train --data {path}{target}")
     return 0
+
+
+ACTIONS = {"list": list_action, "export": export_action}
+"""What ``twolayer datasets`` does, by its first word."""

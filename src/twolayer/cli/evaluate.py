@@ -10,6 +10,7 @@ from typing import Any
 from twolayer.cli.options import add_command
 from twolayer.cli.predict import add_model_arguments, listed, model_data, print_notes
 from twolayer.cli.types import column_list
+from twolayer.data.prep import PARTS
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,7 +26,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="the file's target columns, by name (default: those the model was trained on)",
     )  # fmt: skip
     parser.add_argument(
-        "--split", choices=("train", "test"), default=None,
+        "--split", choices=PARTS, default=None,
         help="instead of --data: the rows the training run kept for training, or held out as "
         "its test set (--test-fraction), read again from its data, which must be unchanged",
     )  # fmt: skip
@@ -48,8 +49,9 @@ def recorded_split(model: Any, path: str, which: str) -> Any:
     dataset, _ = load_source(dict(source))
     if source.get("fingerprint") not in (None, dataset.fingerprint()):
         raise DataError(f"--split: the data {path} was trained on changed since")
-    train, test = dataset.split(source["test_fraction"], config.seed)
-    chosen = train if which == "train" else test
+    chosen = dict(zip(PARTS, dataset.split(source["test_fraction"], config.seed), strict=True))[
+        which
+    ]
     assert chosen is not None
     return dataclasses.replace(chosen, notes=())  # how its columns were read: said in training
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from twolayer.cli.options import add_command, check_problem_size
+from twolayer.cli.options import add_command, add_field_argument, check_problem_size
 from twolayer.cli.types import in_range, non_negative_int, positive_int
+from twolayer.config import TrainConfig
 from twolayer.errors import Range
 
 MAX_GFLOP = 20.0
@@ -37,9 +38,7 @@ def check_work(args: argparse.Namespace) -> None:
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from twolayer.nn.activations import ACTIVATIONS
     from twolayer.nn.gradcheck import TOLERANCE
-    from twolayer.nn.losses import LOSSES
 
     parser = add_command(
         subparsers,
@@ -56,8 +55,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--eps", type=difference_step, default=1e-6,
         help="finite-difference step, 1e-12 to 0.01 (default 1e-6)",
     )  # fmt: skip
-    parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu")
-    parser.add_argument("--loss", choices=sorted(LOSSES), default="sse")
+    for name in ("activation", "loss"):  # as TrainConfig declares them, with its defaults
+        add_field_argument(parser, name, default=getattr(TrainConfig, name))
     parser.add_argument("--bias", action="store_true", help="include biases b1 and b2")
     parser.set_defaults(handler=run)
 

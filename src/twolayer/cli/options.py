@@ -198,6 +198,7 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     """``--data | --dataset``, ``--target``, the CSV column options, ``--task``,
     ``--test-fraction``, ``--standardize``."""
     from twolayer.data.datasets import DATASETS
+    from twolayer.data.sources import TASK_WORDS
 
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
@@ -235,7 +236,7 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
                            else nonempty, metavar="COLUMNS" if flag != "--na-values" else "WORDS",
                            help=text + "; comma-separated or repeated")  # fmt: skip
     table.add_argument(
-        "--task", choices=("classify", "regress"), default=None,
+        "--task", choices=tuple(TASK_WORDS), default=None,
         help="what the target is (default: class labels for text, yes/no or at most 10 whole "
         "numbers, else values to regress)",
     )  # fmt: skip

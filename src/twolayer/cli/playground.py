@@ -11,6 +11,8 @@ import sys
 
 from twolayer.cli.options import add_command
 from twolayer.cli.types import column_list, port_number
+from twolayer.data.sources import TASK_WORDS
+from twolayer.playground.userfile import TASKS
 
 TABLE_OPTIONS = {
     "--features": "CSV input columns (default: all but the targets and --ignore)",
@@ -20,8 +22,6 @@ TABLE_OPTIONS = {
     "#N/A always do)",
 }
 """The options of ``twolayer train`` that choose and read a CSV file's columns."""
-TASKS = {"classify": "classification", "regress": "regression"}
-"""``twolayer train``'s spellings of the tasks."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -52,7 +52,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="CSV target columns by name or number (default: the last); comma-separated",
     )  # fmt: skip
     parser.add_argument(
-        "--task", choices=("auto", "classification", "regression", "classify", "regress"),
+        "--task", choices=(*TASKS, *TASK_WORDS),
         default="auto",
         help="what the --data targets are (default auto: guessed as twolayer train guesses: "
         "class labels when the one target column holds text, yes/no or at most 10 whole "
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     file_data = None
     prog = args.subparser.prog
     if args.data:
-        task = TASKS.get(args.task, args.task)
+        task = TASK_WORDS.get(args.task, args.task)
         chosen = {flag[2:].replace("-", "_"): v for flag, v in table.items() if v}
         file_data = load_user_file(args.data, listed(args.target) or None, task, **chosen)
         for note in file_data.notes:  # what the reader decided: columns ignored, rows dropped

@@ -57,6 +57,7 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
 def source_from_args(args: argparse.Namespace) -> dict[str, Any]:
     """What data the options name, as a description a model file can keep."""
     from twolayer.data.datasets import DATASETS
+    from twolayer.data.sources import TASK_WORDS
     from twolayer.errors import ConfigError
 
     name = args.dataset or ("random" if not args.data else None)
@@ -81,7 +82,7 @@ def source_from_args(args: argparse.Namespace) -> dict[str, Any]:
         targets = _listed(args.target)
         tasks = {"cross_entropy": "classification", "binary_cross_entropy": "multilabel",
                  "sse": "regression", "mse": "regression", "half_mse": "regression",
-                 "classify": "classification", "regress": "regression"}  # fmt: skip
+                 **TASK_WORDS}  # fmt: skip
         task = tasks.get(args.task or args.loss)
         if args.task and args.loss and tasks[args.loss] != task:
             raise ConfigError(f"--loss {args.loss} does not train a --task {args.task}")

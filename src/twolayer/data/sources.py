@@ -15,6 +15,8 @@ from twolayer.nn.model import Params
 
 SOURCE_KINDS = ("file", "dataset", "random", "chunks")
 TASKS = ("regression", "classification", "multilabel")
+TASK_WORDS = {"classify": "classification", "regress": "regression"}
+"""The command line's words for the task of a file's targets (``--task classify``)."""
 
 
 def check_source(source: Any) -> None:
@@ -109,4 +111,4 @@ def load_source(source: dict[str, Any]) -> tuple[Dataset, Params | None]:
     raise DataError(f"unknown kind of data source {kind!r}")
 
 
-__all__ = ["SOURCE_KINDS", "TABLE_OPTIONS", "TASKS", "check_source", "load_source"]
+__all__ = ["SOURCE_KINDS", "TABLE_OPTIONS", "TASKS", "TASK_WORDS", "check_source", "load_source"]
