@@ -21,6 +21,7 @@ from twolayer.errors import (
     POSITIVE,
     POSITIVE_INT,
     SEEDS,
+    UNIT,
     ConfigError,
     Range,
     choice_error,
@@ -48,9 +49,6 @@ ADDED_FIELDS = (
 )  # fmt: skip
 """Fields added after the first model files were written: :meth:`TrainConfig.from_dict` lets a
 file lack them, since such a run was trained as their defaults say."""
-
-UNIT = Range(0, 1, high_open=True)
-"""In [0, 1): momentum, Adam's decays, the validation share."""
 
 
 @dataclass(frozen=True)

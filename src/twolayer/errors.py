@@ -136,6 +136,8 @@ POSITIVE_INT = Range(0, low_open=True, integer=True)
 """An integer > 0."""
 NON_NEGATIVE_INT = Range(0, integer=True)
 """An integer >= 0."""
+UNIT = Range(0, 1, high_open=True)
+"""In [0, 1): a share, a decay."""
 MAX_SEED = 2**32 - 1
 """The largest seed: the range ``np.random.seed`` and ``RandomState`` accept."""
 SEEDS = Range(0, MAX_SEED, integer=True)

@@ -123,9 +123,9 @@ SOURCES: list[tuple[str, Callable[[Meta], object], str]] = [
     ("no kind", drop("source", "kind"), "'kind' must be one of file, dataset, random, chunks, got "
      "missing"),
     ("random, sizes as floats", source(kind="random", seed=0, n=8.0, d_in=2, hidden=4, d_out=1),
-     "'n' must be a positive integer, got 8.0"),
+     "'n' must be an integer > 0, got 8.0"),
     ("random, a seed too large", source(kind="random", seed=2**40, n=8, d_in=2, hidden=4, d_out=1),
-     "'seed' must be an integer in [0, 2**32)"),
+     "'seed' must be an integer between 0 and 4294967295"),
     ("an unknown dataset", source(kind="dataset", name="mnist"), "'name' must be a bundled"),
 ]  # fmt: skip
 
