@@ -6,8 +6,14 @@ from __future__ import annotations
 
 import argparse
 import shlex
+from pathlib import Path
 
 from twolayer.cli.options import add_command
+from twolayer.data.csv import CSV_SUFFIXES, dataset_csv
+from twolayer.data.datasets import BUNDLED, TABLES, load_dataset, table_file
+from twolayer.errors import ConfigError
+from twolayer.io.files import read_bytes
+from twolayer.io.writing import atomic_write, check_writable
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,7 +35,6 @@ def run(args: argparse.Namespace) -> int:
 
 def list_action(args: argparse.Namespace) -> int:
     """``twolayer datasets [list]``."""
-    from twolayer.errors import ConfigError
 
     if args.name or args.file:
         raise ConfigError("datasets list takes no NAME or FILE")
@@ -39,8 +44,6 @@ def list_action(args: argparse.Namespace) -> int:
 
 def export_action(args: argparse.Namespace) -> int:
     """``twolayer datasets export NAME FILE``."""
-    from twolayer.data.datasets import BUNDLED
-    from twolayer.errors import ConfigError
 
     names = [d.name for d in BUNDLED]
     if not args.name or not args.file:
@@ -53,7 +56,6 @@ def export_action(args: argparse.Namespace) -> int:
 
 def listing() -> str:
     """The bundled datasets as a table: name, task, samples, inputs and targets."""
-    from twolayer.data.datasets import BUNDLED
 
     rows = [("name", "task", "samples", "inputs", "targets")]
     for d in BUNDLED:
@@ -75,14 +77,6 @@ def listing() -> str:
 
 
 def export(name: str, path: str) -> int:
-    from pathlib import Path
-
-    from twolayer.data.csv import CSV_SUFFIXES, dataset_csv
-    from twolayer.data.datasets import TABLES, load_dataset, table_file
-    from twolayer.errors import ConfigError
-    from twolayer.io.files import read_bytes
-    from twolayer.io.writing import atomic_write, check_writable
-
     if not path.lower().endswith(CSV_SUFFIXES):
         raise ConfigError(f"{path}: the export is a CSV file; name it .csv")
     check_writable(path, "FILE")

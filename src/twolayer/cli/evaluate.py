@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 from typing import Any
+
+import numpy as np
 
 from twolayer.cli.options import add_command
 from twolayer.cli.predict import add_model_arguments, listed, model_data, print_notes
 from twolayer.cli.types import column_list
 from twolayer.data.prep import PARTS
+from twolayer.data.sources import load_source
+from twolayer.errors import ConfigError, DataError
+from twolayer.nn.metrics import format_metrics, score
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,8 +43,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def recorded_split(model: Any, path: str, which: str) -> Any:
     """The rows a model's training run used for ``which`` (train or test), from the data its
     file records; a DataError when the data changed since."""
-    from twolayer.data.sources import load_source
-    from twolayer.errors import ConfigError, DataError
 
     source, config = model.source, model.config
     if not source or config is None or source.get("kind") not in ("file", "dataset"):
@@ -57,12 +61,6 @@ def recorded_split(model: Any, path: str, which: str) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
-    import numpy as np
-
-    from twolayer.errors import ConfigError, DataError
-    from twolayer.nn.metrics import format_metrics, score
     from twolayer.outputs.modelfile_reader import load_model
 
     if (args.data is None) == (args.split is None):

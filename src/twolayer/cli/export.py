@@ -6,7 +6,8 @@ import argparse
 
 from twolayer.cli.options import add_command
 from twolayer.cli.types import file_path
-from twolayer.export import FORMATS
+from twolayer.export import FORMATS, export_model
+from twolayer.io.writing import check_distinct
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,8 +29,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    from twolayer.export import export_model
-    from twolayer.io.writing import check_distinct
     from twolayer.outputs.modelfile_reader import load_model
 
     check_distinct([("MODEL", args.model)], [("--out", args.out)])

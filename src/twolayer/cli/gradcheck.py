@@ -7,7 +7,8 @@ import argparse
 from twolayer.cli.options import add_command, add_field_argument, check_problem_size
 from twolayer.cli.types import in_range, non_negative_int, positive_int
 from twolayer.config import TrainConfig
-from twolayer.errors import Range
+from twolayer.errors import ConfigError, Range
+from twolayer.nn.gradcheck import TOLERANCE, check_gradients, random_problem
 
 MAX_GFLOP = 20.0
 """The most work ``twolayer gradcheck`` takes on (a few seconds to a minute): central
@@ -24,7 +25,6 @@ def check_work(args: argparse.Namespace) -> None:
     """A ConfigError when central differences on these sizes would take more than
     :data:`MAX_GFLOP` of arithmetic: 2 forward passes of N (D_in H + H D_out) multiply-adds for
     each of the D_in H + H D_out parameters."""
-    from twolayer.errors import ConfigError
 
     weights = args.d_in * args.hidden + args.hidden * args.d_out
     gflop = 2 * weights * 2 * args.n * weights / 1e9
@@ -38,8 +38,6 @@ def check_work(args: argparse.Namespace) -> None:
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from twolayer.nn.gradcheck import TOLERANCE
-
     parser = add_command(
         subparsers,
         "gradcheck",
@@ -62,8 +60,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    from twolayer.nn.gradcheck import TOLERANCE, check_gradients, random_problem
-
     check_problem_size(args)
     check_work(args)
     params, x, y = random_problem(

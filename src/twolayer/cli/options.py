@@ -8,6 +8,7 @@ import argparse
 import dataclasses
 from typing import Any
 
+from twolayer.backend import BACKENDS, DEVICES
 from twolayer.cli.types import (
     as_flags,
     column_list,
@@ -20,7 +21,10 @@ from twolayer.cli.types import (
     positive_int,
 )
 from twolayer.config import DATA_LOSSES, DATA_RECIPE, TrainConfig, data_recipe, spec
+from twolayer.data.datasets import DATASETS
+from twolayer.data.sources import TASK_WORDS
 from twolayer.errors import ConfigError
+from twolayer.io.memory import check_network
 
 
 def add_command(
@@ -61,7 +65,6 @@ def add_problem_arguments(parser: argparse.ArgumentParser, *, recipes: bool = Fa
 def check_problem_size(args: argparse.Namespace) -> None:
     """Refuse ``--n --d-in --hidden --d-out`` whose data and training cannot fit in memory,
     naming the options, before anything is drawn."""
-    from twolayer.io.memory import check_network
 
     names = ("n", "d_in", "hidden", "d_out")
     check_network({f"--{name.replace('_', '-')}": getattr(args, name) for name in names})
@@ -70,7 +73,6 @@ def check_problem_size(args: argparse.Namespace) -> None:
 def add_backend_arguments(parser: argparse.ArgumentParser, *, cluster: bool = False) -> None:
     """``--backend`` and ``--device``: which array library the math runs on, and where; with
     ``cluster``, also ``--scheduler`` for the dask backend."""
-    from twolayer.backend import BACKENDS, DEVICES
 
     parser.add_argument(
         "--backend",
@@ -197,8 +199,6 @@ RESUME_FIXED = (
 def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     """``--data | --dataset``, ``--target``, the CSV column options, ``--task``,
     ``--test-fraction``, ``--standardize``."""
-    from twolayer.data.datasets import DATASETS
-    from twolayer.data.sources import TASK_WORDS
 
     source = parser.add_mutually_exclusive_group()
     source.add_argument(

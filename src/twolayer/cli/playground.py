@@ -9,10 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from twolayer.backend import import_optional
 from twolayer.cli.options import add_command
 from twolayer.cli.types import column_list, port_number
 from twolayer.data.sources import TASK_WORDS
-from twolayer.playground.userfile import TASKS
+from twolayer.errors import ConfigError
+from twolayer.playground.userfile import TASKS, load_user_file
 
 TABLE_OPTIONS = {
     "--features": "CSV input columns (default: all but the targets and --ignore)",
@@ -71,9 +73,6 @@ def listed(values: list[str] | None) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from twolayer.backend import import_optional
-    from twolayer.errors import ConfigError
-
     for module, library in (("starlette", "Starlette"), ("uvicorn", "uvicorn")):
         import_optional(module, library, "playground")
     table = {flag: listed(getattr(args, flag[2:].replace("-", "_"))) for flag in TABLE_OPTIONS}
@@ -82,7 +81,6 @@ def run(args: argparse.Namespace) -> int:
         verb = "chooses" if len(given) == 1 else "choose"
         raise ConfigError(f"{', '.join(given)} {verb} columns of a --data file")
     from twolayer.playground.server import serve
-    from twolayer.playground.userfile import load_user_file
 
     file_data = None
     prog = args.subparser.prog
