@@ -1,5 +1,9 @@
 """Training configuration: one frozen dataclass, validated once when it is made.
 
+Each field is declared once, in :class:`TrainConfig`: its type, its default and its
+:class:`Spec` (what it means, its range or choices, whether the command line has a flag), which
+the command line, the estimators and the playground read (``docs/architecture.md``).
+
 The defaults are the seed's recipe (``docs/seed/000_a9de79f32e810abc.txt``): H = 100 ReLU
 units, no biases, standard-normal weights, sum of squared errors, full-batch gradient descent
 at lr = 1e-6 for 500 iterations, float64.
@@ -76,55 +80,6 @@ def setting(
     ``lr: float = setting(1e-6, "base learning rate", POSITIVE)``."""
     spec = Spec(help, range, None if choices is None else tuple(choices), flag, effect)
     return dataclasses.field(default=default, metadata={"spec": spec})
-
-
-def spec(cls: Any, name: str) -> Spec:
-    """The :class:`Spec` of field ``name`` of a dataclass declared with :func:`setting`."""
-    spec_: Spec = {f.name: f for f in dataclasses.fields(cls)}[name].metadata["spec"]
-    return spec_
-
-
-def check_fields(obj: Any) -> None:
-    """Check each field of ``obj`` (a dataclass declared with :func:`setting`) with
-    :func:`check_value`, keeping NumPy scalars as Python's."""
-    for f in dataclasses.fields(obj):
-        object.__setattr__(obj, f.name, check_value(type(obj), f.name, getattr(obj, f.name)))
-
-
-def check_value(cls: Any, name: str, value: Any) -> Any:
-    """``value`` checked as field ``name`` of ``cls`` (a dataclass declared with
-    :func:`setting`), and returned as a Python scalar: of the type its annotation names (an
-    integer is not a float or a bool, a number is not text), then among its choices or in its
-    range (None, where the field may be None, is always allowed).  A ConfigError names the
-    field."""
-    f = {f.name: f for f in dataclasses.fields(cls)}[name]
-    kind = str(f.type)
-    optional = kind.endswith("| None")
-    if optional and value is None:
-        return None
-    base = kind.removesuffix(" | None")
-    plain: Any
-    if base == "bool":
-        ok, plain = isinstance(value, bool | np.bool_), bool(value)
-    elif base == "int":
-        ok = isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
-        plain = int(value) if ok else value
-    elif base == "float":
-        ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-            value, bool | np.bool_
-        )
-        plain = float(value) if ok else value
-    else:  # str and Literal[...] of strings
-        ok, plain = isinstance(value, str), value
-    if not ok:
-        what = {"bool": "true or false", "int": "an integer", "float": "a number"}.get(base, "text")
-        raise ConfigError(f"{name} {must_be(what + (' or None' if optional else ''), repr(value))}")
-    rule = f.metadata["spec"]
-    if rule.choices is not None and plain not in rule.choices:
-        raise choice_error(name, plain, rule.choices)
-    if rule.range is not None:
-        rule.range.check(name, plain)
-    return plain
 
 
 @dataclass(frozen=True)
@@ -230,6 +185,55 @@ class TrainConfig:
         if missing:
             raise ConfigError(f"missing configuration keys: {', '.join(missing)}")
         return cls(**data)
+
+
+def spec(cls: Any, name: str) -> Spec:
+    """The :class:`Spec` of field ``name`` of a dataclass declared with :func:`setting`."""
+    rule: Spec = {f.name: f for f in dataclasses.fields(cls)}[name].metadata["spec"]
+    return rule
+
+
+def check_fields(obj: Any) -> None:
+    """Check each field of ``obj`` (a dataclass declared with :func:`setting`) with
+    :func:`check_value`, keeping NumPy scalars as Python's."""
+    for f in dataclasses.fields(obj):
+        object.__setattr__(obj, f.name, check_value(type(obj), f.name, getattr(obj, f.name)))
+
+
+def check_value(cls: Any, name: str, value: Any) -> Any:
+    """``value`` checked as field ``name`` of ``cls`` (a dataclass declared with
+    :func:`setting`), and returned as a Python scalar: of the type its annotation names (an
+    integer is not a float or a bool, a number is not text), then among its choices or in its
+    range (None, where the field may be None, is always allowed).  A ConfigError names the
+    field."""
+    f = {f.name: f for f in dataclasses.fields(cls)}[name]
+    kind = str(f.type)
+    optional = kind.endswith("| None")
+    if optional and value is None:
+        return None
+    base = kind.removesuffix(" | None")
+    plain: Any
+    if base == "bool":
+        ok, plain = isinstance(value, bool | np.bool_), bool(value)
+    elif base == "int":
+        ok = isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+        plain = int(value) if ok else value
+    elif base == "float":
+        ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+            value, bool | np.bool_
+        )
+        plain = float(value) if ok else value
+    else:  # str and Literal[...] of strings
+        ok, plain = isinstance(value, str), value
+    if not ok:
+        what = {"bool": "true or false", "int": "an integer", "float": "a number"}.get(base, "text")
+        raise ConfigError(f"{name} {must_be(what + (' or None' if optional else ''), repr(value))}")
+    rule = f.metadata["spec"]
+    if rule.choices is not None and plain not in rule.choices:
+        raise choice_error(name, plain, rule.choices)
+    if rule.range is not None:
+        rule.range.check(name, plain)
+    return plain
 
 
 def like(name: str, default: Any, effect: str, **changes: Any) -> Any:

@@ -1,5 +1,6 @@
 """The argparse types of the command line's values: numbers in range, file and folder names,
-lists of columns, seeds; each refuses a bad value with a message argparse prints."""
+lists of columns, and each training field's value (`field_type`, by its declaration); each refuses
+a bad value with a message argparse prints, in the words the library uses."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from twolayer.errors import (
     NON_NEGATIVE_INT,
     POSITIVE,
     POSITIVE_INT,
-    SEEDS,
     Range,
     choice_error,
     must_be,
@@ -52,11 +52,6 @@ def finite_float(text: str) -> float:
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(must_be("a finite number", text))
     return value
-
-
-def seed_value(text: str) -> int:
-    """argparse type: a NumPy legacy seed, 0 <= S < 2**32."""
-    return int(in_range(text, SEEDS))
 
 
 def field_type(name: str) -> Callable[[str], Any]:
