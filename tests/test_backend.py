@@ -329,7 +329,7 @@ def test_bad_backend_or_device(name: str, device: str, message: str) -> None:
 
 def test_default_devices() -> None:
     assert [get_backend(name).device for name in BACKENDS] == ["cpu", "cpu", "cuda", "cpu"]
-    with pytest.raises(ConfigError, match="chunk_rows must be > 0"):
+    with pytest.raises(ConfigError, match="chunk_rows must be an integer > 0"):
         get_backend("dask", chunk_rows=0)
 
 

@@ -56,7 +56,7 @@ def test_tol_ranges_depend_on_the_mode() -> None:
         TrainConfig(tol=-1.0, tol_mode="absolute")
     with pytest.raises(ConfigError, match="unknown tol_mode"):
         TrainConfig(tol_mode="both")
-    with pytest.raises(ConfigError, match="n_iter_no_change must be > 0"):
+    with pytest.raises(ConfigError, match="n_iter_no_change must be an integer > 0"):
         TrainConfig(n_iter_no_change=0)
 
 
@@ -66,7 +66,7 @@ def test_max_fun_ends_lbfgs_before_its_iterations() -> None:
     limited = train(x, y, config.replace(max_fun=20))
     assert limited.stop_reason == "max_fun" and len(limited.history) < 20
     assert train(x, y, config.replace(iterations=10)).stop_reason == "completed"
-    with pytest.raises(ConfigError, match="max_fun must be > 0"):
+    with pytest.raises(ConfigError, match="max_fun must be an integer > 0"):
         TrainConfig(max_fun=0)
 
 

@@ -41,7 +41,7 @@ def test_the_range_must_make_sense() -> None:
     x, y = np.ones((4, 2)), np.ones((4, 1))
     with pytest.raises(ConfigError, match="need 0 < lr_min < lr_max"):
         lr_range_test(x, y, TrainConfig(), lr_min=1.0, lr_max=1e-3)
-    with pytest.raises(ConfigError, match="steps must be at least 3"):
+    with pytest.raises(ConfigError, match="steps must be an integer >= 3"):
         lr_range_test(x, y, TrainConfig(), steps=2)
 
 

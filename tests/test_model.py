@@ -88,10 +88,10 @@ def test_init_shapes_scales_and_dtype(init: str) -> None:
 def test_init_rejects_bad_names_and_sizes() -> None:
     rng = np.random.default_rng(0)
     with pytest.raises(
-        ConfigError, match="unknown init 'xavier'; valid inits are: glorot, he, normal, uniform$"
+        ConfigError, match=r"unknown init 'xavier'; valid inits are: glorot, he, normal, uniform$"
     ):
         init_params(rng, 2, 2, 2, init="xavier")
-    with pytest.raises(ConfigError, match="hidden must be a positive integer, got 0"):
+    with pytest.raises(ConfigError, match="hidden must be an integer > 0, got 0"):
         init_params(rng, 2, 0, 2)
 
 

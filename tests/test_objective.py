@@ -107,7 +107,7 @@ def test_the_command_line_takes_each_penalty(capsys: pytest.CaptureFixture[str],
     code, out, _ = run_cli(base, capsys)
     assert penalised > float(out.splitlines()[0].split()[1])  # the penalty adds to the loss
     code, _, err = run_cli([*base, flag, "-2"], capsys)
-    assert code == 2 and f"error: {flag} must be a finite number >= 0" in err
+    assert code == 2 and f"error: argument {flag}: must be a finite number >= 0, got -2" in err
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 100 epochs

@@ -35,7 +35,7 @@ from typing import Any, Protocol, TypeAlias, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from twolayer.errors import ConfigError, choice_error
+from twolayer.errors import POSITIVE_INT, ConfigError, choice_error
 
 Array: TypeAlias = Any
 """An array of any array-API namespace (NumPy, PyTorch, CuPy, Dask): the math is written against
@@ -177,8 +177,8 @@ class Backend:
                 f"the {self.name} backend runs on {' or '.join(devices)} only, not on "
                 f"{self.device}; for cuda use the torch or cupy backend"
             )
-        if self.chunk_rows is not None and self.chunk_rows <= 0:
-            raise ConfigError(f"chunk_rows must be > 0, got {self.chunk_rows}")
+        if self.chunk_rows is not None:
+            POSITIVE_INT.check("chunk_rows", self.chunk_rows)
 
     def check(self) -> ModuleType:
         """Import the backend's library and check the device; return the array module."""

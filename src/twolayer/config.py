@@ -1,5 +1,9 @@
 """Training configuration: one frozen dataclass, validated once when it is made.
 
+Each field is declared once, in :class:`TrainConfig`: its type, its default and its
+:class:`Spec` (what it means, its range or choices, whether the command line has a flag), which
+the command line, the estimators and the playground read (``docs/architecture.md``).
+
 The defaults are the seed's recipe (``docs/seed/000_a9de79f32e810abc.txt``): H = 100 ReLU
 units, no biases, standard-normal weights, sum of squared errors, full-batch gradient descent
 at lr = 1e-6 for 500 iterations, float64.
@@ -9,12 +13,25 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 
-from twolayer.errors import ConfigError, choice_error
+from twolayer.errors import (
+    NON_NEGATIVE,
+    NON_NEGATIVE_INT,
+    POSITIVE,
+    POSITIVE_INT,
+    SEEDS,
+    UNIT,
+    ConfigError,
+    Range,
+    choice_error,
+    must_be,
+    range_error,
+)
 from twolayer.nn.activations import ACTIVATIONS
 from twolayer.nn.losses import LOSSES
 from twolayer.nn.model import INITS
@@ -23,6 +40,8 @@ from twolayer.nn.schedules import SCHEDULES
 
 DTYPES = ("float64", "float32")
 SOLVERS = ("direct", "dual", "auto")
+TRACKS = ("full", "loss")
+TOL_MODES = ("relative", "absolute")
 STREAMS: dict[str, int] = {"init": 0, "split": 1, "shuffle": 2, "test": 0x7E57}
 """The random streams a seed drives, by the spawn key of their ``SeedSequence``: the weights'
 initialisation, the validation split, the minibatch shuffling, and the test split of
@@ -37,56 +56,114 @@ file lack them, since such a run was trained as their defaults say."""
 
 
 @dataclass(frozen=True)
-class TrainConfig:
-    """Everything that decides how a network is built and trained."""
+class Spec:
+    """What the front ends need to know of one field beyond its type and default: the command
+    line makes its flag of it, the estimators and the playground check their values by it."""
 
-    iterations: int = (
-        500  # epochs: full passes over the training data (one step each at full batch)
+    help: str
+    """What the field means, in a few words (the flag's help, before its default)."""
+    range: Range | None = None
+    """The numbers it may take (numbers only; rules between fields are in the class)."""
+    choices: tuple[str, ...] | None = None
+    """The names it may take (text only)."""
+    flag: bool = True
+    """Whether the command line has a flag for it (``--batch-size`` for ``batch_size``)."""
+    effect: str = ""
+    """The playground's settings only: what a change does (:mod:`twolayer.playground.settings`)."""
+
+
+def setting(
+    default: Any, help: str, range: Range | None = None, *,
+    choices: Sequence[str] | None = None, flag: bool = True, effect: str = "",
+) -> Any:  # fmt: skip
+    """A dataclass field with ``default`` and its :class:`Spec`, the one place it is declared:
+    ``lr: float = setting(1e-6, "base learning rate", POSITIVE)``."""
+    spec = Spec(help, range, None if choices is None else tuple(choices), flag, effect)
+    return dataclasses.field(default=default, metadata={"spec": spec})
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides how a network is built and trained.
+
+    Each field is declared once, here: its type, its default, and (:func:`setting`) what it
+    means and the values it may take.  ``twolayer train``'s flags, the estimators' checks and
+    the playground's settings are made from these declarations."""
+
+    iterations: int = setting(
+        500, "epochs: full passes over the training data (one step each at full batch)",
+        NON_NEGATIVE_INT,
+    )  # fmt: skip
+    lr: float = setting(1e-6, "learning rate", POSITIVE)
+    hidden: int = setting(100, "H, the number of hidden units", POSITIVE_INT)
+    activation: str = setting(
+        "relu", "hidden activation (twolayer.nn.activations)", choices=sorted(ACTIVATIONS)
     )
-    lr: float = 1e-6  # base learning rate
-    hidden: int = 100  # H, the number of hidden units
-    activation: str = "relu"  # hidden activation, see twolayer.nn.activations
-    loss: str = "sse"  # sse | mse | half_mse | cross_entropy | binary_cross_entropy (losses.py)
-    bias: bool = False  # add biases b1, b2 (the seed has none)
-    init: str = "normal"  # normal (the seed's) | he | glorot
-    dtype: str = "float64"  # float64 | float32, for parameters and data
-    optimizer: str = "gd"  # gd | momentum | nesterov | adam | lbfgs
-    momentum: float = 0.9  # mass mu of momentum and nesterov
-    beta1: float = 0.9  # Adam's first-moment decay
-    beta2: float = 0.999  # Adam's second-moment decay
-    epsilon: float = 1e-8  # Adam's denominator guard
-    schedule: str = "constant"  # constant | invscaling | step | cosine | plateau
-    power_t: float = 0.5  # invscaling exponent
-    step_size: int = 100  # step schedule: epochs between decays
-    gamma: float = 0.1  # step schedule: decay factor
-    lr_min: float = 0.0  # cosine's final rate and plateau's floor
-    plateau_patience: int = 10  # plateau: epochs without progress before the rate drops
-    plateau_factor: float = 0.5  # plateau: factor applied to the rate
-    batch_size: int | None = (
-        None  # None: full batch (the seed's); else minibatches, reshuffled per epoch
+    loss: str = setting("sse", "the loss minimised (twolayer.nn.losses)", choices=sorted(LOSSES))
+    bias: bool = setting(False, "add biases b1, b2 (the seed has none)")
+    init: str = setting("normal", "initial weights: normal (the seed's), he, glorot, uniform",
+                        choices=INITS)  # fmt: skip
+    dtype: str = setting("float64", "of the parameters and data", choices=DTYPES)
+    optimizer: str = setting("gd", "the update rule", choices=OPTIMIZERS)
+    momentum: float = setting(0.9, "mass of momentum and nesterov", UNIT)
+    beta1: float = setting(0.9, "Adam's first-moment decay", UNIT)
+    beta2: float = setting(0.999, "Adam's second-moment decay", UNIT)
+    epsilon: float = setting(1e-8, "Adam's denominator guard", POSITIVE)
+    schedule: str = setting("constant", "how the rate changes", choices=SCHEDULES)
+    power_t: float = setting(0.5, "invscaling exponent", NON_NEGATIVE)
+    step_size: int = setting(100, "step schedule: epochs between decays", POSITIVE_INT)
+    gamma: float = setting(0.1, "step schedule: decay factor", Range(0, 1, low_open=True))
+    lr_min: float = setting(0.0, "cosine's final rate, plateau's floor (at most lr)",
+                            NON_NEGATIVE)  # fmt: skip
+    plateau_patience: int = setting(10, "plateau: epochs without progress before the rate drops",
+                                    POSITIVE_INT)  # fmt: skip
+    plateau_factor: float = setting(0.5, "plateau: factor applied to the rate",
+                                    Range(0, 1, low_open=True, high_open=True))  # fmt: skip
+    batch_size: int | None = setting(
+        None, "minibatch size, reshuffled per epoch (None, unset: the full batch, the seed's)",
+        POSITIVE_INT,
+    )  # fmt: skip
+    shuffle: bool = setting(True, "reshuffle the minibatches every epoch (else the data's order)")
+    validation_fraction: float = setting(0.0, "share of samples held out for validation", UNIT)
+    early_stopping: bool = setting(
+        False, "stop when the validation loss stalls, keeping the best weights"
     )
-    shuffle: bool = True  # minibatches: reshuffle every epoch (False: the data's order)
-    validation_fraction: float = 0.0  # share of samples held out for validation, in [0, 1)
-    early_stopping: bool = False  # stop when the monitored loss stalls, restoring the best weights
-    patience: int = 10  # early stopping: epochs without improvement before stopping
-    tol: float = 1e-4  # early stopping, n_iter_no_change: the improvement that counts as progress
-    tol_mode: Literal["relative", "absolute"] = (
-        "relative"  # progress: < best (1 - tol) | < best - tol
-    )
-    n_iter_no_change: int | None = None  # stop ("converged") after this many epochs of no progress
-    max_fun: int = 15000  # lbfgs: the most loss evaluations (scikit-learn's max_fun)
-    divergence_factor: float = 1e8  # stop when the loss exceeds this multiple of the first loss
-    alpha: float = 0.0  # L2 penalty on w1 and w2, scaled like the loss (twolayer.nn.objective)
-    l1: float = 0.0  # L1 penalty on w1 and w2, scaled like the loss (twolayer.nn.objective)
-    track: Literal["full", "loss"] = "full"  # history detail: full stats, or only losses and lr
-    scores: bool = False  # record R² (squared losses) or accuracy per epoch, and on validation
-    solver: str = "direct"  # direct | dual | auto: how full-batch steps run (performance.md)
-    seed: int = 0  # seeds initialisation, the validation split and the shuffling
+    patience: int = setting(10, "early stopping: epochs without progress", POSITIVE_INT)
+    tol: float = setting(
+        1e-4, "early stopping, n_iter_no_change: the improvement that counts as progress "
+        "(below 1 unless tol_mode is absolute)",
+    )  # fmt: skip
+    tol_mode: Literal["relative", "absolute"] = setting(
+        "relative", "progress: below best * (1 - tol), or best - tol (scikit-learn's rule)",
+        choices=TOL_MODES,
+    )  # fmt: skip
+    n_iter_no_change: int | None = setting(
+        None, "stop (converged) after this many epochs without progress on the training loss",
+        POSITIVE_INT,
+    )  # fmt: skip
+    max_fun: int = setting(15000, "lbfgs: the most loss evaluations", POSITIVE_INT)
+    divergence_factor: float = setting(
+        1e8, "stop when the loss exceeds this multiple of the first loss",
+        Range(1, low_open=True, finite=False),
+    )  # fmt: skip
+    alpha: float = setting(0.0, "L2 penalty on w1 and w2, scaled like the loss", NON_NEGATIVE)
+    l1: float = setting(0.0, "L1 penalty on w1 and w2, scaled like the loss", NON_NEGATIVE)
+    track: Literal["full", "loss"] = setting(
+        "full", "history detail: full statistics, or only losses and lr", choices=TRACKS,
+        flag=False,
+    )  # fmt: skip
+    scores: bool = setting(False, "record R² or accuracy every epoch, and on validation")
+    solver: str = setting(
+        "direct", "how full-batch steps run: direct (the seed's arithmetic, bit for bit), dual "
+        "(w1 kept as x.T @ P: much faster when N < D_in, equal up to ~1e-11), auto (dual when "
+        "it applies and N < D_in)", choices=SOLVERS,
+    )  # fmt: skip
+    seed: int = setting(0, "seeds the initialisation, the validation split and the shuffling",
+                        SEEDS)  # fmt: skip
 
     def __post_init__(self) -> None:
-        _check_types(self)
-        _check_choices(self)
-        _check_ranges(self)
+        check_fields(self)
+        _check_rules(self)
 
     def replace(self, **changes: Any) -> TrainConfig:
         """A copy with ``changes`` applied (and validated)."""
@@ -108,6 +185,63 @@ class TrainConfig:
         if missing:
             raise ConfigError(f"missing configuration keys: {', '.join(missing)}")
         return cls(**data)
+
+
+def spec(cls: Any, name: str) -> Spec:
+    """The :class:`Spec` of field ``name`` of a dataclass declared with :func:`setting`."""
+    rule: Spec = {f.name: f for f in dataclasses.fields(cls)}[name].metadata["spec"]
+    return rule
+
+
+def check_fields(obj: Any) -> None:
+    """Check each field of ``obj`` (a dataclass declared with :func:`setting`) with
+    :func:`check_value`, keeping NumPy scalars as Python's."""
+    for f in dataclasses.fields(obj):
+        object.__setattr__(obj, f.name, check_value(type(obj), f.name, getattr(obj, f.name)))
+
+
+def check_value(cls: Any, name: str, value: Any) -> Any:
+    """``value`` checked as field ``name`` of ``cls`` (a dataclass declared with
+    :func:`setting`), and returned as a Python scalar: of the type its annotation names (an
+    integer is not a float or a bool, a number is not text), then among its choices or in its
+    range (None, where the field may be None, is always allowed).  A ConfigError names the
+    field."""
+    f = {f.name: f for f in dataclasses.fields(cls)}[name]
+    kind = str(f.type)
+    optional = kind.endswith("| None")
+    if optional and value is None:
+        return None
+    base = kind.removesuffix(" | None")
+    plain: Any
+    if base == "bool":
+        ok, plain = isinstance(value, bool | np.bool_), bool(value)
+    elif base == "int":
+        ok = isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+        plain = int(value) if ok else value
+    elif base == "float":
+        ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+            value, bool | np.bool_
+        )
+        plain = float(value) if ok else value
+    else:  # str and Literal[...] of strings
+        ok, plain = isinstance(value, str), value
+    if not ok:
+        what = {"bool": "true or false", "int": "an integer", "float": "a number"}.get(base, "text")
+        raise ConfigError(f"{name} {must_be(what + (' or None' if optional else ''), repr(value))}")
+    rule = f.metadata["spec"]
+    if rule.choices is not None and plain not in rule.choices:
+        raise choice_error(name, plain, rule.choices)
+    if rule.range is not None:
+        rule.range.check(name, plain)
+    return plain
+
+
+def like(name: str, default: Any, effect: str, **changes: Any) -> Any:
+    """A field of another front end (the playground's settings) that is ``TrainConfig``'s field
+    ``name`` with another ``default``: the same help, range and choices, except ``changes``
+    (a narrower ``range=``, fewer ``choices=``), and its ``effect``."""
+    rule = dataclasses.replace(spec(TrainConfig, name), effect=effect, **changes)
+    return dataclasses.field(default=default, metadata={"spec": rule})
 
 
 DATA_RECIPE: dict[str, Any] = {
@@ -149,108 +283,16 @@ def data_recipe(
     return recipe
 
 
-def _check_types(c: TrainConfig) -> None:
-    """Each field of the type its annotation names (NumPy scalars taken as Python's): an
-    integer is not a float or a bool, a number is not text.  A ConfigError names the field."""
-    for f in dataclasses.fields(c):
-        value, kind = getattr(c, f.name), str(f.type)
-        optional = kind.endswith("| None")
-        if optional and value is None:
-            continue
-        base = kind.removesuffix(" | None")
-        plain: Any
-        if base == "bool":
-            ok, plain = isinstance(value, bool | np.bool_), bool(value)
-        elif base == "int":
-            ok = isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
-            plain = int(value) if ok else value
-        elif base == "float":
-            ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-                value, bool | np.bool_
-            )
-            plain = float(value) if ok else value
-        else:  # str and Literal[...] of strings
-            ok, plain = isinstance(value, str), value
-        if not ok:
-            what = {"bool": "true or false", "int": "an integer", "float": "a number"}.get(
-                base, "text"
-            )
-            none = " or None" if optional else ""
-            raise ConfigError(f"{f.name} must be {what}{none}, got {value!r}")
-        object.__setattr__(c, f.name, plain)  # NumPy scalars become Python's
-
-
-def _check_choices(c: TrainConfig) -> None:
-    for kind, value, valid in (
-        ("activation", c.activation, ACTIVATIONS),
-        ("loss", c.loss, LOSSES),
-        ("init", c.init, INITS),
-        ("dtype", c.dtype, DTYPES),
-        ("optimizer", c.optimizer, OPTIMIZERS),
-        ("schedule", c.schedule, SCHEDULES),
-        ("track", c.track, ("full", "loss")),
-        ("tol_mode", c.tol_mode, ("relative", "absolute")),
-        ("solver", c.solver, SOLVERS),
-    ):
-        if value not in valid:
-            raise choice_error(kind, value, valid)
+def _check_rules(c: TrainConfig) -> None:
+    """The rules between fields, after each field is checked on its own."""
     if c.optimizer == "lbfgs" and c.batch_size is not None:
         raise ConfigError("lbfgs works on the full batch; leave batch_size unset")
-
-
-def _check_ranges(c: TrainConfig) -> None:
-    rules: list[tuple[str, float | int | None, bool]] = [
-        ("iterations", c.iterations, c.iterations >= 0),
-        ("lr", c.lr, math.isfinite(c.lr) and c.lr > 0),
-        ("hidden", c.hidden, c.hidden > 0),
-        ("momentum", c.momentum, 0 <= c.momentum < 1),
-        ("beta1", c.beta1, 0 <= c.beta1 < 1),
-        ("beta2", c.beta2, 0 <= c.beta2 < 1),
-        ("epsilon", c.epsilon, c.epsilon > 0),
-        ("power_t", c.power_t, math.isfinite(c.power_t) and c.power_t >= 0),
-        ("step_size", c.step_size, c.step_size > 0),
-        ("gamma", c.gamma, 0 < c.gamma <= 1),
-        ("lr_min", c.lr_min, 0 <= c.lr_min <= c.lr),
-        ("plateau_patience", c.plateau_patience, c.plateau_patience > 0),
-        ("plateau_factor", c.plateau_factor, 0 < c.plateau_factor < 1),
-        ("batch_size", c.batch_size, c.batch_size is None or c.batch_size > 0),
-        ("validation_fraction", c.validation_fraction, 0 <= c.validation_fraction < 1),
-        ("patience", c.patience, c.patience > 0),
-        (
-            "tol",
-            c.tol,
-            c.tol >= 0 and (c.tol < 1 or (c.tol_mode == "absolute" and math.isfinite(c.tol))),
-        ),
-        (
-            "n_iter_no_change",
-            c.n_iter_no_change,
-            c.n_iter_no_change is None or c.n_iter_no_change > 0,
-        ),
-        ("max_fun", c.max_fun, c.max_fun > 0),
-        ("divergence_factor", c.divergence_factor, c.divergence_factor > 1),
-        ("alpha", c.alpha, math.isfinite(c.alpha) and c.alpha >= 0),
-        ("l1", c.l1, math.isfinite(c.l1) and c.l1 >= 0),
-        ("seed", c.seed, c.seed >= 0),
-    ]
-    allowed = {
-        "iterations": ">= 0",
-        "lr": "a finite number > 0",
-        "lr_min": "between 0 and lr",
-        "gamma": "in (0, 1]",
-        "plateau_factor": "in (0, 1)",
-        "validation_fraction": "in [0, 1)",
-        "tol": "in [0, 1) (a finite number >= 0 with tol_mode 'absolute')",
-        "divergence_factor": "> 1",
-        "alpha": "a finite number >= 0",
-        "l1": "a finite number >= 0",
-        "seed": "an integer >= 0",
-    }
-    for name, value, ok in rules:
-        if not ok:
-            what = allowed.get(
-                name, "in [0, 1)" if name in ("momentum", "beta1", "beta2") else "> 0"
-            )
-            raise ConfigError(f"{name} must be {what}, got {value}")
+    if c.lr_min > c.lr:
+        raise range_error("lr_min", "between 0 and lr", c.lr_min)
+    absolute = c.tol_mode == "absolute" and math.isfinite(c.tol)
+    if not (c.tol >= 0 and (c.tol < 1 or absolute)):
+        raise range_error("tol", "in [0, 1) (a finite number >= 0 with tol_mode 'absolute')",
+                          c.tol)  # fmt: skip
     if c.early_stopping and c.iterations == 0:
         raise ConfigError("early_stopping needs iterations > 0")
 

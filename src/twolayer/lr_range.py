@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from twolayer.config import TrainConfig
-from twolayer.errors import ConfigError, DivergenceError
+from twolayer.errors import ConfigError, DivergenceError, Range
 from twolayer.nn.model import Params
 from twolayer.state import Callback, Record, TrainState
 from twolayer.train import train
@@ -75,8 +75,9 @@ def lr_range_test(
     used), from ``params`` or the weights ``config`` draws."""
     if not (0 < lr_min < lr_max and math.isfinite(lr_max)):
         raise ConfigError(f"lr_min {lr_min:g} and lr_max {lr_max:g}: need 0 < lr_min < lr_max")
-    if steps < 3 or stop_factor <= 1 or not 0 <= smoothing < 1:
-        raise ConfigError("steps must be at least 3, stop_factor above 1, smoothing in [0, 1)")
+    Range(3, integer=True).check("steps", steps)
+    Range(1, low_open=True).check("stop_factor", stop_factor)
+    Range(0, 1, high_open=True).check("smoothing", smoothing)
     base = config.replace(schedule="constant", validation_fraction=0.0, early_stopping=False,
                           n_iter_no_change=None, divergence_factor=stop_factor, scores=False,
                           track="loss")  # fmt: skip

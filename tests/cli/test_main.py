@@ -24,16 +24,20 @@ from helpers import run_cli
         (["seed", "--iterations", "-1"], "argument --iterations: must be an integer >= 0, got -1"),
         (["seed", "--iterations", "ten"], "argument --iterations: must be an integer, got 'ten'"),
         (["seed", "--lr", "fast"], "argument --lr: must be a number, got 'fast'"),
-        (["seed", "--seed", "-1"], "argument --seed: must be an integer >= 0, got -1"),
+        (["seed", "--seed", "-1"], "argument --seed: must be between 0 and 4294967295, got -1"),
         (["seed", "--seed", str(2**32)], "argument --seed: must be between 0 and 4294967295"),
         (
             ["train", "--momentum", "1.5", "--optimizer", "momentum"],
-            "--momentum must be in [0, 1), got 1.5",  # the flag, as typed
+            "argument --momentum: must be in [0, 1), got 1.5",  # the flag and value, as typed
         ),
-        (["train", "--activation", "swish"], "argument --activation: invalid choice: 'swish'"),
+        (
+            ["train", "--activation", "swish"],
+            "argument --activation: unknown activation 'swish'; valid activations are: "
+            "identity, leaky_relu, logistic, relu, tanh",
+        ),
         (
             ["train", "--validation-fraction", "1"],
-            "--validation-fraction must be in [0, 1), got 1.0",
+            "argument --validation-fraction: must be in [0, 1), got 1",
         ),
         (["train", "--optimizer", "lbfgs", "--batch-size", "4"], "leave --batch-size unset"),
         (["train", "--lr-min", "5"], "--lr-min must be between 0 and lr, got 5.0"),

@@ -86,8 +86,8 @@ def test_given_options_sees_typed_flags_only() -> None:
             ["--batch-size", "4", "--optimizer", "lbfgs"],
             "lbfgs works on the full batch; leave --batch-size unset",
         ),
-        (["--validation-fraction", "1"], "--validation-fraction must be in [0, 1), got 1.0"),
-        (["--plateau-factor", "2"], "--plateau-factor must be in (0, 1), got 2.0"),
+        (["--validation-fraction", "1"], "--validation-fraction: must be in [0, 1), got 1"),
+        (["--plateau-factor", "2"], "--plateau-factor: must be in (0, 1), got 2"),
         (
             ["--tol-mode", "x"],
             "unknown --tol-mode 'x'; valid --tol-mode values are: absolute, relative",

@@ -100,7 +100,9 @@ def test_a_flag_changes_one_part_of_the_recipe_and_keeps_the_rest(
     code, _, err = run_cli(["train", "--data", "homes.csv", "--target", "price", "--optimizer",
                             "momentum", "--lr", "0.01", "--iterations", "3", "--quiet"],
                            capsys)  # fmt: skip
-    assert code == 0 and "momentum at lr 0.01, batches of 200, uniform init, biases, loss mse" in err
+    assert (
+        code == 0 and "momentum at lr 0.01, batches of 200, uniform init, biases, loss mse" in err
+    )
 
 
 def test_features_ignore_and_categorical_choose_the_inputs(

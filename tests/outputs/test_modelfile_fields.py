@@ -74,7 +74,7 @@ FIELDS: list[tuple[str, Callable[[Meta], object], str]] = [
      "'config.optimizer' 'adam' keeps ['m', 'v']"),
     ("iterations a float", config(iterations=12.5), "iterations must be an integer, got 12.5"),
     ("batch size a float", config(batch_size=2.5), "batch_size must be an integer or None"),
-    ("negative seed", config(seed=-1), "seed must be an integer >= 0, got -1"),
+    ("negative seed", config(seed=-1), "seed must be between 0 and 4294967295, got -1"),
     ("learning rate as text", config(lr="0.1"), "lr must be a number, got '0.1'"),
     ("bias a number", config(bias=1), "bias must be true or false, got 1"),
     ("a missing configuration key", drop("config", "optimizer"),
@@ -123,9 +123,9 @@ SOURCES: list[tuple[str, Callable[[Meta], object], str]] = [
     ("no kind", drop("source", "kind"), "'kind' must be one of file, dataset, random, chunks, got "
      "missing"),
     ("random, sizes as floats", source(kind="random", seed=0, n=8.0, d_in=2, hidden=4, d_out=1),
-     "'n' must be a positive integer, got 8.0"),
+     "'n' must be an integer > 0, got 8.0"),
     ("random, a seed too large", source(kind="random", seed=2**40, n=8, d_in=2, hidden=4, d_out=1),
-     "'seed' must be an integer in [0, 2**32)"),
+     "'seed' must be an integer between 0 and 4294967295"),
     ("an unknown dataset", source(kind="dataset", name="mnist"), "'name' must be a bundled"),
 ]  # fmt: skip
 

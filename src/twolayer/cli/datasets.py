@@ -6,8 +6,14 @@ from __future__ import annotations
 
 import argparse
 import shlex
+from pathlib import Path
 
 from twolayer.cli.options import add_command
+from twolayer.data.csv import CSV_SUFFIXES, dataset_csv
+from twolayer.data.datasets import BUNDLED, TABLES, load_dataset, table_file
+from twolayer.errors import ConfigError
+from twolayer.io.files import read_bytes
+from twolayer.io.writing import atomic_write, check_writable
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -15,7 +21,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         subparsers, "datasets", "List the bundled datasets, or export one as a CSV file."
     )
     parser.add_argument(
-        "action", nargs="?", default="list", choices=("list", "export"),
+        "action", nargs="?", default="list", choices=tuple(ACTIONS),
         help="list (the default), or export NAME FILE",
     )  # fmt: skip
     parser.add_argument("name", nargs="?", help="export: diabetes, digits, linnerud or penguins")
@@ -24,15 +30,22 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    from twolayer.data.datasets import BUNDLED
-    from twolayer.errors import ConfigError
+    return ACTIONS[args.action](args)
+
+
+def list_action(args: argparse.Namespace) -> int:
+    """``twolayer datasets [list]``."""
+
+    if args.name or args.file:
+        raise ConfigError("datasets list takes no NAME or FILE")
+    print(listing())
+    return 0
+
+
+def export_action(args: argparse.Namespace) -> int:
+    """``twolayer datasets export NAME FILE``."""
 
     names = [d.name for d in BUNDLED]
-    if args.action == "list":
-        if args.name or args.file:
-            raise ConfigError("datasets list takes no NAME or FILE")
-        print(listing())
-        return 0
     if not args.name or not args.file:
         raise ConfigError("datasets export needs a NAME and a FILE, e.g. diabetes diabetes.csv")
     if args.name not in names:
@@ -43,7 +56,6 @@ def run(args: argparse.Namespace) -> int:
 
 def listing() -> str:
     """The bundled datasets as a table: name, task, samples, inputs and targets."""
-    from twolayer.data.datasets import BUNDLED
 
     rows = [("name", "task", "samples", "inputs", "targets")]
     for d in BUNDLED:
@@ -65,14 +77,6 @@ def listing() -> str:
 
 
 def export(name: str, path: str) -> int:
-    from pathlib import Path
-
-    from twolayer.data.csv import CSV_SUFFIXES, dataset_csv
-    from twolayer.data.datasets import TABLES, load_dataset, table_file
-    from twolayer.errors import ConfigError
-    from twolayer.io.files import read_bytes
-    from twolayer.io.writing import atomic_write, check_writable
-
     if not path.lower().endswith(CSV_SUFFIXES):
         raise ConfigError(f"{path}: the export is a CSV file; name it .csv")
     check_writable(path, "FILE")
@@ -93,3 +97,7 @@ def export(name: str, path: str) -> int:
     atomic_write(path, lambda f: f.write(text))
     print(f"wrote {Path(path)}: {shape}; train with: twolayer train --data {path}{target}")
     return 0
+
+
+ACTIONS = {"list": list_action, "export": export_action}
+"""What ``twolayer datasets`` does, by its first word."""

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 from typing import Any
+
+import numpy as np
 
 from twolayer.cli.options import add_command
 from twolayer.cli.predict import add_model_arguments, listed, model_data, print_notes
 from twolayer.cli.types import column_list
+from twolayer.data.prep import PARTS
+from twolayer.data.sources import load_source
+from twolayer.errors import ConfigError, DataError
+from twolayer.nn.metrics import format_metrics, score
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,7 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="the file's target columns, by name (default: those the model was trained on)",
     )  # fmt: skip
     parser.add_argument(
-        "--split", choices=("train", "test"), default=None,
+        "--split", choices=PARTS, default=None,
         help="instead of --data: the rows the training run kept for training, or held out as "
         "its test set (--test-fraction), read again from its data, which must be unchanged",
     )  # fmt: skip
@@ -36,8 +43,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def recorded_split(model: Any, path: str, which: str) -> Any:
     """The rows a model's training run used for ``which`` (train or test), from the data its
     file records; a DataError when the data changed since."""
-    from twolayer.data.sources import load_source
-    from twolayer.errors import ConfigError, DataError
 
     source, config = model.source, model.config
     if not source or config is None or source.get("kind") not in ("file", "dataset"):
@@ -48,19 +53,14 @@ def recorded_split(model: Any, path: str, which: str) -> Any:
     dataset, _ = load_source(dict(source))
     if source.get("fingerprint") not in (None, dataset.fingerprint()):
         raise DataError(f"--split: the data {path} was trained on changed since")
-    train, test = dataset.split(source["test_fraction"], config.seed)
-    chosen = train if which == "train" else test
+    chosen = dict(zip(PARTS, dataset.split(source["test_fraction"], config.seed), strict=True))[
+        which
+    ]
     assert chosen is not None
     return dataclasses.replace(chosen, notes=())  # how its columns were read: said in training
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
-    import numpy as np
-
-    from twolayer.errors import ConfigError, DataError
-    from twolayer.nn.metrics import format_metrics, score
     from twolayer.outputs.modelfile_reader import load_model
 
     if (args.data is None) == (args.split is None):

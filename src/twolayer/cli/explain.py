@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 
 from twolayer.cli.options import add_command
 from twolayer.cli.predict import add_model_arguments, model_data, print_notes
@@ -28,8 +29,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
     from twolayer.outputs.explain import draw_importance, importance
     from twolayer.outputs.modelfile_reader import load_model
     from twolayer.outputs.plot import check_figure_path, save_figure

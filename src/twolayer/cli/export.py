@@ -6,6 +6,8 @@ import argparse
 
 from twolayer.cli.options import add_command
 from twolayer.cli.types import file_path
+from twolayer.export import FORMATS, export_model
+from twolayer.io.writing import check_distinct
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -17,7 +19,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "twolayer's.",
     )
     parser.add_argument("model", type=file_path, metavar="MODEL.npz", help="the model file")
-    parser.add_argument("--format", choices=("numpy", "torch", "onnx"), default="numpy",
+    parser.add_argument("--format", choices=tuple(FORMATS), default="numpy",
                         help="numpy (the default): a .py file with predict(x); torch: a "
                         "TorchScript .pt file (needs PyTorch); onnx: an .onnx graph (needs "
                         "onnx)")  # fmt: skip
@@ -27,8 +29,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    from twolayer.export import export_model
-    from twolayer.io.writing import check_distinct
     from twolayer.outputs.modelfile_reader import load_model
 
     check_distinct([("MODEL", args.model)], [("--out", args.out)])

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from twolayer.cli.options import add_command, check_problem_size
-from twolayer.cli.types import non_negative_int, positive_float, positive_int
+from twolayer.cli.options import add_command, add_field_argument, check_problem_size
+from twolayer.cli.types import in_range, non_negative_int, positive_int
+from twolayer.config import TrainConfig
+from twolayer.errors import ConfigError, Range
+from twolayer.nn.gradcheck import TOLERANCE, check_gradients, random_problem
 
 MAX_GFLOP = 20.0
 """The most work ``twolayer gradcheck`` takes on (a few seconds to a minute): central
@@ -15,17 +18,13 @@ differences run two forward passes per parameter."""
 def difference_step(text: str) -> float:
     """argparse type: a finite-difference step between 1e-12 and 0.01 (a larger one measures
     the slope of a chord, or overflows; a smaller one, rounding noise)."""
-    value = positive_float(text)
-    if not 1e-12 <= value <= 1e-2:
-        raise argparse.ArgumentTypeError(f"must be between 1e-12 and 0.01, got {text}")
-    return value
+    return float(in_range(text, Range(1e-12, 0.01)))
 
 
 def check_work(args: argparse.Namespace) -> None:
     """A ConfigError when central differences on these sizes would take more than
     :data:`MAX_GFLOP` of arithmetic: 2 forward passes of N (D_in H + H D_out) multiply-adds for
     each of the D_in H + H D_out parameters."""
-    from twolayer.errors import ConfigError
 
     weights = args.d_in * args.hidden + args.hidden * args.d_out
     gflop = 2 * weights * 2 * args.n * weights / 1e9
@@ -39,10 +38,6 @@ def check_work(args: argparse.Namespace) -> None:
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from twolayer.nn.activations import ACTIVATIONS
-    from twolayer.nn.gradcheck import TOLERANCE
-    from twolayer.nn.losses import LOSSES
-
     parser = add_command(
         subparsers,
         "gradcheck",
@@ -58,15 +53,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--eps", type=difference_step, default=1e-6,
         help="finite-difference step, 1e-12 to 0.01 (default 1e-6)",
     )  # fmt: skip
-    parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu")
-    parser.add_argument("--loss", choices=sorted(LOSSES), default="sse")
+    for name in ("activation", "loss"):  # as TrainConfig declares them, with its defaults
+        add_field_argument(parser, name, default=getattr(TrainConfig, name))
     parser.add_argument("--bias", action="store_true", help="include biases b1 and b2")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from twolayer.nn.gradcheck import TOLERANCE, check_gradients, random_problem
-
     check_problem_size(args)
     check_work(args)
     params, x, y = random_problem(

@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Sequence
 from typing import NoReturn
 
+from twolayer._version import installed_version
 from twolayer.errors import ConfigError, TwoLayerError
 
 COMMANDS = (
@@ -71,8 +72,6 @@ class _VersionAction(argparse.Action):
     """``--version``: looks the installed version up only when asked (it costs start-up time)."""
 
     def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
-        from twolayer._version import installed_version
-
         print(f"twolayer {installed_version()}")  # on stdout, as argparse's own version action
         parser.exit()
 

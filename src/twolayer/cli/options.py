@@ -1,24 +1,30 @@
-"""What the subcommands share: their common option groups, and the table of training options
-that becomes :class:`~twolayer.config.TrainConfig` fields (the argparse types of the values are
-in :mod:`twolayer.cli.types`)."""
+"""What the subcommands share: their common option groups, and the training flags, one for each
+:class:`~twolayer.config.TrainConfig` field, made from its declaration (the argparse types of
+the values are in :mod:`twolayer.cli.types`)."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from typing import Any
 
+from twolayer.backend import BACKENDS, DEVICES
 from twolayer.cli.types import (
+    as_flags,
     column_list,
     data_path,
+    field_type,
     file_path,
     finite_float,
     folder_path,
-    non_negative_int,
     nonempty,
-    positive_float,
     positive_int,
-    seed_value,
 )
+from twolayer.config import DATA_LOSSES, DATA_RECIPE, TrainConfig, data_recipe, spec
+from twolayer.data.datasets import DATASETS
+from twolayer.data.sources import TASK_WORDS
+from twolayer.errors import ConfigError
+from twolayer.io.memory import check_network
 
 
 def add_command(
@@ -30,38 +36,35 @@ def add_command(
     return parser
 
 
+PROBLEM_FIELDS = ("seed", "hidden", "iterations", "lr")
+"""The configuration fields among :func:`add_problem_arguments`' flags, shared with
+``twolayer seed``."""
+
+
 def add_problem_arguments(parser: argparse.ArgumentParser, *, recipes: bool = False) -> None:
     """``--seed --n --d-in --hidden --d-out --iterations --lr``, defaulting to the seed's values
     (with ``recipes``, ``--iterations`` and ``--lr`` default by the data: see
     :func:`config_from_args`)."""
     parser.add_argument(
-        "--seed", type=seed_value, default=0, help="draw as np.random.seed(S) would (default 0)"
-    )
+        "--seed", type=field_type("seed"), default=0,
+        help="draw as np.random.seed(S) would (default 0)",
+    )  # fmt: skip
     parser.add_argument("--n", type=positive_int, default=64, help="samples N (default 64)")
     parser.add_argument(
         "--d-in", type=positive_int, default=1000, help="input size D_in (default 1000)"
     )
-    parser.add_argument(
-        "--hidden", type=positive_int, default=100, help="hidden units H (default 100)"
-    )
+    add_field_argument(parser, "hidden", default=TrainConfig.hidden)
     parser.add_argument(
         "--d-out", type=positive_int, default=10, help="output size D_out (default 10)"
     )
-    by_data = " on the seed's data, {} on real data" if recipes else ""
-    parser.add_argument(
-        "--iterations", type=non_negative_int, default=None if recipes else 500,
-        help=f"epochs (default 500{by_data.format(1000)})",
-    )  # fmt: skip
-    parser.add_argument(
-        "--lr", type=positive_float, default=None if recipes else 1e-6,
-        help=f"learning rate (default 1e-6{by_data.format('1e-3')})",
-    )  # fmt: skip
+    for name in ("iterations", "lr"):
+        add_field_argument(parser, name, default=None if recipes else getattr(TrainConfig, name),
+                           recipes=recipes)  # fmt: skip
 
 
 def check_problem_size(args: argparse.Namespace) -> None:
     """Refuse ``--n --d-in --hidden --d-out`` whose data and training cannot fit in memory,
     naming the options, before anything is drawn."""
-    from twolayer.io.memory import check_network
 
     names = ("n", "d_in", "hidden", "d_out")
     check_network({f"--{name.replace('_', '-')}": getattr(args, name) for name in names})
@@ -70,7 +73,6 @@ def check_problem_size(args: argparse.Namespace) -> None:
 def add_backend_arguments(parser: argparse.ArgumentParser, *, cluster: bool = False) -> None:
     """``--backend`` and ``--device``: which array library the math runs on, and where; with
     ``cluster``, also ``--scheduler`` for the dask backend."""
-    from twolayer.backend import BACKENDS, DEVICES
 
     parser.add_argument(
         "--backend",
@@ -94,78 +96,55 @@ def add_backend_arguments(parser: argparse.ArgumentParser, *, cluster: bool = Fa
 
 def add_solver_argument(parser: argparse.ArgumentParser) -> None:
     """``--solver``; ``direct`` by default, which reproduces the seed bit for bit."""
-    parser.add_argument(
-        "--solver",
-        choices=("direct", "dual", "auto"),
-        default="direct",
-        help="direct (default: the seed's arithmetic, bit for bit), dual (w1 kept as x.T @ P: "
-        "much faster when N < D_in, equal up to ~1e-11), auto (dual when it applies and N < D_in)",
-    )
+    add_field_argument(parser, "solver", default=TrainConfig.solver)
 
 
-# (flag, TrainConfig field, argparse type, help); ranges are checked by TrainConfig itself.
-OPTIONS: list[tuple[str, str, Any, str]] = [
-    ("--momentum", "momentum", finite_float, "mass of momentum/nesterov (default 0.9)"),
-    ("--beta1", "beta1", finite_float, "Adam's first-moment decay (default 0.9)"),
-    ("--beta2", "beta2", finite_float, "Adam's second-moment decay (default 0.999)"),
-    ("--epsilon", "epsilon", positive_float, "Adam's denominator guard (default 1e-8)"),
-    ("--power-t", "power_t", finite_float, "invscaling exponent (default 0.5)"),
-    (
-        "--step-size",
-        "step_size",
-        positive_int,
-        "step schedule: epochs between decays (default 100)",
-    ),
-    ("--gamma", "gamma", finite_float, "step schedule: decay factor (default 0.1)"),
-    ("--lr-min", "lr_min", finite_float, "cosine's final rate, plateau's floor (default 0)"),
-    (
-        "--plateau-patience",
-        "plateau_patience",
-        positive_int,
-        "plateau: epochs before a drop (default 10)",
-    ),
-    ("--plateau-factor", "plateau_factor", finite_float, "plateau: factor per drop (default 0.5)"),
-    (
-        "--batch-size",
-        "batch_size",
-        positive_int,
-        "minibatch size (default: full batch, the seed's)",
-    ),
-    (
-        "--validation-fraction",
-        "validation_fraction",
-        finite_float,
-        "share held out for validation (default 0)",
-    ),
-    (
-        "--patience",
-        "patience",
-        positive_int,
-        "early stopping: epochs without progress (default 10)",
-    ),
-    (
-        "--tol",
-        "tol",
-        finite_float,
-        "early stopping, --n-iter-no-change: improvement that counts (default 1e-4)",
-    ),
-    ("--tol-mode", "tol_mode", str, "relative (default) or absolute (scikit-learn's rule)"),
-    (
-        "--n-iter-no-change",
-        "n_iter_no_change",
-        positive_int,
-        "stop (converged) after this many epochs without progress on the training loss",
-    ),
-    ("--max-fun", "max_fun", positive_int, "lbfgs: most loss evaluations (default 15000)"),
-    ("--alpha", "alpha", finite_float, "L2 penalty on w1 and w2, scaled like the loss (default 0)"),
-    ("--l1", "l1", finite_float, "L1 penalty on w1 and w2, scaled like the loss (default 0)"),
-    (
-        "--divergence-factor",
-        "divergence_factor",
-        positive_float,
-        "stop when loss > this x first loss (default 1e8)",
-    ),
-]
+def add_field_argument(
+    parser: argparse.ArgumentParser, name: str, *, default: Any = None, recipes: bool = False
+) -> None:
+    """The flag of :class:`TrainConfig`'s field ``name``, from its declaration: ``--lr-min``
+    for ``lr_min``, its help, its choices or range (checked as the value is read, with the
+    configuration's words), a ``--no-`` twin for a boolean.  Left unset, the value is
+    ``default`` (None: the configuration's, or with ``recipes`` the real-data recipe's)."""
+    rule = spec(TrainConfig, name)
+    flag = "--" + name.replace("_", "-")
+    help_text = f"{rule.help} ({_default_text(name, recipes)})"
+    if isinstance(getattr(TrainConfig, name), bool):
+        parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default,
+                            help=help_text)  # fmt: skip
+        return
+    parser.add_argument(flag, dest=name, type=field_type(name), choices=rule.choices,
+                        default=default, help=help_text)  # fmt: skip
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """A flag for every :class:`TrainConfig` field declared with one, but those of
+    :func:`add_problem_arguments`, defaulting by the data (:func:`config_from_args`)."""
+    for f in dataclasses.fields(TrainConfig):
+        if spec(TrainConfig, f.name).flag and f.name not in PROBLEM_FIELDS:
+            add_field_argument(parser, f.name, recipes=True)
+
+
+def _default_text(name: str, recipes: bool) -> str:
+    """``default 0.9``; with ``recipes``, also the default on real data where it differs."""
+    seed = getattr(TrainConfig, name)
+    if not recipes:
+        return f"default {_shown(seed)}"
+    if name == "loss":
+        by_task = ", ".join(f"{loss} for {task}" for task, loss in DATA_LOSSES.items())
+        return f"default {seed}, the seed's; on real data {by_task}"
+    if name in DATA_RECIPE and DATA_RECIPE[name] != seed:
+        return f"default {_shown(seed)}, the seed's; on real data {_shown(DATA_RECIPE[name])}"
+    return f"default {_shown(seed)}"
+
+
+def _shown(value: Any) -> str:
+    """A default as the help shows it: on, off, unset, 1e-8."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float):
+        return f"{value:g}".replace("e+0", "e").replace("e-0", "e-")
+    return "unset" if value is None else str(value)
 
 
 def real_data(args: argparse.Namespace) -> bool:
@@ -184,10 +163,6 @@ def config_from_args(
     (:func:`twolayer.config.data_recipe` for the data's ``task``, ``n_samples`` training rows
     and ``smallest_class``; full batch on the dask backend), else, or without ``recipe``,
     ``TrainConfig``'s defaults, the seed's recipe (with the loss by the task)."""
-    import dataclasses
-
-    from twolayer.config import DATA_LOSSES, TrainConfig, data_recipe
-
     given = vars(args)
     typed = {
         f.name: given[f.name]
@@ -204,8 +179,6 @@ def config_from_args(
     else:
         seed_loss = "sse" if task == "regression" else DATA_LOSSES[task]
         chosen = {"loss": seed_loss, **typed}
-    from twolayer.errors import ConfigError
-
     try:
         return TrainConfig(**chosen)
     except ConfigError as exc:  # in the words the user typed: --batch-size, not batch_size
@@ -213,34 +186,19 @@ def config_from_args(
         raise ConfigError(as_flags(str(exc), names)) from None
 
 
-def as_flags(message: str, fields: list[str]) -> str:
-    """``message`` with the configuration's field names written as their command-line flags
-    (``batch_size`` -> ``--batch-size``; a one-word name only where it starts the message)."""
-    import re
-
-    for name in sorted(fields, key=len, reverse=True):
-        flag = "--" + name.replace("_", "-")
-        if "_" in name:
-            message = re.sub(rf"valid {name}e?s are", f"valid {flag} values are", message)
-            message = re.sub(rf"(?<![\w-]){name}\b", flag, message)
-        elif message.startswith(f"{name} "):
-            message = flag + message[len(name) :]
-    return message
-
-
 # Options that come from the checkpoint when resuming (only --iterations may change: the total).
 RESUME_FIXED = (
     "data", "target", "dataset", "test_fraction", "standardize", "n", "d_in", "d_out", "hidden",
     "lr", "seed", "activation", "loss", "optimizer", "schedule", "init", "dtype", "bias",
     "early_stopping", "solver", "shuffle", "scores", "sample_weight", "features", "ignore",
-    "categorical", "na_values", "task", *(name for _, name, _, _ in OPTIONS),
+    "categorical", "na_values", "task",
+    *(f.name for f in dataclasses.fields(TrainConfig) if f.name != "iterations"),
 )  # fmt: skip
 
 
 def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     """``--data | --dataset``, ``--target``, the CSV column options, ``--task``,
     ``--test-fraction``, ``--standardize``."""
-    from twolayer.data.datasets import DATASETS
 
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
@@ -278,7 +236,7 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
                            else nonempty, metavar="COLUMNS" if flag != "--na-values" else "WORDS",
                            help=text + "; comma-separated or repeated")  # fmt: skip
     table.add_argument(
-        "--task", choices=("classify", "regress"), default=None,
+        "--task", choices=tuple(TASK_WORDS), default=None,
         help="what the target is (default: class labels for text, yes/no or at most 10 whole "
         "numbers, else values to regress)",
     )  # fmt: skip

@@ -9,8 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from twolayer.backend import import_optional
 from twolayer.cli.options import add_command
 from twolayer.cli.types import column_list, port_number
+from twolayer.data.sources import TASK_WORDS
+from twolayer.errors import ConfigError
+from twolayer.playground.userfile import TASKS, load_user_file
 
 TABLE_OPTIONS = {
     "--features": "CSV input columns (default: all but the targets and --ignore)",
@@ -20,8 +24,6 @@ TABLE_OPTIONS = {
     "#N/A always do)",
 }
 """The options of ``twolayer train`` that choose and read a CSV file's columns."""
-TASKS = {"classify": "classification", "regress": "regression"}
-"""``twolayer train``'s spellings of the tasks."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -52,7 +54,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="CSV target columns by name or number (default: the last); comma-separated",
     )  # fmt: skip
     parser.add_argument(
-        "--task", choices=("auto", "classification", "regression", "classify", "regress"),
+        "--task", choices=(*TASKS, *TASK_WORDS),
         default="auto",
         help="what the --data targets are (default auto: guessed as twolayer train guesses: "
         "class labels when the one target column holds text, yes/no or at most 10 whole "
@@ -71,9 +73,6 @@ def listed(values: list[str] | None) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from twolayer.backend import import_optional
-    from twolayer.errors import ConfigError
-
     for module, library in (("starlette", "Starlette"), ("uvicorn", "uvicorn")):
         import_optional(module, library, "playground")
     table = {flag: listed(getattr(args, flag[2:].replace("-", "_"))) for flag in TABLE_OPTIONS}
@@ -82,12 +81,11 @@ def run(args: argparse.Namespace) -> int:
         verb = "chooses" if len(given) == 1 else "choose"
         raise ConfigError(f"{', '.join(given)} {verb} columns of a --data file")
     from twolayer.playground.server import serve
-    from twolayer.playground.userfile import load_user_file
 
     file_data = None
     prog = args.subparser.prog
     if args.data:
-        task = TASKS.get(args.task, args.task)
+        task = TASK_WORDS.get(args.task, args.task)
         chosen = {flag[2:].replace("-", "_"): v for flag, v in table.items() if v}
         file_data = load_user_file(args.data, listed(args.target) or None, task, **chosen)
         for note in file_data.notes:  # what the reader decided: columns ignored, rows dropped

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from twolayer.cli.options import add_command
 from twolayer.cli.types import file_path
+from twolayer.errors import DataError
+from twolayer.io.writing import check_distinct, check_writable
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -36,10 +39,6 @@ def _counts(samples: object) -> dict[str, int] | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from twolayer.errors import DataError
-    from twolayer.io.writing import check_distinct, check_writable
     from twolayer.outputs.history import read_history
     from twolayer.outputs.modelfile_reader import load_model_file
     from twolayer.outputs.plot import check_image_path, plot_history, require_matplotlib

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import io
+import sys
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from twolayer.cli.options import add_command
 from twolayer.cli.types import column_list, data_path, file_path
+from twolayer.data.datasets import load_inputs
+from twolayer.errors import ConfigError
+from twolayer.io.writing import atomic_write, check_distinct, check_writable
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -59,7 +67,6 @@ def model_data(
     """The data of ``paths`` for ``model``: its input columns matched by name, and with
     ``targets`` (default: none) the target columns; the ``keep`` columns' cells.  Notes about
     the file (columns ignored, rows without targets) are printed on stderr."""
-    from twolayer.data.datasets import load_inputs
 
     encoding = model.preprocessing.encoding
     data, kept = load_inputs(
@@ -71,8 +78,6 @@ def model_data(
 
 
 def print_notes(prog: str, name: str, notes: Any) -> None:
-    import sys
-
     for note in notes:
         print(f"{prog}: {name}: {note}", file=sys.stderr)
 
@@ -83,10 +88,6 @@ def predictions_text(
     """CSV of the predictions for ``x`` (N, D_in): one column per target, or ``label`` (and
     ``p_<class>`` columns with ``proba``) for classification, after the ``kept`` columns
     (their names, and their cells (N, K)).  Floats are written exactly."""
-    import csv
-    import io
-
-    import numpy as np
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -127,10 +128,6 @@ def spreadsheet_safe(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
-
-    from twolayer.errors import ConfigError
-    from twolayer.io.writing import atomic_write, check_distinct, check_writable
     from twolayer.outputs.modelfile_reader import load_model
 
     if args.out:

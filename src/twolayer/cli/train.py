@@ -11,14 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from twolayer.cli.options import (
-    OPTIONS,
     RESUME_FIXED,
     add_backend_arguments,
     add_command,
+    add_config_arguments,
     add_data_arguments,
     add_output_arguments,
     add_problem_arguments,
-    add_solver_argument,
     check_problem_size,
     config_from_args,
 )
@@ -42,62 +41,22 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
-    """The data and every training option, shared with ``twolayer lr-find``."""
-    from twolayer.nn.activations import ACTIVATIONS
-    from twolayer.nn.losses import LOSSES
-    from twolayer.nn.model import INITS
-    from twolayer.nn.optim import OPTIMIZERS
-    from twolayer.nn.schedules import SCHEDULES
-
+    """The data and every training option, shared with ``twolayer lr-find``: a flag for each
+    field of :class:`~twolayer.config.TrainConfig`, made from its declaration."""
     add_data_arguments(parser)
     add_problem_arguments(parser, recipes=True)
-    parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu")
-    parser.add_argument(
-        "--loss",
-        choices=sorted(LOSSES),
-        default=None,
-        help="default: cross_entropy for a classification dataset, else sse (the seed's); "
-        "binary_cross_entropy trains 0/1 --target columns as multilabel classification",
-    )
-    seed_or_data = "(default {}; on real data {})"
-    parser.add_argument("--optimizer", choices=OPTIMIZERS, default=None,
-                        help=seed_or_data.format("gd, the seed's", "adam"))  # fmt: skip
-    parser.add_argument("--schedule", choices=SCHEDULES, default="constant")
-    parser.add_argument(
-        "--init", choices=INITS, default=None,
-        help="normal, he, glorot, uniform " + seed_or_data.format("normal, the seed's", "uniform"),
-    )  # fmt: skip
-    parser.add_argument("--dtype", choices=("float64", "float32"), default="float64")
-    add_solver_argument(parser)
-    parser.add_argument(
-        "--bias", action=argparse.BooleanOptionalAction, default=None,
-        help="biases b1, b2 " + seed_or_data.format("none, as the seed", "on"),
-    )  # fmt: skip
-    parser.add_argument(
-        "--early-stopping", action=argparse.BooleanOptionalAction, default=None,
-        help="stop on a stall of the validation loss, keep the best weights "
-        + seed_or_data.format("off", "on, with --validation-fraction 0.1 and --patience 20"),
-    )  # fmt: skip
-    parser.add_argument(
-        "--no-shuffle", dest="shuffle", action="store_const", const=False, default=None,
-        help="walk the minibatches in the data's order (default: reshuffled every epoch)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--scores", action="store_const", const=True, default=None,
-        help="record R² or accuracy every epoch (history columns score, val_score; --plot)",
-    )  # fmt: skip
+    add_config_arguments(parser)
     parser.add_argument(
         "--sample-weight", type=nonempty, metavar="COLUMN",
         help="a CSV column (name or number) or .npz array of sample weights: each sample "
         "counts that many times",
     )  # fmt: skip
-    for flag, name, kind, help_text in OPTIONS:
-        parser.add_argument(flag, dest=name, type=kind, default=None, help=help_text)
 
 
 def source_from_args(args: argparse.Namespace) -> dict[str, Any]:
     """What data the options name, as a description a model file can keep."""
     from twolayer.data.datasets import DATASETS
+    from twolayer.data.sources import TASK_WORDS
     from twolayer.errors import ConfigError
 
     name = args.dataset or ("random" if not args.data else None)
@@ -122,7 +81,7 @@ def source_from_args(args: argparse.Namespace) -> dict[str, Any]:
         targets = _listed(args.target)
         tasks = {"cross_entropy": "classification", "binary_cross_entropy": "multilabel",
                  "sse": "regression", "mse": "regression", "half_mse": "regression",
-                 "classify": "classification", "regress": "regression"}  # fmt: skip
+                 **TASK_WORDS}  # fmt: skip
         task = tasks.get(args.task or args.loss)
         if args.task and args.loss and tasks[args.loss] != task:
             raise ConfigError(f"--loss {args.loss} does not train a --task {args.task}")

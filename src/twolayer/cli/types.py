@@ -1,50 +1,98 @@
 """The argparse types of the command line's values: numbers in range, file and folder names,
-lists of columns, seeds; each refuses a bad value with a message argparse prints."""
+lists of columns, and each training field's value (`field_type`, by its declaration); each refuses
+a bad value with a message argparse prints, in the words the library uses."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+from twolayer.config import TrainConfig, spec
+from twolayer.errors import (
+    NON_NEGATIVE_INT,
+    POSITIVE,
+    POSITIVE_INT,
+    Range,
+    choice_error,
+    must_be,
+)
+
+
+def in_range(text: str, within: Range) -> int | float:
+    """``text`` as a number (an integer where ``within`` takes only integers) in ``within``,
+    else an argparse error in the words of :class:`~twolayer.errors.Range`."""
+    value = _number(text, int, "an integer") if within.integer else _number(text, float, "a number")
+    if not within.contains(value):
+        raise argparse.ArgumentTypeError(must_be(within.text, text))
+    return value
 
 
 def positive_int(text: str) -> int:
     """argparse type: an integer > 0."""
-    value = int(_number(text, int, "an integer"))
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be an integer > 0, got {text}")
-    return value
+    return int(in_range(text, POSITIVE_INT))
 
 
 def non_negative_int(text: str) -> int:
     """argparse type: an integer >= 0."""
-    value = int(_number(text, int, "an integer"))
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text}")
-    return value
+    return int(in_range(text, NON_NEGATIVE_INT))
 
 
 def positive_float(text: str) -> float:
     """argparse type: a finite number > 0."""
-    value = _number(text, float, "a number")
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
-    return value
+    return float(in_range(text, POSITIVE))
 
 
 def finite_float(text: str) -> float:
     """argparse type: a finite number (ranges are checked by the configuration)."""
     value = _number(text, float, "a number")
     if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
+        raise argparse.ArgumentTypeError(must_be("a finite number", text))
     return value
+
+
+def field_type(name: str) -> Callable[[str], Any]:
+    """argparse type of :class:`~twolayer.config.TrainConfig`'s field ``name``: its value read
+    from text and checked against the field's declared choices or range, in the words the
+    configuration uses (with the field named as its flag: ``--tol-mode``)."""
+    rule = spec(TrainConfig, name)
+    kind = {f.name: str(f.type) for f in dataclasses.fields(TrainConfig)}[name]
+
+    def read(text: str) -> Any:
+        if rule.choices is not None:
+            if text not in rule.choices:
+                message = str(choice_error(name, text, rule.choices))
+                raise argparse.ArgumentTypeError(as_flags(message, [name]))
+            return text
+        if rule.range is not None:
+            return in_range(text, rule.range)
+        if kind.startswith("int"):
+            return int(_number(text, int, "an integer"))
+        return finite_float(text)
+
+    read.__name__ = name
+    return read
+
+
+def as_flags(message: str, fields: list[str]) -> str:
+    """``message`` with the configuration's field names written as their command-line flags
+    (``batch_size`` -> ``--batch-size``; a one-word name only where it starts the message)."""
+    for name in sorted(fields, key=len, reverse=True):
+        flag = "--" + name.replace("_", "-")
+        if "_" in name:
+            message = re.sub(rf"valid {name}e?s are", f"valid {flag} values are", message)
+            message = re.sub(rf"(?<![\w-]){name}\b", flag, message)
+        elif message.startswith(f"{name} "):
+            message = flag + message[len(name) :]
+    return message
 
 
 def port_number(text: str) -> int:
     """argparse type: a TCP port, 0 to 65535 (0: any free port)."""
-    value = int(_number(text, int, "an integer"))
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 65535, got {text}")
-    return value
+    return int(in_range(text, Range(0, 65535, integer=True)))
 
 
 def file_path(text: str) -> str:
@@ -94,15 +142,4 @@ def _number(text: str, kind: type[int] | type[float], what: str) -> int | float:
     try:
         return kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
-
-
-MAX_SEED = 2**32 - 1  # the range np.random.seed / RandomState accept
-
-
-def seed_value(text: str) -> int:
-    """argparse type: a NumPy legacy seed, 0 <= S < 2**32."""
-    value = non_negative_int(text)
-    if value > MAX_SEED:
-        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_SEED}, got {text}")
-    return value
+        raise argparse.ArgumentTypeError(must_be(what, repr(text))) from None

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from twolayer.config import TrainConfig
-from twolayer.errors import ConfigError
+from twolayer.config import TrainConfig, spec
+from twolayer.errors import POSITIVE_INT
 from twolayer.io.memory import check_network
 from twolayer.nn.model import Params
 
@@ -33,13 +33,12 @@ class SeedProblem:
     iterations: int = 500  # gradient-descent steps
 
     def __post_init__(self) -> None:
-        for name in ("n", "d_in", "hidden", "d_out"):
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
-        if self.iterations < 0:
-            raise ConfigError(f"iterations must be >= 0, got {self.iterations}")
-        if not (np.isfinite(self.lr) and self.lr > 0):
-            raise ConfigError(f"lr must be a finite number > 0, got {self.lr}")
+        for name in ("n", "d_in", "d_out"):
+            POSITIVE_INT.check(name, getattr(self, name))
+        for name in ("hidden", "lr", "iterations"):  # as the configuration checks them
+            within = spec(TrainConfig, name).range
+            assert within is not None
+            within.check(name, getattr(self, name))
         check_network({"n": self.n, "d_in": self.d_in, "hidden": self.hidden, "d_out": self.d_out})
 
     def config(self, **overrides: Any) -> TrainConfig:

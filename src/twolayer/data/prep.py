@@ -78,7 +78,8 @@ class Dataset:
                                    rows=pick(self.rows))  # fmt: skip
 
     def split(self, test_fraction: float, seed: int) -> tuple[Dataset, Dataset | None]:
-        """``(train, test)`` by :func:`split_indices`; test is None when the fraction is 0."""
+        """``(train, test)`` (:data:`PARTS`) by :func:`split_indices`; test is None when the
+        fraction is 0."""
         if test_fraction == 0:
             return self, None
         train_idx, test_idx = split_indices(self.n_samples, test_fraction, seed)
@@ -326,7 +327,12 @@ def one_hot(idx: NDArray[np.intp], n_classes: int) -> FloatArray:
     return out
 
 
+PARTS = ("train", "test")
+"""The parts of a dataset :meth:`Dataset.split` returns, in order."""
+
+
 __all__ = [
+    "PARTS",
     "Dataset",
     "FloatArray",
     "Preprocessing",

@@ -10,11 +10,13 @@ from typing import Any
 
 from twolayer.data.datasets import DATASETS, load_dataset, load_file, random_dataset
 from twolayer.data.prep import Dataset
-from twolayer.errors import DataError
+from twolayer.errors import POSITIVE_INT, SEEDS, UNIT, DataError, must_be
 from twolayer.nn.model import Params
 
 SOURCE_KINDS = ("file", "dataset", "random", "chunks")
 TASKS = ("regression", "classification", "multilabel")
+TASK_WORDS = {"classify": "classification", "regress": "regression"}
+"""The command line's words for the task of a file's targets (``--task classify``)."""
 
 
 def check_source(source: Any) -> None:
@@ -28,11 +30,11 @@ def check_source(source: Any) -> None:
         value = source.get(key, default)
         if value is ... or not ok(value):
             shown = "missing" if value is ... else f"{value!r}"
-            raise DataError(f"'{key}' must be {what}, got {shown}")
+            raise DataError(f"'{key}' {must_be(what, shown)}")
         return value
 
     kind = field("kind", lambda v: v in SOURCE_KINDS, f"one of {', '.join(SOURCE_KINDS)}")
-    field("test_fraction", lambda v: _number(v) and 0 <= v < 1, "a number in [0, 1)")
+    field("test_fraction", lambda v: _number(v) and UNIT.contains(v), f"a number {UNIT.text}")
     field("standardize", lambda v: isinstance(v, bool), "true or false")
     field("fingerprint", lambda v: v is None or isinstance(v, str), "text", None)
     if kind == "file":
@@ -50,9 +52,9 @@ def check_source(source: Any) -> None:
     elif kind == "dataset":
         field("name", lambda v: v in DATASETS and v != "random", "a bundled dataset's name")
     elif kind == "random":
-        field("seed", lambda v: _integer(v) and 0 <= v < 2**32, "an integer in [0, 2**32)")
+        field("seed", lambda v: _integer(v) and SEEDS.contains(v), f"an integer {SEEDS.text}")
         for k in ("n", "d_in", "hidden", "d_out"):
-            field(k, lambda v: _integer(v) and v > 0, "a positive integer")
+            field(k, lambda v: _integer(v) and POSITIVE_INT.contains(v), POSITIVE_INT.text)
     else:
         field("path", lambda v: isinstance(v, str) and bool(v), "a directory or a store's address")
 
@@ -109,4 +111,4 @@ def load_source(source: dict[str, Any]) -> tuple[Dataset, Params | None]:
     raise DataError(f"unknown kind of data source {kind!r}")
 
 
-__all__ = ["SOURCE_KINDS", "TABLE_OPTIONS", "TASKS", "check_source", "load_source"]
+__all__ = ["SOURCE_KINDS", "TABLE_OPTIONS", "TASKS", "TASK_WORDS", "check_source", "load_source"]

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from twolayer.config import generator
-from twolayer.errors import ConfigError, DataError
+from twolayer.errors import DataError, Range
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def split_indices(
     split: that is a DataError, as in scikit-learn's stratified splits.
     """
     if stream.parameter is not None and not 0 < fraction < 1:
-        raise ConfigError(f"{stream.parameter} must be in (0, 1), got {fraction}")
+        Range(0, 1, low_open=True, high_open=True).check(stream.parameter, fraction)
     counts = None if labels is None else np.unique(np.asarray(labels), return_counts=True)[1]
     if counts is not None and counts.min() < 2:  # first, as scikit-learn's stratified splits
         raise DataError(

@@ -33,8 +33,8 @@ to work on many problems:
 * ``alpha=0``: no L2 penalty, as in the earlier versions.  scikit-learn's default is 1e-4
   (scaled the same way, see :mod:`twolayer.nn.objective`): pass ``alpha=1e-4`` for it.
 * ``n_iter_no_change=None``: every fit runs its ``iterations`` (or stops early with
-  ``early_stopping``), as in the earlier versions.  scikit-learn stops a fit once the training loss has
-  not improved by ``tol`` for 10 epochs: pass ``n_iter_no_change=10, tol_mode="absolute"``.
+  ``early_stopping``), as in the earlier versions.  scikit-learn stops a fit once the training
+  loss has not improved by ``tol`` for 10 epochs: pass ``n_iter_no_change=10, tol_mode="absolute"``.
   Either way a fit that used every iteration while its loss was still improving (an improvement
   of ``tol`` within the last ``n_iter_no_change``, or ``patience``, epochs) ends with
   scikit-learn's ``ConvergenceWarning``.
@@ -71,7 +71,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from twolayer._version import documentation_root
-from twolayer.config import TrainConfig
+from twolayer.config import TrainConfig, check_value
 from twolayer.data.prep import Task, fit_preprocessing
 from twolayer.outputs.callbacks import PrintLosses, epoch_line
 from twolayer.outputs.history import summarize
@@ -200,6 +200,9 @@ class TwoLayerEstimator(BaseEstimator):  # type: ignore[misc]
             for f in dataclasses.fields(TrainConfig)
             if f.name in names
         }  # the estimator parameters named as TrainConfig fields, passed on as they are
+        for name, value in shared.items():  # each as TrainConfig declares it, used or not
+            if name != "batch_size" and not (value is None and name in ("loss", "dtype")):
+                check_value(TrainConfig, name, value)
         return TrainConfig(**{
             **shared,
             "loss": self.loss or self._loss(),

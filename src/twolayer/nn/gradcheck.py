@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from twolayer.errors import ConfigError
+from twolayer.errors import POSITIVE_INT
 from twolayer.io.memory import check_network
 from twolayer.nn.model import Grads, Params, init_params
 from twolayer.nn.objective import loss_and_grads
@@ -135,8 +135,8 @@ def random_problem(
     """A small float64 problem for gradient checks: Glorot-scaled weights (random biases when
     ``bias``), standard normal inputs and targets (one-hot targets for ``cross_entropy``, 0/1
     ones for ``binary_cross_entropy``)."""
-    if min(n, d_in, hidden, d_out) <= 0:
-        raise ConfigError("gradcheck sizes must be positive integers")
+    for name, size in (("n", n), ("d_in", d_in), ("hidden", hidden), ("d_out", d_out)):
+        POSITIVE_INT.check(name, size)
     check_network({"n": n, "d_in": d_in, "hidden": hidden, "d_out": d_out})
     rng = np.random.default_rng(seed)
     params = init_params(rng, d_in, hidden, d_out, init="glorot", bias=bias)

@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from twolayer.backend import Array, namespace
-from twolayer.errors import ConfigError, DataError, choice_error
+from twolayer.errors import POSITIVE_INT, DataError, choice_error
 from twolayer.io.memory import check_fits
 from twolayer.nn.activations import TWINS, ActivationTwin, get_activation
 
@@ -139,8 +139,7 @@ def init_params(
     if init not in INITS:
         raise choice_error("init", init, INITS)
     for name, size in (("d_in", d_in), ("hidden", hidden), ("d_out", d_out)):
-        if size <= 0:
-            raise ConfigError(f"{name} must be a positive integer, got {size}")
+        POSITIVE_INT.check(name, size)
     weights = hidden * (d_in + d_out + 1) + d_out
     check_fits(np.dtype(dtype).itemsize * weights, {"d_in": d_in, "hidden": hidden, "d_out": d_out})
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from twolayer.backend import import_optional
-from twolayer.errors import ConfigError
+from twolayer.errors import POSITIVE_INT
 from twolayer.outputs.plot import draw_history, require_matplotlib
 from twolayer.state import Callback, Record, TrainResult, TrainState
 
@@ -69,8 +69,7 @@ class LivePlot(Callback):
         self, every: int = 10, *, title: str = "", loss: str | None = None,
         display: Display | None = None,
     ) -> None:  # fmt: skip
-        if every < 1:
-            raise ConfigError(f"LivePlot: every must be a whole number >= 1, got {every}")
+        POSITIVE_INT.check("LivePlot: every", every)
         require_matplotlib()
         if display is None:
             display = import_optional("IPython.display", "IPython", "notebooks").display

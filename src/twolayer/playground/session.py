@@ -14,7 +14,6 @@ and the frames (:mod:`twolayer.playground.frames`) read the session's fields.
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from numpy.typing import NDArray
 
 from twolayer.config import TrainConfig
 from twolayer.data.prep import Dataset, Preprocessing, fit_preprocessing
-from twolayer.errors import ConfigError, DivergenceError
+from twolayer.errors import ConfigError, DivergenceError, Range
 from twolayer.nn.losses import get_loss
 from twolayer.nn.optim import make_optimizer
 from twolayer.outputs.doctor import diagnose
@@ -306,8 +305,7 @@ class Session:
             0 <= i < n for i, n in zip(where, array.shape, strict=True)
         ):
             raise ConfigError(f"{name} has shape {array.shape}; no entry {list(where)}")
-        if not (math.isfinite(value) and abs(value) <= MAX_WEIGHT):
-            raise ConfigError(f"a weight must be a number between -{MAX_WEIGHT} and {MAX_WEIGHT}")
+        Range(-MAX_WEIGHT, MAX_WEIGHT).check("a weight", value)
         array[where] = value
         self.state.params = dataclasses.replace(self.state.params, **{name: array})
 

@@ -14,13 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from twolayer.config import TrainConfig
-from twolayer.errors import ConfigError, choice_error
-from twolayer.nn.activations import ACTIVATIONS
+from twolayer.config import TrainConfig, check_fields, like, setting, spec
+from twolayer.errors import NON_NEGATIVE_INT, ConfigError, Range, must_be
 from twolayer.nn.losses import SQUARED
-from twolayer.nn.model import INITS
 from twolayer.nn.optim import STEP_OPTIMIZERS
-from twolayer.nn.schedules import SCHEDULES
 
 CLASSIFICATION_SETS = ("circle", "xor", "gaussians", "spiral")
 """Drawn 2-D classification sets (:mod:`twolayer.playground.datasets`)."""
@@ -49,41 +46,74 @@ MAX_HIDDEN = 64  # the page draws one heatmap and one column of lines per hidden
 MAX_SAMPLES = 2000  # drawn sets: enough to see a shape, few enough to train at speed
 
 
+DATA, NETWORK, SCHEDULE, LIVE = "data", "network", "schedule", "live"
+"""What a change of a setting does (its declared ``effect``): draw or load the data again and
+reset the run; rebuild the network from new starting weights on the same data; restart the
+schedule from the current iteration; or take effect at the next iteration, from the same
+weights."""
+
+DATASETS = (*CLASSIFICATION_SETS, *REGRESSION_SETS, *BUNDLED_SETS, FILE_SET)
+
+
 @dataclass(frozen=True)
 class Settings:
-    """One playground run's data, network and training settings."""
+    """One playground run's data, network and training settings.
 
-    # The data (a change draws or loads the data again and resets the run)
-    dataset: str = "circle"  # a drawn set, a bundled one, or "file" (--data)
-    samples: int = 300  # drawn sets: how many points
-    noise: float = 0.05  # drawn sets: std of the Gaussian noise (inputs or targets)
-    classes: int = 3  # gaussians and spiral: how many classes
-    test_fraction: float = 0.3  # share of points held out as the test set, in [0, 0.9]
-    seed: int = 0  # draws the data, the test split and the starting weights
-    # The network (a change rebuilds it: reset)
-    hidden: int = 8  # H, the hidden units
-    activation: str = "relu"  # the seed's
-    loss: str = ""  # "": the task's default (cross_entropy, or mse for regression)
-    bias: bool = True  # the seed has none, but without them every boundary runs through 0
-    init: str = "he"  # he suits ReLU; the seed's is normal
-    features: str = "x1,x2"  # data with two inputs: the network's inputs, from FEATURES
-    # Training (changes take effect at the next iteration, from the same weights)
-    lr: float = 0.03  # learning rate
-    optimizer: str = "adam"  # gd | momentum | nesterov | adam
-    batch_size: int = 0  # 0: full batch (the seed's); else minibatches, reshuffled per epoch
-    alpha: float = 0.0  # L2 penalty on w1 and w2
-    l1: float = 0.0  # L1 penalty on w1 and w2
-    schedule: str = "constant"  # constant | invscaling | step | cosine | plateau
-    step_size: int = 500  # step schedule: iterations between two decays
-    gamma: float = 0.5  # step schedule: the factor of each decay
-    patience: int = 100  # plateau: iterations without progress before the rate drops
-    factor: float = 0.5  # plateau: the factor of each drop
-    floor: float = 0.01  # the lowest rate of cosine and plateau, as a share of the rate
-    iterations: int = 5000  # where the run stops; the horizon of the cosine schedule
-    speed: int = 10  # iterations trained between two frames sent to the page, at most
+    The settings that are :class:`~twolayer.config.TrainConfig` fields take its declaration
+    (:func:`~twolayer.config.like`: help, range, choices) with the page's default, and a
+    narrower range where the page has a reason; the page's own are declared here
+    (:func:`~twolayer.config.setting`).  Each says what a change does (``effect``)."""
+
+    # The data
+    dataset: str = setting("circle", "a drawn set, a bundled one, or file (--data)",
+                           choices=DATASETS, effect=DATA)  # fmt: skip
+    samples: int = setting(300, "drawn sets: how many points",
+                           Range(10, MAX_SAMPLES, integer=True), effect=DATA)  # fmt: skip
+    noise: float = setting(0.05, "drawn sets: std of the Gaussian noise (inputs or targets)",
+                           Range(0, 1), effect=DATA)  # fmt: skip
+    classes: int = setting(3, "gaussians and spiral: how many classes",
+                           Range(2, 6, integer=True), effect=DATA)  # fmt: skip
+    test_fraction: float = setting(0.3, "share of points held out as the test set",
+                                   Range(0, 0.9), effect=DATA)  # fmt: skip
+    seed: int = like("seed", 0, DATA, help="draws the data, the test split and the weights")
+    # The network
+    hidden: int = like("hidden", 8, NETWORK, range=Range(1, MAX_HIDDEN, integer=True))
+    activation: str = like("activation", "relu", NETWORK)
+    loss: str = setting("", "the task's default (cross_entropy, or mse for regression) if empty",
+                        choices=("", *LOSSES_BY_TASK["classification"]),
+                        effect=NETWORK)  # fmt: skip
+    bias: bool = like("bias", True, NETWORK)  # without them every boundary runs through 0
+    init: str = like("init", "he", NETWORK)  # he suits ReLU
+    features: str = setting("x1,x2", "data with two inputs: the network's inputs, from FEATURES",
+                            effect=NETWORK)  # fmt: skip
+    # Training
+    lr: float = like("lr", 0.03, LIVE)
+    optimizer: str = like("optimizer", "adam", LIVE, choices=STEP_OPTIMIZERS)
+    batch_size: int = setting(0, "minibatch size (0: the full batch, the seed's)",
+                              NON_NEGATIVE_INT, effect=LIVE)  # fmt: skip
+    alpha: float = like("alpha", 0.0, LIVE)
+    l1: float = like("l1", 0.0, LIVE)
+    schedule: str = like("schedule", "constant", LIVE)
+    step_size: int = like("step_size", 500, SCHEDULE)
+    gamma: float = like("gamma", 0.5, SCHEDULE)
+    patience: int = like("plateau_patience", 100, SCHEDULE)
+    factor: float = like("plateau_factor", 0.5, SCHEDULE)
+    floor: float = setting(0.01, "the lowest rate of cosine and plateau, as a share of the rate",
+                           Range(0, 1), effect=SCHEDULE)  # fmt: skip
+    iterations: int = like(
+        "iterations", 5000, LIVE, range=Range(1, 10**7, integer=True),
+        help="where the run stops; the horizon of the cosine schedule",
+    )  # fmt: skip
+    speed: int = setting(10, "iterations trained between two frames sent to the page, at most",
+                         Range(1, 1000, integer=True), effect=LIVE)  # fmt: skip
 
     def __post_init__(self) -> None:
-        _check(self)
+        check_fields(self)
+        chosen = self.features.split(",")
+        unknown = [f for f in chosen if f not in FEATURES]
+        if unknown or not chosen or len(set(chosen)) != len(chosen):
+            raise ConfigError(f"features must be distinct names among {', '.join(FEATURES)}, "
+                              f"got {self.features!r}")  # fmt: skip
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied (and checked)."""
@@ -146,14 +176,18 @@ class Settings:
         )  # fmt: skip
 
 
-DATA_FIELDS = ("dataset", "samples", "noise", "classes", "test_fraction", "seed")
+def _having(*effects: str) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(Settings) if spec(Settings, f.name).effect
+                 in effects)  # fmt: skip
+
+
+DATA_FIELDS = _having(DATA)
 """Fields whose change draws or loads the data again (edits by clicking are dropped)."""
-NETWORK_FIELDS = ("hidden", "activation", "loss", "bias", "init", "features")
+NETWORK_FIELDS = _having(NETWORK)
 """Fields whose change rebuilds the network from new starting weights, on the same data."""
-SCHEDULE_FIELDS = ("step_size", "gamma", "patience", "factor", "floor")
+SCHEDULE_FIELDS = _having(SCHEDULE)
 """The schedules' own settings: a change restarts the schedule from the current iteration."""
-LIVE_FIELDS = ("lr", "optimizer", "batch_size", "alpha", "l1", "schedule", *SCHEDULE_FIELDS,
-               "iterations", "speed")  # fmt: skip
+LIVE_FIELDS = _having(LIVE, SCHEDULE)
 """Fields that change mid-run, without a reset."""
 
 
@@ -175,59 +209,17 @@ def _parse(name: str, value: Any, kind: type) -> Any:
             return True
         if text in ("0", "false", "no", "off"):
             return False
-        raise ConfigError(f"{name} must be 0 or 1, got {value!r}")
+        raise ConfigError(f"{name} {must_be('0 or 1', repr(value))}")
     try:
         number = float(text)
     except ValueError:
         what = "an integer" if kind is int else "a number"
-        raise ConfigError(f"{name} must be {what}, got {value!r}") from None
+        raise ConfigError(f"{name} {must_be(what, repr(value))}") from None
     if kind is int:
         if not (math.isfinite(number) and number == int(number)):
-            raise ConfigError(f"{name} must be an integer, got {value!r}")
+            raise ConfigError(f"{name} {must_be('an integer', repr(value))}")
         return int(number)
     return number
-
-
-def _check(s: Settings) -> None:
-    datasets = (*CLASSIFICATION_SETS, *REGRESSION_SETS, *BUNDLED_SETS, FILE_SET)
-    for kind, value, valid in (
-        ("dataset", s.dataset, datasets),
-        ("activation", s.activation, tuple(ACTIVATIONS)),
-        ("loss", s.loss, ("", *LOSSES_BY_TASK["classification"])),
-        ("init", s.init, INITS),
-        ("optimizer", s.optimizer, STEP_OPTIMIZERS),
-        ("schedule", s.schedule, SCHEDULES),
-    ):
-        if value not in valid:
-            raise choice_error(kind, value, valid)
-    rules: list[tuple[str, Any, bool, str]] = [
-        ("samples", s.samples, 10 <= s.samples <= MAX_SAMPLES, f"between 10 and {MAX_SAMPLES}"),
-        ("noise", s.noise, 0 <= s.noise <= 1, "between 0 and 1"),
-        ("classes", s.classes, 2 <= s.classes <= 6, "between 2 and 6"),
-        ("test_fraction", s.test_fraction, 0 <= s.test_fraction <= 0.9, "between 0 and 0.9"),
-        ("seed", s.seed, 0 <= s.seed < 2**32, "between 0 and 4294967295"),
-        ("hidden", s.hidden, 1 <= s.hidden <= MAX_HIDDEN, f"between 1 and {MAX_HIDDEN}"),
-        ("lr", s.lr, math.isfinite(s.lr) and s.lr > 0, "a finite number > 0"),
-        ("batch_size", s.batch_size, s.batch_size >= 0, "0 (full batch) or more"),
-        ("alpha", s.alpha, math.isfinite(s.alpha) and s.alpha >= 0, "a finite number >= 0"),
-        ("l1", s.l1, math.isfinite(s.l1) and s.l1 >= 0, "a finite number >= 0"),
-        ("iterations", s.iterations, 1 <= s.iterations <= 10**7, "between 1 and 10000000"),
-        ("speed", s.speed, 1 <= s.speed <= 1000, "between 1 and 1000"),
-        ("step_size", s.step_size, 1 <= s.step_size <= 10**6, "between 1 and 1000000"),
-        ("gamma", s.gamma, 0 < s.gamma <= 1, "in (0, 1]"),
-        ("patience", s.patience, 1 <= s.patience <= 10**6, "between 1 and 1000000"),
-        ("factor", s.factor, 0 < s.factor < 1, "in (0, 1)"),
-        ("floor", s.floor, 0 <= s.floor <= 1, "between 0 and 1"),
-    ]
-    for name, value, ok, allowed in rules:
-        if not ok:
-            raise ConfigError(f"{name} must be {allowed}, got {value}")
-    chosen = s.features.split(",")
-    unknown = [f for f in chosen if f not in FEATURES]
-    if unknown or not chosen or len(set(chosen)) != len(chosen):
-        raise ConfigError(
-            f"features must be distinct names among {', '.join(FEATURES)}, got {s.features!r}"
-        )
 
 
 __all__ = [
