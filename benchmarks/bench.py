@@ -112,6 +112,17 @@ def plan(args: argparse.Namespace) -> tuple[list[tuple[workloads.Workload, int]]
     return pairs, args.rounds or (2 if args.quick else 3)
 
 
+def rerun_script_without_blas_env(
+    prog: str, script: str, argv: Sequence[str], keep: bool
+) -> int | None:
+    """Unless ``keep`` (``--keep-blas-env`` given), :func:`rerun_without_blas_env` the script
+    at ``script`` with ``argv`` plus ``--keep-blas-env``: its exit code, or None to go on."""
+    if keep:
+        return None
+    command = [sys.executable, str(Path(script).resolve()), "--keep-blas-env", *argv]
+    return rerun_without_blas_env(prog, command)
+
+
 def rerun_without_blas_env(prog: str, command: Sequence[str]) -> int | None:
     """Where a BLAS variable is set, run ``command`` (which must pass ``--keep-blas-env``) in a
     child process whose environment lacks them and return its exit code; else None."""
@@ -148,11 +159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             check_writable(args.json, "JSON file")
         except TwoLayerError as exc:
             parser.error(str(exc))
-    if not args.keep_blas_env:
-        command = [sys.executable, str(Path(__file__).resolve()), "--keep-blas-env", *argv]
-        code = rerun_without_blas_env(parser.prog, command)
-        if code is not None:
-            return code
+    code = rerun_script_without_blas_env(parser.prog, __file__, argv, args.keep_blas_env)
+    if code is not None:
+        return code
     pairs, rounds = plan(args)
     log(f"{parser.prog}: no peers, checks or targets here; for those run {SPEED_SCRIPT}")
     results = []

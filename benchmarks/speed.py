@@ -29,7 +29,13 @@ from typing import Any
 
 import harness
 import report
-from bench import add_timing_arguments, output_path, plan, rerun_without_blas_env, write_json
+from bench import (
+    add_timing_arguments,
+    output_path,
+    plan,
+    rerun_script_without_blas_env,
+    write_json,
+)
 from twolayer import TwoLayerError
 from twolayer.io.writing import check_distinct, check_writable
 
@@ -88,11 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             report.section_file_text(markdown)  # its other sections must be readable text
     except TwoLayerError as exc:
         parser.error(str(exc))
-    if not args.keep_blas_env:
-        command = [sys.executable, str(Path(__file__).resolve()), "--keep-blas-env", *argv]
-        code = rerun_without_blas_env(parser.prog, command)
-        if code is not None:
-            return code
+    code = rerun_script_without_blas_env(parser.prog, __file__, argv, args.keep_blas_env)
+    if code is not None:
+        return code
     pairs, rounds = plan(args)
     result = None if args.practical == "only" else speed_section(args, pairs, rounds)
     text = "" if result is None else report.markdown(result)
