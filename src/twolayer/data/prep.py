@@ -142,22 +142,44 @@ class Scaler:
             second = np.asarray(a.multiply(a).T @ w).ravel() / w.sum()
             std = np.sqrt(np.maximum(second - first**2, 0.0))
             return cls(np.zeros(a.shape[1]), _spread(std, first, names))
-        if weight is None:
-            mean = a.mean(axis=0)
-            return cls(mean, _spread(a.std(axis=0), mean, names))
-        mean = np.average(a, axis=0, weights=weight)
-        std = np.sqrt(np.average(np.square(a - mean), axis=0, weights=weight))
+        a = np.asarray(a)
+        mean = a.mean(axis=0) if weight is None else np.average(a, axis=0, weights=weight)
+        total = a.shape[0] if weight is None else np.sum(weight)
+        std = np.sqrt(_squares_about(a, mean, weight) / total)
         return cls(mean, _spread(std, mean, names))
 
     def transform(self, a: Any) -> Any:
         """(N, D) -> (N, D) standardised (sparse stays sparse: its mean is 0)."""
         if is_sparse(a):
             return (a @ _diagonal(1.0 / self.scale)).tocsr()
-        return (a - self.mean) / self.scale
+        out = np.subtract(a, self.mean)  # (a - mean) / scale, in one new array
+        return np.divide(out, self.scale, out=out)
 
     def inverse(self, a: FloatArray) -> FloatArray:
         """(N, D) standardised -> (N, D) in the original units."""
         return a * self.scale + self.mean
+
+
+SQUARES_BLOCK = 2048
+"""Rows at a time of :func:`_squares_about`: a block of centred rows stays in the cache,
+where centring the whole array first would write (and fault in) a copy of it."""
+
+
+def _squares_about(a: FloatArray, mean: FloatArray, weight: NDArray[Any] | None) -> FloatArray:
+    """Each column's sum of squared distances from its ``mean`` (D,), every row of ``a`` (N, D)
+    counting ``weight`` (N,) times when given: (D,).  Block by block of rows, so it reads
+    ``a`` once and allocates one block (``np.std`` centres a whole copy of ``a`` first)."""
+    total = np.zeros(a.shape[1])
+    block = np.empty((min(SQUARES_BLOCK, a.shape[0]), a.shape[1]))
+    for start in range(0, a.shape[0], SQUARES_BLOCK):
+        rows = a[start : start + SQUARES_BLOCK]
+        centred = block[: rows.shape[0]]
+        np.subtract(rows, mean, out=centred)
+        if weight is None:
+            total += np.einsum("ij,ij->j", centred, centred)
+        else:
+            total += np.einsum("i,ij,ij->j", weight[start : start + SQUARES_BLOCK], centred, centred)
+    return total
 
 
 def _spread(std: FloatArray, mean: FloatArray, names: Sequence[str] = ()) -> FloatArray:
