@@ -3,9 +3,13 @@ asked (importlib.metadata is slow)."""
 
 from __future__ import annotations
 
+import functools
 
+
+@functools.cache
 def installed_version() -> str:
-    """The version pip installed, or ``0.0.0+unknown`` for a source tree never installed."""
+    """The version pip installed, or ``0.0.0+unknown`` for a source tree never installed;
+    looked up once per process (every run's manifest names it)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:

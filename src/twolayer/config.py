@@ -12,6 +12,7 @@ at lr = 1e-6 for 500 iterations, float64.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -187,9 +188,16 @@ class TrainConfig:
         return cls(**data)
 
 
+@functools.cache
+def fields_by_name(cls: type) -> dict[str, dataclasses.Field[Any]]:
+    """The fields of the dataclass ``cls`` by name, looked up once per class (a configuration
+    checks each of its fields whenever one is made or replaced)."""
+    return {f.name: f for f in dataclasses.fields(cls)}
+
+
 def spec(cls: Any, name: str) -> Spec:
     """The :class:`Spec` of field ``name`` of a dataclass declared with :func:`setting`."""
-    rule: Spec = {f.name: f for f in dataclasses.fields(cls)}[name].metadata["spec"]
+    rule: Spec = fields_by_name(cls)[name].metadata["spec"]
     return rule
 
 
@@ -206,7 +214,7 @@ def check_value(cls: Any, name: str, value: Any) -> Any:
     integer is not a float or a bool, a number is not text), then among its choices or in its
     range (None, where the field may be None, is always allowed).  A ConfigError names the
     field."""
-    f = {f.name: f for f in dataclasses.fields(cls)}[name]
+    f = fields_by_name(cls)[name]
     kind = str(f.type)
     optional = kind.endswith("| None")
     if optional and value is None:

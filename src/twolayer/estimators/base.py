@@ -267,13 +267,14 @@ class TwoLayerEstimator(BaseEstimator):  # type: ignore[misc]
             if classes is not None:  # partial_fit: every class, not only this batch's
                 prep = dataclasses.replace(prep, classes=classes)
             state, seed = None, self._seed()
-        config = self._config(x, seed)
+        changes: dict[str, Any] = {}  # to the parameters' configuration, applied at once
         if go_on:  # the dtype of the run so far
-            config = config.replace(dtype=str(self.model_.dtype))
+            changes["dtype"] = str(self.model_.dtype)
         if epochs is not None:  # one pass over the given data; no held-out split of it
-            config = config.replace(early_stopping=False, validation_fraction=0.0, scores=False)
+            changes.update(early_stopping=False, validation_fraction=0.0, scores=False)
         done = state.iteration if state is not None else 0
-        config = config.replace(iterations=done + (epochs or self.iterations))
+        changes["iterations"] = done + (epochs or self.iterations)
+        config = self._config(x, seed).replace(**changes)
         callbacks: list[Callback] = [PrintLosses(line=epoch_line)] if self.verbose else []
         callbacks.extend(self.callbacks or ())  # verbose: scikit-learn's lines, then the user's
         result = train(prep.inputs(x), prep.targets(y), config, state=state,
