@@ -55,6 +55,7 @@ TWINS = {
 }
 """The parts of a minibatch step: a name, and the twin of ``engines.buffered`` it times."""
 SETTINGS = ("one BLAS thread", "BLAS's own threads")
+APART = "the same two passes over arrays of w1's size that no product reads"
 ROWS = 50_000
 """Samples of the classify data (the practical section's)."""
 SEED_ITERATIONS = 300
@@ -82,7 +83,8 @@ def classify_engine(seed: int = 0) -> buffered.BufferedEngine:
                          optimizer="adam", lr=1e-3, batch_size=200, shuffle=True, track="loss",
                          seed=seed)  # fmt: skip
     params = init_params(np.random.default_rng(seed), 100, 100, 10, init="uniform", bias=True)
-    return buffered.BufferedEngine(config, x, y, TrainState(params, make_optimizer("adam").init(params)))
+    state = TrainState(params, make_optimizer("adam").init(params))
+    return buffered.BufferedEngine(config, x, y, state)
 
 
 class Timers:
@@ -174,6 +176,9 @@ def seed_iteration(rounds: int) -> dict[str, dict[str, float]]:
             with blas(setting):
                 ws = Workspace(problem.x, problem.y, problem.params, keep_grads=False)
                 spent, losses = Counter[str](), []
+                # Arrays of w1's size that no product reads: the update's two passes over them
+                # tell the cost of writing memory another core has read from the rest.
+                apart, step = problem.params.w1.copy(), np.empty_like(problem.params.w1)
                 for _ in range(iterations):
                     start = time.perf_counter()
                     losses.append(ws.forward_backward())
@@ -181,13 +186,20 @@ def seed_iteration(rounds: int) -> dict[str, dict[str, float]]:
                     ws.update(workload.lr)
                     spent["forward and backward"] += middle - start
                     spent["update of w1 and w2"] += time.perf_counter() - middle
+                for _ in range(iterations):  # then as many with those passes before the update
+                    ws.forward_backward()
+                    start = time.perf_counter()
+                    np.multiply(ws.grads.w1, workload.lr, out=step)
+                    np.subtract(apart, step, out=apart)
+                    spent[APART] += time.perf_counter() - start
+                    ws.update(workload.lr)
                 w1, w2 = problem.params.w1.copy(), problem.params.w2.copy()
                 start = time.perf_counter()
                 reference = seed_loop(problem.x, problem.y, w1, w2, workload.lr, iterations, None)
                 spent["the seed's loop, whole iteration"] = time.perf_counter() - start
             spent["twolayer direct, whole iteration"] = (
                 spent["forward and backward"] + spent["update of w1 and w2"]
-            )
+            )  # (the passes over the arrays apart are not the run's)
             same[setting] = losses == reference
             for name, seconds in spent.items():
                 found[setting].setdefault(name, []).append(seconds / iterations * 1e6)
@@ -234,8 +246,8 @@ def markdown(step: dict[str, dict[str, float]], seed: dict[str, dict[str, float]
     ]
     for name in step[SETTINGS[0]]:
         a, b = (step[s][name] for s in SETTINGS)
-        strong = "**" if name == "whole step" else ""
-        lines.append(f"| {strong}{name}{strong} | {strong}{a:.1f}{strong} | {strong}{b:.1f}{strong} |")
+        bold = "**" if name == "whole step" else ""
+        lines.append(f"| {bold}{name}{bold} | {bold}{a:.1f}{bold} | {bold}{b:.1f}{bold} |")
     lines += [
         "",
         "### An iteration of the seed's run (64 x 1,000 -> 100 -> 10, the in-place engine)",

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from twolayer.data.prep import (
+    SQUARES_BLOCK,
     Dataset,
     Preprocessing,
     Scaler,
@@ -48,6 +49,24 @@ def test_scaler_standardises_and_inverts() -> None:
     assert np.allclose(z.mean(axis=0), 0.0) and np.allclose(z[:, [0, 2]].std(axis=0), 1.0)
     assert scaler.scale[1] == 1.0 and np.array_equal(z[:, 1], [0.0, 0.0, 0.0])
     assert np.allclose(scaler.inverse(z), a, rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_scaler_statistics_over_several_blocks_of_rows(weighted: bool) -> None:
+    # More rows than one block of the sums of squares (and a short last block): the same
+    # statistics as NumPy's own, the input untouched, the result a new array.
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((2 * SQUARES_BLOCK + 7, 4)) * [1.0, 3.0, 1e-3, 50.0] + 7.0
+    before = a.copy()
+    weight = rng.random(len(a)) * 3 if weighted else None
+    scaler = Scaler.fit(a, weight)
+    mean = np.average(a, axis=0, weights=weight)
+    std = np.sqrt(np.average((a - mean) ** 2, axis=0, weights=weight))
+    np.testing.assert_allclose(scaler.mean, mean, rtol=1e-14)
+    np.testing.assert_allclose(scaler.scale, std, rtol=1e-13)
+    z = scaler.transform(a)
+    assert z is not a and np.array_equal(a, before)
+    assert np.array_equal(z, (a - scaler.mean) / scaler.scale)  # bit for bit the formula
 
 
 def test_preprocessing_for_each_task() -> None:

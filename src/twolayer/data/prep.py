@@ -178,7 +178,8 @@ def _squares_about(a: FloatArray, mean: FloatArray, weight: NDArray[Any] | None)
         if weight is None:
             total += np.einsum("ij,ij->j", centred, centred)
         else:
-            total += np.einsum("i,ij,ij->j", weight[start : start + SQUARES_BLOCK], centred, centred)
+            part = weight[start : start + SQUARES_BLOCK]
+            total += np.einsum("i,ij,ij->j", part, centred, centred)
     return total
 
 
